@@ -1,0 +1,232 @@
+//! Cached temporary credentials (MFA sessions and role credentials), reused until five minutes
+//! before they expire.
+//!
+//! Keys are a SHA-256 of everything that shaped the credentials (source identity, roles,
+//! external ids, durations, endpoints…), so changing a profile's settings misses the cache.
+//! The store is a trait so that a keyring-backed cache can replace the file one.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::creds::Credentials;
+
+/// Cached credentials are not handed out when they expire within this margin.
+pub const EXPIRY_MARGIN: time::Duration = time::Duration::minutes(5);
+
+/// Identifies one set of cached credentials.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CacheKey(String);
+
+impl CacheKey {
+    /// Hashes the parts (joined unambiguously) into a key.
+    pub fn from_parts<S: AsRef<str>>(parts: &[S]) -> CacheKey {
+        let mut h = Sha256::new();
+        for p in parts {
+            let p = p.as_ref();
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p.as_bytes());
+        }
+        CacheKey(hex::encode(h.finalize()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What kind of session an entry holds (shown by `awsenv list --long`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionKind {
+    MfaSession,
+    Role,
+    Sso,
+    WebIdentity,
+}
+
+/// One cached session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The profile the session belongs to.
+    pub profile: String,
+    pub kind: SessionKind,
+    pub credentials: Credentials,
+}
+
+impl Entry {
+    /// Usable: expires later than the margin from now.
+    pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
+        self.credentials.expiration.is_some()
+            && !self.credentials.expires_within(now, EXPIRY_MARGIN)
+    }
+}
+
+/// Where sessions are kept.
+pub trait SessionCache {
+    /// The entry under `key`, if present and fresh.
+    fn get(&self, key: &CacheKey) -> Option<Entry>;
+    /// Stores an entry (credentials without an expiry are not worth caching; callers skip them).
+    fn put(&self, key: &CacheKey, entry: &Entry) -> Result<()>;
+    /// Every fresh entry, for listings.
+    fn entries(&self) -> Vec<Entry>;
+}
+
+/// One JSON file per session in a private directory (0700), each file 0600, written to a
+/// temporary file and renamed so readers never see half a file and concurrent writers cannot
+/// corrupt each other (the last rename wins, and both contents are valid).
+pub struct FileCache {
+    dir: PathBuf,
+}
+
+impl FileCache {
+    /// `$XDG_CACHE_HOME/awsenv/sessions` (or the platform's cache directory).
+    pub fn default_location() -> Result<FileCache> {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(dirs::cache_dir)
+            .context("cannot find a cache directory (set XDG_CACHE_HOME)")?;
+        Ok(FileCache {
+            dir: base.join("awsenv").join("sessions"),
+        })
+    }
+
+    #[cfg(test)]
+    pub fn at(dir: impl Into<PathBuf>) -> FileCache {
+        FileCache { dir: dir.into() }
+    }
+
+    fn path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(format!("{}.json", key.as_str()))
+    }
+
+    fn read(path: &Path) -> Option<Entry> {
+        let bytes = fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+impl SessionCache for FileCache {
+    fn get(&self, key: &CacheKey) -> Option<Entry> {
+        let entry = Self::read(&self.path(key))?;
+        entry.is_fresh(OffsetDateTime::now_utc()).then_some(entry)
+    }
+
+    fn put(&self, key: &CacheKey, entry: &Entry) -> Result<()> {
+        create_private_dir(&self.dir)?;
+        let json = serde_json::to_vec(entry)?;
+        // tempfile creates the file with mode 0600 in the same directory, so the rename is atomic.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&self.dir)
+            .with_context(|| format!("cannot write to {}", self.dir.display()))?;
+        tmp.write_all(&json)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(self.path(key))
+            .with_context(|| format!("cannot write to {}", self.dir.display()))?;
+        Ok(())
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        let now = OffsetDateTime::now_utc();
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .filter_map(|e| Self::read(&e.path()))
+            .filter(|e| e.is_fresh(now))
+            .collect()
+    }
+}
+
+/// Creates `dir` (and parents) and makes sure only the owner can enter it.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::creds::Secret;
+
+    fn entry(minutes: i64) -> Entry {
+        Entry {
+            profile: "p".into(),
+            kind: SessionKind::Role,
+            credentials: Credentials {
+                access_key_id: "ASIA".into(),
+                secret_access_key: Secret::new("s"),
+                session_token: Some(Secret::new("t")),
+                expiration: Some(OffsetDateTime::now_utc() + time::Duration::minutes(minutes)),
+            },
+        }
+    }
+
+    #[test]
+    fn keys_are_unambiguous() {
+        assert_ne!(
+            CacheKey::from_parts(&["ab", "c"]),
+            CacheKey::from_parts(&["a", "bc"])
+        );
+    }
+
+    #[test]
+    fn round_trip_permissions_and_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::at(dir.path().join("awsenv/sessions"));
+        let k = CacheKey::from_parts(&["x"]);
+        assert!(cache.get(&k).is_none());
+        cache.put(&k, &entry(60)).unwrap();
+        let got = cache.get(&k).unwrap();
+        assert_eq!(got.credentials.access_key_id, "ASIA");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&cache.dir), 0o700);
+            assert_eq!(mode(&cache.path(&k)), 0o600);
+        }
+        // Within five minutes of expiry: a miss.
+        cache.put(&k, &entry(4)).unwrap();
+        assert!(cache.get(&k).is_none());
+        assert!(cache.entries().is_empty());
+    }
+
+    #[test]
+    fn concurrent_writers_leave_a_valid_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = CacheKey::from_parts(&["same"]);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let d = dir.path().to_path_buf();
+                let k = k.clone();
+                std::thread::spawn(move || {
+                    let c = FileCache::at(d);
+                    for _ in 0..50 {
+                        c.put(&k, &entry(60)).unwrap();
+                        assert!(c.get(&k).is_some());
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "temporary files were left behind");
+    }
+}

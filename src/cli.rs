@@ -1,0 +1,124 @@
+//! The command line: clap types only. Each subcommand is carried out in `cmd/`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::shell::Shell;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "awsenv",
+    version,
+    about = "Resolve AWS profiles (roles, MFA, SSO, credential_process) into environment variables for your shell",
+    long_about = None,
+    after_help = "Load a profile into this shell:  eval \"$(awsenv use PROFILE)\"\nRun one command with it:        awsenv exec PROFILE -- COMMAND..."
+)]
+pub struct Cli {
+    /// Explain each step on stderr (never secrets).
+    #[arg(long, global = true)]
+    pub debug: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a script that exports a profile's credentials and region: eval "$(awsenv use PROFILE)".
+    Use(UseArgs),
+    /// Print a script that removes every variable `awsenv use` sets.
+    Unset(UnsetArgs),
+    /// Run a command with a profile's credentials in its environment (no CMD: start $SHELL).
+    Exec(ExecArgs),
+    /// Print a profile's credentials in the formats of `aws configure export-credentials`.
+    Export(ExportArgs),
+    /// List profile names, one per line (--long: how each gets credentials, and cached sessions).
+    List(ListArgs),
+}
+
+/// Settings that change how a profile is resolved.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ResolveArgs {
+    /// Region to export instead of the profile's `region`.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// MFA code to use instead of asking on the terminal.
+    #[arg(long, value_name = "CODE")]
+    pub mfa_token: Option<String>,
+    /// Lifetime of the role session (or MFA session when there is no role): 3600, 90m, 12h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Neither read nor write cached sessions.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// Profile to load (default: $AWS_PROFILE).
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Shell to write for (default: the calling shell).
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    /// Shell to write for (default: the calling shell).
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Profile to use (default: $AWS_PROFILE).
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Profile to export (default: $AWS_PROFILE).
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "env")]
+    pub format: ExportFormat,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `export NAME=value` lines for POSIX shells.
+    Env,
+    /// `NAME=value` lines (for .env files).
+    EnvNoExport,
+    /// `set -gx NAME value` lines for fish.
+    Fish,
+    /// `$env:NAME = 'value'` lines for PowerShell.
+    Powershell,
+    /// `set NAME=value` lines for cmd.exe.
+    WindowsCmd,
+    /// The JSON of the credential_process protocol.
+    Process,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show each profile's credential source, region, MFA and cached session.
+    #[arg(long, short)]
+    pub long: bool,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::resolve::parse_duration(s)
+        .ok_or_else(|| format!("`{s}` is not a duration like 3600, 90m or 12h"))
+}

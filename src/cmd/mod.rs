@@ -1,0 +1,75 @@
+//! One file per subcommand. Each reads the files, plans, resolves, and writes its output in
+//! one piece at the end, so a failure never leaves half a script on stdout.
+
+pub mod exec;
+pub mod export;
+pub mod list;
+pub mod unset;
+pub mod use_profile;
+
+use std::io::Write;
+
+use anyhow::{anyhow, Result};
+
+use crate::cache::{FileCache, SessionCache};
+use crate::cli::ResolveArgs;
+use crate::config::Files;
+use crate::creds::Credentials;
+use crate::providers::Resolver;
+use crate::resolve::{self, Env, Overrides, Plan};
+
+/// The profile named on the command line, else `$AWS_PROFILE`.
+pub fn profile_name(given: Option<String>) -> Result<String> {
+    given
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .ok_or_else(|| anyhow!("no profile given and AWS_PROFILE is not set; try `awsenv list`"))
+}
+
+/// Plans and resolves a profile: the one path every credential-printing command takes.
+pub fn resolve_profile(name: &str, args: &ResolveArgs) -> Result<(Plan, Credentials)> {
+    let files = Files::load()?;
+    let overrides = Overrides {
+        region: args.region.clone(),
+        duration: args.duration,
+    };
+    let plan = resolve::plan(&files, name, &overrides, &Env::from_process())?;
+    crate::debug!(
+        "plan for `{name}`: source {}, {} role(s), MFA session: {}",
+        describe_source(&plan),
+        plan.hops.len(),
+        plan.mfa_session.is_some()
+    );
+    let cache = if args.no_cache {
+        None
+    } else {
+        Some(FileCache::default_location()?)
+    };
+    let resolver = Resolver::new(
+        cache.as_ref().map(|c| c as &dyn SessionCache),
+        args.mfa_token.clone(),
+    );
+    let creds = resolver.credentials(&plan)?;
+    Ok((plan, creds))
+}
+
+pub fn describe_source(plan: &Plan) -> String {
+    use resolve::Source;
+    match &plan.source {
+        Source::Static { profile, .. } => format!("static keys of `{profile}`"),
+        Source::Process { profile, .. } => format!("credential_process of `{profile}`"),
+        Source::Sso { profile, .. } => format!("IAM Identity Center for `{profile}`"),
+        Source::WebIdentity { profile, .. } => format!("web identity of `{profile}`"),
+        Source::Environment => "environment".into(),
+        Source::Ec2InstanceMetadata => "EC2 instance metadata".into(),
+        Source::EcsContainer => "ECS container".into(),
+    }
+}
+
+/// Writes all of `text` to stdout at once. A closed pipe (`awsenv list | head`) is not an error.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

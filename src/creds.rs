@@ -1,0 +1,125 @@
+//! Credentials as they travel through awsenv: from a source or STS call to a script.
+//!
+//! Secrets are wrapped in [`Secret`] so that a stray `{:?}` (in `--debug` output, an error, a
+//! panic) prints a placeholder instead of the key.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A secret string whose `Debug`/`Display` never show the value.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The only way to read a secret: the name makes every use easy to find.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// A set of AWS credentials. `session_token` and `expiration` are present for temporary
+/// credentials (STS, SSO, most credential processes) and absent for long-term IAM user keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub expiration: Option<OffsetDateTime>,
+}
+
+impl Credentials {
+    /// Long-term keys of an IAM user: no session token. Only these may call GetSessionToken.
+    #[cfg(test)]
+    pub fn is_long_term(&self) -> bool {
+        self.session_token.is_none()
+    }
+
+    /// True when the credentials expire within `margin` of `now` (or have already expired).
+    pub fn expires_within(&self, now: OffsetDateTime, margin: time::Duration) -> bool {
+        matches!(self.expiration, Some(exp) if exp - margin <= now)
+    }
+}
+
+/// RFC 3339 in UTC with whole seconds (`2026-11-23T15:33:06Z`), the form the SDKs and the AWS CLI
+/// write for `AWS_CREDENTIAL_EXPIRATION` and the credential_process `Expiration` field.
+pub fn format_rfc3339(t: OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// Parses RFC 3339 timestamps as STS, credential processes and the SSO cache write them,
+/// with or without fractional seconds. The AWS CLI v1 SSO cache writes `…Z` or `…UTC`.
+pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let fixed = s
+        .strip_suffix("UTC")
+        .map(|p| format!("{}Z", p.trim_end()))?;
+    OffsetDateTime::parse(&fixed, &Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Credentials {
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: Secret::new("verysecret"),
+            session_token: Some(Secret::new("tokentoken")),
+            expiration: None,
+        };
+        let dbg = format!("{c:?}");
+        assert!(dbg.contains("AKIAEXAMPLE"));
+        assert!(!dbg.contains("verysecret"));
+        assert!(!dbg.contains("tokentoken"));
+    }
+
+    #[test]
+    fn parses_fractional_and_legacy_timestamps() {
+        let a = parse_timestamp("2026-11-23T15:33:06.155016Z").unwrap();
+        assert_eq!(format_rfc3339(a), "2026-11-23T15:33:06Z");
+        let b = parse_timestamp("2026-11-23T15:33:06UTC").unwrap();
+        assert_eq!(format_rfc3339(b), "2026-11-23T15:33:06Z");
+        let c = parse_timestamp("2026-11-23T16:33:06+01:00").unwrap();
+        assert_eq!(format_rfc3339(c), "2026-11-23T15:33:06Z");
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn expiry_margin() {
+        let now = OffsetDateTime::now_utc();
+        let mut c = Credentials {
+            access_key_id: "A".into(),
+            secret_access_key: Secret::new("s"),
+            session_token: None,
+            expiration: None,
+        };
+        assert!(!c.expires_within(now, time::Duration::minutes(5)));
+        c.expiration = Some(now + time::Duration::minutes(4));
+        assert!(c.expires_within(now, time::Duration::minutes(5)));
+        c.expiration = Some(now + time::Duration::minutes(6));
+        assert!(!c.expires_within(now, time::Duration::minutes(5)));
+    }
+}

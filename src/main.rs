@@ -1,0 +1,48 @@
+//! awsenv: resolve an AWS profile the way the AWS CLI does and hand its credentials to a shell.
+//!
+//! Data flows one way: `config` (the two files) → `resolve` (a plan) → `providers`/`sts`
+//! (credentials, through `cache`) → `shell` (a script). `cmd/` holds one file per subcommand.
+
+mod cache;
+mod cli;
+mod cmd;
+mod config;
+mod creds;
+mod log;
+mod mfa;
+mod process;
+mod providers;
+mod resolve;
+mod shell;
+mod sso;
+mod sts;
+mod vars;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.debug {
+        log::enable();
+    }
+    let result = match cli.command {
+        Command::Use(a) => cmd::use_profile::run(a),
+        Command::Unset(a) => cmd::unset::run(a),
+        Command::Exec(a) => cmd::exec::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::List(a) => cmd::list::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the whole cause chain, newlines folded.
+            let msg = format!("{e:#}").replace(['\n', '\r'], " ");
+            eprintln!("awsenv: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

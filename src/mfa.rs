@@ -1,0 +1,74 @@
+//! Getting an MFA code: `--mfa-token`, else the profile's `mfa_process`, else a prompt on the
+//! terminal (`/dev/tty`, never stdout, so `eval "$(awsenv use p)"` still works).
+
+use std::cell::RefCell;
+use std::process::{Command, Stdio};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::resolve::Mfa;
+
+/// Hands out MFA codes. A code given on the command line is used once: a second device (or a
+/// second call) asks again.
+pub struct CodeSource {
+    given: RefCell<Option<String>>,
+}
+
+impl CodeSource {
+    pub fn new(given: Option<String>) -> CodeSource {
+        CodeSource {
+            given: RefCell::new(given),
+        }
+    }
+
+    pub fn code_for(&self, mfa: &Mfa) -> Result<String> {
+        let code = if let Some(code) = self.given.borrow_mut().take() {
+            code
+        } else if let Some(process) = &mfa.process {
+            run_process(&mfa.profile, process)?
+        } else {
+            prompt(mfa)?
+        };
+        let code = code.trim().to_string();
+        if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+            bail!(
+                "profile `{}`: the MFA code for {} must be 6 digits",
+                mfa.profile,
+                mfa.serial
+            );
+        }
+        Ok(code)
+    }
+}
+
+fn prompt(mfa: &Mfa) -> Result<String> {
+    rpassword::prompt_password(format!("MFA code for {} ({}): ", mfa.profile, mfa.serial))
+        .map_err(|e| {
+            anyhow!(
+                "profile `{}` needs an MFA code for {} and there is no terminal to ask on ({e}); pass --mfa-token or set mfa_process",
+                mfa.profile,
+                mfa.serial
+            )
+        })
+}
+
+fn run_process(profile: &str, command: &str) -> Result<String> {
+    let argv = crate::process::split(command).ok_or_else(|| {
+        anyhow!("profile `{profile}`: mfa_process is empty or has unbalanced quotes")
+    })?;
+    let out = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .output()
+        .with_context(|| format!("profile `{profile}`: cannot run mfa_process `{}`", argv[0]))?;
+    if !out.status.success() {
+        bail!(
+            "profile `{profile}`: mfa_process `{}` failed ({})",
+            argv[0],
+            out.status
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

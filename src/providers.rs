@@ -1,0 +1,357 @@
+//! Executing a [`Plan`]: get the source credentials, then the MFA session, then each role, in
+//! order. Each temporary result is cached; a run starts from the latest step still cached, so a
+//! cached role needs no network at all and a cached MFA session needs no code.
+
+use std::cell::OnceCell;
+
+use anyhow::{anyhow, Context, Result};
+use time::OffsetDateTime;
+
+use crate::cache::{CacheKey, Entry, SessionCache, SessionKind};
+use crate::creds::{Credentials, Secret};
+use crate::mfa::CodeSource;
+use crate::resolve::{MfaSession, Plan, RoleHop, Source};
+use crate::sts::Network;
+
+pub struct Resolver<'a> {
+    cache: Option<&'a dyn SessionCache>,
+    codes: CodeSource,
+    net: OnceCell<Network>,
+}
+
+enum Step<'p> {
+    Source,
+    Mfa(&'p MfaSession),
+    Hop(&'p RoleHop),
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(cache: Option<&'a dyn SessionCache>, mfa_token: Option<String>) -> Resolver<'a> {
+        Resolver {
+            cache,
+            codes: CodeSource::new(mfa_token),
+            net: OnceCell::new(),
+        }
+    }
+
+    fn net(&self) -> Result<&Network> {
+        if let Some(n) = self.net.get() {
+            return Ok(n);
+        }
+        crate::debug!("starting the network client");
+        let n = Network::new()?;
+        Ok(self.net.get_or_init(|| n))
+    }
+
+    /// The credentials the plan ends on.
+    pub fn credentials(&self, plan: &Plan) -> Result<Credentials> {
+        let mut steps = vec![Step::Source];
+        if let Some(m) = &plan.mfa_session {
+            steps.push(Step::Mfa(m));
+        }
+        steps.extend(plan.hops.iter().map(Step::Hop));
+
+        // keys[i] identifies the credentials after step i.
+        let mut parts = source_fingerprint(plan);
+        let mut keys = Vec::with_capacity(steps.len());
+        for step in &steps {
+            match step {
+                Step::Source => {}
+                Step::Mfa(m) => parts.extend([
+                    "mfa".to_string(),
+                    m.mfa.serial.clone(),
+                    m.duration.as_secs().to_string(),
+                    m.region.clone(),
+                ]),
+                Step::Hop(h) => parts.extend([
+                    "role".to_string(),
+                    h.role_arn.clone(),
+                    h.session_name.clone().unwrap_or_default(),
+                    h.external_id.clone().unwrap_or_default(),
+                    h.duration.map(|d| d.as_secs()).unwrap_or(0).to_string(),
+                    h.mfa.as_ref().map(|m| m.serial.clone()).unwrap_or_default(),
+                    h.region.clone(),
+                ]),
+            }
+            keys.push(CacheKey::from_parts(&parts));
+        }
+
+        // Start after the last step whose result is cached.
+        let mut start = 0;
+        let mut creds = None;
+        if let Some(cache) = self.cache {
+            for i in (0..steps.len()).rev() {
+                if !cacheable(plan, &steps[i]) {
+                    continue;
+                }
+                if let Some(hit) = cache.get(&keys[i]) {
+                    crate::debug!(
+                        "cache hit: {:?} session of profile `{}`",
+                        hit.kind,
+                        hit.profile
+                    );
+                    creds = Some(hit.credentials);
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+
+        for (i, step) in steps.iter().enumerate().skip(start) {
+            let (next, kind, owner) = match step {
+                Step::Source => {
+                    let c = self.source(plan)?;
+                    (c, source_kind(&plan.source), plan.profile.clone())
+                }
+                Step::Mfa(m) => {
+                    let source = creds
+                        .as_ref()
+                        .context("MFA session without source credentials")?;
+                    let code = self.codes.code_for(&m.mfa)?;
+                    crate::debug!(
+                        "GetSessionToken for profile `{}` with MFA device {}",
+                        m.mfa.profile,
+                        m.mfa.serial
+                    );
+                    let c = self
+                        .net()?
+                        .get_session_token(
+                            source,
+                            &m.region,
+                            plan.sts_endpoint.as_deref(),
+                            &m.mfa.serial,
+                            &code,
+                            m.duration,
+                        )
+                        .map_err(|e| anyhow!("profile `{}`: {e}", m.mfa.profile))?;
+                    (c, Some(SessionKind::MfaSession), m.mfa.profile.clone())
+                }
+                Step::Hop(h) => {
+                    let source = creds.as_ref().context("role without source credentials")?;
+                    let code = match &h.mfa {
+                        Some(m) => Some(self.codes.code_for(m)?),
+                        None => None,
+                    };
+                    let session_name = h.session_name.clone().unwrap_or_else(default_session_name);
+                    crate::debug!(
+                        "AssumeRole {} for profile `{}` (session {session_name})",
+                        h.role_arn,
+                        h.profile
+                    );
+                    let c = self
+                        .net()?
+                        .assume_role(
+                            source,
+                            &h.region,
+                            plan.sts_endpoint.as_deref(),
+                            &h.role_arn,
+                            &session_name,
+                            h.external_id.as_deref(),
+                            h.duration,
+                            h.mfa
+                                .as_ref()
+                                .map(|m| m.serial.as_str())
+                                .zip(code.as_deref()),
+                        )
+                        .map_err(|e| anyhow!("profile `{}`: {e}", h.profile))?;
+                    (c, Some(SessionKind::Role), h.profile.clone())
+                }
+            };
+            if let (Some(cache), Some(kind), Some(_)) = (self.cache, kind, next.expiration) {
+                let entry = Entry {
+                    profile: owner,
+                    kind,
+                    credentials: next.clone(),
+                };
+                if let Err(e) = cache.put(&keys[i], &entry) {
+                    // A cache that cannot be written costs a later call, not this one.
+                    eprintln!("awsenv: warning: {e:#}");
+                }
+            }
+            creds = Some(next);
+        }
+        creds.context("the plan produced no credentials")
+    }
+
+    fn source(&self, plan: &Plan) -> Result<Credentials> {
+        match &plan.source {
+            Source::Static {
+                access_key_id,
+                secret_access_key,
+                session_token,
+                ..
+            } => Ok(Credentials {
+                access_key_id: access_key_id.clone(),
+                secret_access_key: secret_access_key.clone(),
+                session_token: session_token.clone(),
+                expiration: None,
+            }),
+            Source::Process { profile, command } => crate::process::run(profile, command),
+            Source::Sso {
+                profile,
+                session,
+                start_url,
+                sso_region,
+                account_id,
+                role_name,
+            } => {
+                let token = crate::sso::access_token(profile, session.as_deref(), start_url)?;
+                crate::debug!(
+                    "GetRoleCredentials {role_name} in {account_id} for profile `{profile}`"
+                );
+                crate::sso::role_credentials(
+                    self.net()?,
+                    profile,
+                    &token,
+                    sso_region,
+                    plan.sso_endpoint.as_deref(),
+                    account_id,
+                    role_name,
+                )
+            }
+            Source::WebIdentity {
+                profile,
+                role_arn,
+                token_file,
+                session_name,
+                region,
+            } => {
+                let token = std::fs::read_to_string(token_file).with_context(|| {
+                    format!("profile `{profile}`: cannot read web_identity_token_file {token_file}")
+                })?;
+                let session_name = session_name.clone().unwrap_or_else(default_session_name);
+                crate::debug!("AssumeRoleWithWebIdentity {role_arn} for profile `{profile}`");
+                self.net()?
+                    .assume_role_with_web_identity(
+                        region,
+                        plan.sts_endpoint.as_deref(),
+                        role_arn,
+                        &session_name,
+                        token.trim(),
+                    )
+                    .map_err(|e| anyhow!("profile `{profile}`: {e}"))
+            }
+            Source::Environment => from_environment(&plan.profile),
+            Source::Ec2InstanceMetadata | Source::EcsContainer => self.container_or_instance(plan),
+        }
+    }
+
+    fn container_or_instance(&self, plan: &Plan) -> Result<Credentials> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let net = self.net()?;
+        let pc = aws_config::provider_config::ProviderConfig::without_region()
+            .with_http_client(net.http_client());
+        let (what, result) = match plan.source {
+            Source::EcsContainer => {
+                let p = aws_config::ecs::EcsCredentialsProvider::builder()
+                    .configure(&pc)
+                    .build();
+                ("the ECS container", net.block_on(p.provide_credentials()))
+            }
+            _ => {
+                let p = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&pc)
+                    .build();
+                (
+                    "the EC2 instance metadata service",
+                    net.block_on(p.provide_credentials()),
+                )
+            }
+        };
+        let c = result.map_err(|e| {
+            anyhow!(
+                "profile `{}`: no credentials from {what}: {e}",
+                plan.profile
+            )
+        })?;
+        Ok(Credentials {
+            access_key_id: c.access_key_id().to_string(),
+            secret_access_key: Secret::new(c.secret_access_key()),
+            session_token: c.session_token().map(Secret::new),
+            expiration: c.expiry().map(OffsetDateTime::from),
+        })
+    }
+}
+
+fn cacheable(plan: &Plan, step: &Step<'_>) -> bool {
+    match step {
+        Step::Source => source_kind(&plan.source).is_some(),
+        Step::Mfa(_) | Step::Hop(_) => true,
+    }
+}
+
+fn source_kind(source: &Source) -> Option<SessionKind> {
+    match source {
+        Source::Sso { .. } => Some(SessionKind::Sso),
+        Source::WebIdentity { .. } => Some(SessionKind::WebIdentity),
+        _ => None,
+    }
+}
+
+/// What identifies the source, for cache keys. No secret goes in.
+fn source_fingerprint(plan: &Plan) -> Vec<String> {
+    let mut parts: Vec<String> = match &plan.source {
+        Source::Static {
+            profile,
+            access_key_id,
+            ..
+        } => vec!["static".into(), profile.clone(), access_key_id.clone()],
+        Source::Process { profile, command } => {
+            vec!["process".into(), profile.clone(), command.clone()]
+        }
+        Source::Sso {
+            start_url,
+            sso_region,
+            account_id,
+            role_name,
+            ..
+        } => vec![
+            "sso".into(),
+            start_url.clone(),
+            sso_region.clone(),
+            account_id.clone(),
+            role_name.clone(),
+        ],
+        Source::WebIdentity {
+            role_arn,
+            token_file,
+            session_name,
+            region,
+            ..
+        } => vec![
+            "web-identity".into(),
+            role_arn.clone(),
+            token_file.clone(),
+            session_name.clone().unwrap_or_default(),
+            region.clone(),
+        ],
+        Source::Environment => vec![
+            "environment".into(),
+            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+        ],
+        Source::Ec2InstanceMetadata => vec!["imds".into()],
+        Source::EcsContainer => vec!["ecs".into()],
+    };
+    parts.push(plan.sts_endpoint.clone().unwrap_or_default());
+    parts.push(plan.sso_endpoint.clone().unwrap_or_default());
+    parts
+}
+
+fn default_session_name() -> String {
+    format!("awsenv-{}", OffsetDateTime::now_utc().unix_timestamp())
+}
+
+fn from_environment(profile: &str) -> Result<Credentials> {
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err(anyhow!(
+            "profile `{profile}` uses credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
+        ));
+    };
+    Ok(Credentials {
+        access_key_id: id,
+        secret_access_key: Secret::new(secret),
+        session_token: var("AWS_SESSION_TOKEN").map(Secret::new),
+        expiration: None,
+    })
+}

@@ -1,0 +1,55 @@
+//! Which shell is asking: the parent process first (for `eval "$(awsenv use p)"` that is the
+//! shell's own subshell), then `$SHELL`, then POSIX.
+
+use super::Shell;
+
+pub fn calling_shell() -> Shell {
+    parent_process_name()
+        .and_then(|n| from_program_name(&n))
+        .or_else(|| {
+            std::env::var("SHELL")
+                .ok()
+                .and_then(|s| from_program_name(&s))
+        })
+        .unwrap_or(Shell::Posix)
+}
+
+/// Maps `bash`, `-zsh`, `/usr/bin/fish`, `pwsh.exe`… to a shell.
+pub fn from_program_name(program: &str) -> Option<Shell> {
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let base = base.trim_start_matches('-');
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    match base {
+        "bash" => Some(Shell::Bash),
+        "zsh" => Some(Shell::Zsh),
+        "fish" => Some(Shell::Fish),
+        "pwsh" | "powershell" => Some(Shell::Powershell),
+        "sh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" => Some(Shell::Posix),
+        _ => None,
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn parent_process_name() -> Option<String> {
+    let ppid = std::os::unix::process::parent_id();
+    let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()?;
+    Some(comm.trim_end().to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn parent_process_name() -> Option<String> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_names() {
+        assert_eq!(from_program_name("-bash"), Some(Shell::Bash));
+        assert_eq!(from_program_name("/usr/bin/zsh"), Some(Shell::Zsh));
+        assert_eq!(from_program_name("C:\\pwsh.exe"), Some(Shell::Powershell));
+        assert_eq!(from_program_name("python3"), None);
+    }
+}

@@ -1,0 +1,187 @@
+//! One place that knows shells: which shell is calling, how to quote a value for it, and how to
+//! turn an ordered list of changes (set NAME to VALUE / remove NAME) into a script.
+//!
+//! Quoting rules:
+//! - POSIX shells (bash, zsh, sh): single quotes, a `'` written as `'\''` (`shell-escape`).
+//! - fish: single quotes, where only `\\` and `\'` are escapes; a POSIX escaper is wrong for fish
+//!   (a value ending in a backslash would swallow the closing quote).
+//! - PowerShell: single quotes with `'` doubled, and the typographic single quotes
+//!   U+2018–U+201B doubled too, because PowerShell treats them as quote characters.
+//!
+//! Inside single quotes none of the shells expand `$`, backticks or `;`, so every value is inert.
+
+pub mod detect;
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// A shell awsenv can write for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    /// Any POSIX shell (sh, dash, ksh); also the fallback when the caller is unknown.
+    #[value(alias = "sh")]
+    Posix,
+}
+
+/// One change to the environment: set `name` to a value, or remove it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub name: &'a str,
+    pub value: Option<Cow<'a, str>>,
+}
+
+impl<'a> Change<'a> {
+    pub fn set(name: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
+        Change {
+            name,
+            value: Some(value.into()),
+        }
+    }
+    pub fn unset(name: &'a str) -> Self {
+        Change { name, value: None }
+    }
+}
+
+impl Shell {
+    /// Quotes `value` so that the shell reads it back byte for byte and runs nothing.
+    pub fn quote(self, value: &str) -> Cow<'_, str> {
+        match self {
+            Shell::Bash | Shell::Zsh | Shell::Posix => shell_escape::unix::escape(value.into()),
+            Shell::Fish => quote_fish(value).into(),
+            Shell::Powershell => quote_powershell(value).into(),
+        }
+    }
+
+    /// The script applying `changes` in order. Variable names are ours (`AWS_*`, `AWSENV_*`), so
+    /// only values are quoted; a name that is not a plain identifier is a bug and panics in debug.
+    pub fn script(self, changes: &[Change<'_>]) -> String {
+        let mut out = String::new();
+        for change in changes {
+            debug_assert!(
+                is_identifier(change.name),
+                "bad variable name {}",
+                change.name
+            );
+            let name = change.name;
+            match (&change.value, self) {
+                (Some(v), Shell::Bash | Shell::Zsh | Shell::Posix) => {
+                    let _ = writeln!(out, "export {name}={};", self.quote(v));
+                }
+                (None, Shell::Bash | Shell::Zsh | Shell::Posix) => {
+                    let _ = writeln!(out, "unset {name};");
+                }
+                (Some(v), Shell::Fish) => {
+                    let _ = writeln!(out, "set -gx {name} {};", self.quote(v));
+                }
+                (None, Shell::Fish) => {
+                    let _ = writeln!(out, "set -e -g {name};");
+                }
+                (Some(v), Shell::Powershell) => {
+                    let _ = writeln!(out, "$env:{name} = {};", self.quote(v));
+                }
+                (None, Shell::Powershell) => {
+                    let _ = writeln!(
+                        out,
+                        "Remove-Item -LiteralPath 'Env:{name}' -ErrorAction SilentlyContinue;"
+                    );
+                }
+            }
+        }
+        // fish's `set -e` fails for a variable that is not set; end on success so that
+        // `awsenv unset | source` and the hooks see status 0.
+        if self == Shell::Fish && changes.last().is_some_and(|c| c.value.is_none()) {
+            out.push_str("true;\n");
+        }
+        out
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn quote_fish(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for ch in value.chars() {
+        if ch == '\\' || ch == '\'' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    out
+}
+
+fn quote_powershell(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for ch in value.chars() {
+        if matches!(ch, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(ch);
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_quoting() {
+        let s = Shell::Bash;
+        assert_eq!(s.quote("AKIAIOSFODNN7EXAMPLE"), "AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(s.quote(""), "''");
+        assert_eq!(s.quote("it's"), r"'it'\''s'");
+        assert_eq!(s.quote("$(touch x)`y`;"), "'$(touch x)`y`;'");
+    }
+
+    #[test]
+    fn fish_quoting() {
+        assert_eq!(quote_fish(r"a\"), r"'a\\'");
+        assert_eq!(quote_fish("it's $x"), r"'it\'s $x'");
+    }
+
+    #[test]
+    fn powershell_quoting() {
+        assert_eq!(quote_powershell("it's"), "'it''s'");
+        assert_eq!(quote_powershell("\u{2019}$x"), "'\u{2019}\u{2019}$x'");
+        assert_eq!(quote_powershell("a`b"), "'a`b'");
+    }
+
+    #[test]
+    fn scripts() {
+        let changes = [
+            Change::unset("AWS_PROFILE"),
+            Change::set("AWS_REGION", "x'y"),
+        ];
+        assert_eq!(
+            Shell::Zsh.script(&changes),
+            "unset AWS_PROFILE;\nexport AWS_REGION='x'\\''y';\n"
+        );
+        assert_eq!(
+            Shell::Fish.script(&changes),
+            "set -e -g AWS_PROFILE;\nset -gx AWS_REGION 'x\\'y';\n"
+        );
+        assert_eq!(
+            Shell::Fish.script(&[Change::unset("A")]),
+            "set -e -g A;\ntrue;\n"
+        );
+        assert_eq!(
+            Shell::Powershell.script(&changes),
+            "Remove-Item -LiteralPath 'Env:AWS_PROFILE' -ErrorAction SilentlyContinue;\n$env:AWS_REGION = 'x''y';\n"
+        );
+    }
+}
