@@ -498,6 +498,17 @@ fn role_hop(
             at: files.location(p, "duration_seconds"),
         })?),
     };
+    if let Some(name) = p.get("role_session_name") {
+        if !valid_session_name(name) {
+            return Err(ResolveError::Invalid {
+                profile: p.name.clone(),
+                problem: format!(
+                    "role_session_name `{name}` must be 2 to 64 letters, digits or +=,.@_-"
+                ),
+                at: files.location(p, "role_session_name"),
+            });
+        }
+    }
     Ok(RoleHop {
         profile: p.name.clone(),
         role_arn: p.get("role_arn").unwrap_or_default().to_string(),
@@ -507,6 +518,14 @@ fn role_hop(
         mfa: mfa_of(p),
         region: region(p),
     })
+}
+
+/// STS's rule for RoleSessionName: `[\w+=,.@-]{2,64}`.
+fn valid_session_name(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 fn parse_seconds(v: &str) -> Option<Duration> {
@@ -820,6 +839,18 @@ credential_source = Laptop
         );
         let env = env.with("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
         assert_eq!(plan(&files, "p", &o, &env).unwrap().sts_endpoint, None);
+    }
+
+    #[test]
+    fn bad_session_name_is_an_error() {
+        let config = "[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = s\nrole_session_name = x\n[profile s]\naws_access_key_id = K\naws_secret_access_key = S\n";
+        let err = plan_of(config, "", "r").unwrap_err().to_string();
+        assert!(
+            err.contains("role_session_name `x`") && err.contains("config:4"),
+            "{err}"
+        );
+        let ok = config.replace("= x\n", "= alice@example.com\n");
+        assert!(plan_of(&ok, "", "r").is_ok());
     }
 
     #[test]

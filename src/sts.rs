@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::timeout::TimeoutConfig;
 
 use crate::creds::{Credentials, Secret};
@@ -177,19 +178,35 @@ fn from_sts(c: Option<&aws_sdk_sts::types::Credentials>, call: &str) -> Result<C
 
 /// One line describing an SDK error: the AWS error code and message when the service answered,
 /// else the transport problem. Requests and credentials are never part of it.
-pub fn sdk_error<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+pub fn sdk_error<E>(e: &aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>) -> String
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     use aws_smithy_runtime_api::client::result::SdkError;
     match e {
         SdkError::ServiceError(se) => {
             let err = se.err();
-            match (err.code(), err.message()) {
+            let raw = se.raw();
+            let body = raw
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            // Some STS stand-ins (moto) wrap errors in <Errors>, which the SDK's parser does not
+            // read; the code and message are still in the body.
+            let code = err
+                .code()
+                .map(str::to_string)
+                .or_else(|| xml_text(&body, "Code"));
+            let message = err
+                .message()
+                .map(str::to_string)
+                .or_else(|| xml_text(&body, "Message"));
+            match (code, message) {
                 (Some(code), Some(msg)) => format!("{code}: {msg}"),
-                (Some(code), None) => code.to_string(),
-                _ => "the service returned an error".to_string(),
+                (Some(code), None) => code,
+                (None, Some(msg)) => msg,
+                (None, None) => format!("HTTP {}", raw.status().as_u16()),
             }
         }
         SdkError::TimeoutError(_) => "timed out".to_string(),
@@ -202,6 +219,15 @@ where
         }
         other => one_line_chain(other),
     }
+}
+
+/// The text of the first `<tag>…</tag>` in an XML error body.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = body.find(&open)? + open.len();
+    let end = body[start..].find(&format!("</{tag}>"))? + start;
+    let text = body[start..end].trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 fn one_line_chain(e: &dyn std::error::Error) -> String {

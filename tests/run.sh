@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The project's test command: install what the tests need, then run every test.
+# Nothing is skipped: a missing component fails the test that needs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup.sh
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo test --locked "$@"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything the tests use, on Debian as root (or with sudo): real shells, tmux,
+# shellcheck, direnv, a Secret Service, and a Python venv with moto (local STS/IAM), the AWS CLI v1
+# (the oracle), awsume (for the benchmark) and tree-sitter-powershell (to parse PowerShell output).
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
+          libdbus-1-dev pkg-config hyperfine python3-venv)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+venv=.venv-test
+if ! { [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/aws" ] && [ -x "$venv/bin/awsume" ] \
+       && "$venv/bin/python" -c 'import tree_sitter, tree_sitter_powershell, boto3' 2>/dev/null; }; then
+  echo "setup: creating $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell
+fi
