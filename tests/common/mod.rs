@@ -4,6 +4,8 @@
 //! Nothing here skips: a missing component panics with the command that installs it
 //! (`bash tests/setup.sh`), so CI can never pass by not testing.
 #![allow(dead_code)]
+// The moto watchdog is detached on purpose (it outlives a panicking test to kill the server).
+#![allow(clippy::zombie_processes)]
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
