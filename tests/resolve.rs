@@ -419,3 +419,94 @@ fn sso_profiles_use_the_cli_token_cache() {
         "{err}"
     );
 }
+
+#[test]
+fn list_names_and_long_table() {
+    let home = Home::with_moto();
+    home.config(&format!(
+        "{CHAIN}[profile broken]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = ghost\n"
+    ))
+    .credentials(BASE_KEYS);
+    let names = home.run(&["list"]).success().stdout;
+    assert_eq!(names, "base\nbroken\nhop1\nhop2\nhop3\n");
+    use_in_bash(&home, &["hop2"]);
+    let table = home.run(&["list", "--long"]).success().stdout;
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{table}"))
+            .to_string()
+    };
+    assert!(
+        row("base").contains("static") && row("base").contains("eu-west-1"),
+        "{table}"
+    );
+    assert!(
+        row("hop3").contains("role <- hop2 <- hop1 <- base"),
+        "{table}"
+    );
+    assert!(
+        row("broken").contains("error: missing source_profile"),
+        "{table}"
+    );
+    // hop2 was just resolved: its role session (and hop1's, on the way) are cached.
+    assert!(row("hop2").contains("role until 20"), "{table}");
+    assert!(row("hop1").contains("role until 20"), "{table}");
+    assert!(!row("hop3").contains("until"), "{table}");
+}
+
+#[test]
+fn durations_reach_sts() {
+    let home = Home::with_moto();
+    home.config(&CHAIN.replace(
+        "role_session_name = s1\n",
+        "role_session_name = s1\nduration_seconds = 7200\n",
+    ))
+    .credentials(BASE_KEYS);
+    let expiry_in = |env: &BTreeMap<String, String>| {
+        let exp = env["AWS_CREDENTIAL_EXPIRATION"].clone();
+        let out = std::process::Command::new("date")
+            .args(["-d", &exp, "+%s"])
+            .output()
+            .unwrap();
+        let exp: i64 = String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        exp - now
+    };
+    let env = use_in_bash(&home, &["hop1", "--no-cache"]);
+    let left = expiry_in(&env);
+    assert!(
+        (7100..=7200).contains(&left),
+        "duration_seconds = 7200 gave {left}s"
+    );
+    let env = use_in_bash(&home, &["hop1", "--no-cache", "--duration", "15m"]);
+    let left = expiry_in(&env);
+    assert!((800..=900).contains(&left), "--duration 15m gave {left}s");
+}
+
+#[test]
+fn credential_source_environment_is_the_only_way_env_keys_are_used() {
+    let mut home = Home::with_moto();
+    home.config("[profile from-env]\nrole_arn = arn:aws:iam::121212121212:role/ci\ncredential_source = Environment\nrole_session_name = ci\n[profile no-keys]\nregion = eu-west-1\n");
+    home.set("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT1")
+        .set("AWS_SECRET_ACCESS_KEY", "envsecret");
+    let env = use_in_bash(&home, &["from-env"]);
+    assert_eq!(
+        home.identity_of(&env),
+        "arn:aws:sts::121212121212:assumed-role/ci/ci"
+    );
+    // A profile without credentials does not borrow the environment's keys.
+    let err = home.run(&["use", "no-keys"]).clean_failure();
+    assert!(
+        err.contains("no-keys") && err.contains("no credentials"),
+        "{err}"
+    );
+}

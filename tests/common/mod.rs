@@ -511,3 +511,110 @@ pub fn write_sso_token(home: &Home, key: &str, token: &str, expires_at: &str) {
     );
     std::fs::write(dir.join(format!("{name}.json")), json).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// An interactive shell in tmux, typed into as a person would.
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `shell_command` in a detached tmux session with only `home`'s environment.
+    pub fn start(home: &Home, shell_command: &str) -> Tmux {
+        let socket = format!("awsenv-test-{}-{}", std::process::id(), rand_suffix());
+        let mut c = Command::new(require("tmux"));
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            shell_command,
+        ]);
+        home.isolate(&mut c);
+        c.env("TERM", "xterm-256color");
+        let st = c.status().unwrap();
+        assert!(st.success(), "tmux did not start");
+        Tmux { socket }
+    }
+
+    pub fn send(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Types a line and presses Enter.
+    pub fn line(&self, text: &str) {
+        self.send(&["-l", text]);
+        self.send(&["Enter"]);
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `text` (10 s), returning the screen.
+    #[track_caller]
+    pub fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until `path` exists (10 s) and returns its content.
+    #[track_caller]
+    pub fn wait_file(&self, path: &Path) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(s) = std::fs::read_to_string(path) {
+                if s.ends_with('\n') {
+                    return s;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {}; screen:\n{}",
+                path.display(),
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
