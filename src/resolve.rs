@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::config::{Files, Location, Profile};
+use crate::config::{ConfigError, Files, Location, Profile};
 use crate::creds::Secret;
 
 /// How long an MFA session lasts unless `AWSENV_MFA_SESSION_DURATION` says otherwise.
@@ -142,8 +142,10 @@ impl Env {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("profile `{name}` is not in {config} or {credentials}{}", did_you_mean(.suggestions))]
     UnknownProfile {
         name: String,
@@ -185,6 +187,7 @@ impl ResolveError {
     /// A few words for tables (`awsenv list --long`); the full message is in `Display`.
     pub fn summary(&self) -> &'static str {
         match self {
+            ResolveError::Config(_) => "syntax error",
             ResolveError::UnknownProfile { .. } => "unknown profile",
             ResolveError::MissingSourceProfile { .. } => "missing source_profile",
             ResolveError::Loop { .. } => "source_profile loop",
@@ -256,7 +259,7 @@ pub fn plan(
                     }
                     let next =
                         files
-                            .profile(src)
+                            .profile(src)?
                             .ok_or_else(|| ResolveError::MissingSourceProfile {
                                 profile: p.name.clone(),
                                 source_profile: src.to_string(),
@@ -329,7 +332,7 @@ pub fn plan(
     let mut mfa_session = None;
     if long_term {
         let owner = match hops.first() {
-            Some(first) => files.profile(&first.profile),
+            Some(first) => files.profile(&first.profile)?,
             None => Some(target),
         };
         if let Some(owner) = owner {
@@ -359,23 +362,19 @@ pub fn plan(
         source,
         mfa_session,
         hops,
-        sts_endpoint: endpoint(files, target, "sts", "STS", env),
-        sso_endpoint: endpoint(files, target, "sso", "SSO", env),
+        sts_endpoint: endpoint(files, target, "sts", "STS", env)?,
+        sso_endpoint: endpoint(files, target, "sso", "SSO", env)?,
     })
 }
 
 fn lookup<'a>(files: &'a Files, name: &str) -> Result<&'a Profile, ResolveError> {
     files
-        .profile(name)
+        .profile(name)?
         .ok_or_else(|| ResolveError::UnknownProfile {
             name: name.to_string(),
             config: files.config.path.display().to_string(),
             credentials: files.credentials.path.display().to_string(),
-            suggestions: files
-                .similar_names(name)
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            suggestions: files.similar_names(name),
         })
 }
 
@@ -434,7 +433,7 @@ fn sso_source(files: &Files, p: &Profile) -> Result<Source, ResolveError> {
     };
     let (session, start_url, sso_region) = match p.get("sso_session") {
         Some(session) => {
-            let s = files.sso_session(session).ok_or_else(|| {
+            let s = files.sso_session(session)?.ok_or_else(|| {
                 invalid(
                     format!("sso_session `{session}` has no [sso-session {session}] section"),
                     "sso_session",
@@ -584,22 +583,26 @@ fn endpoint(
     service: &str,
     env_suffix: &str,
     env: &Env,
-) -> Option<String> {
+) -> Result<Option<String>, ResolveError> {
     let ignore = env
         .get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .or_else(|| p.get("ignore_configured_endpoint_urls"))
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if ignore {
-        return None;
+        return Ok(None);
     }
-    env.get(&format!("AWS_ENDPOINT_URL_{env_suffix}"))
+    if let Some(url) = env
+        .get(&format!("AWS_ENDPOINT_URL_{env_suffix}"))
         .or_else(|| env.get("AWS_ENDPOINT_URL"))
-        .or_else(|| {
-            p.get("services")
-                .and_then(|s| files.service_setting(s, service, "endpoint_url"))
-        })
-        .or_else(|| p.get("endpoint_url"))
-        .map(str::to_string)
+    {
+        return Ok(Some(url.to_string()));
+    }
+    if let Some(services) = p.get("services") {
+        if let Some(url) = files.service_setting(services, service, "endpoint_url")? {
+            return Ok(Some(url.to_string()));
+        }
+    }
+    Ok(p.get("endpoint_url").map(str::to_string))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub fn run(args: ListArgs) -> Result<()> {
     if !args.long {
         let mut out = String::new();
         for name in files.profile_names() {
-            out.push_str(name);
+            out.push_str(&name);
             out.push('\n');
         }
         return super::print(&out);
@@ -37,6 +37,7 @@ pub fn run(args: ListArgs) -> Result<()> {
         "SESSION".into(),
     ]];
     for name in files.profile_names() {
+        let name = name.as_ref();
         let (source, region, mfa) = match resolve::plan(&files, name, &Overrides::default(), &env) {
             Ok(plan) => {
                 let source = match (&plan.source, plan.hops.is_empty()) {

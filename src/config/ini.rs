@@ -29,6 +29,109 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// Where one `[header]` and the lines under it are in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// Byte range of the text between the brackets, trimmed.
+    pub header: std::ops::Range<usize>,
+    /// Byte range of the header line and its body.
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line of the header.
+    pub line: usize,
+}
+
+impl Span {
+    pub fn header<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.header.clone()]
+    }
+}
+
+/// Finds the section headers of a file without parsing the bodies. Every start of awsenv pays
+/// for this, so it must stay cheap on a config of 10,000 profiles: it jumps from `[` to `[`
+/// (memchr) and allocates nothing per section. Bodies are parsed only for the sections a
+/// command needs ([`parse_span`]). Checked here: header lines are well formed, and nothing but
+/// comments comes before the first one.
+pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
+    let bytes = text.as_bytes();
+    let mut spans: Vec<Span> = Vec::new();
+    // Line counting is incremental: newlines between the last header and this one.
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    for pos in memchr::memchr_iter(b'[', bytes) {
+        let line_start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
+        // Only a `[` that starts its line (after blanks) opens a section.
+        if !bytes[line_start..pos]
+            .iter()
+            .all(|b| *b == b' ' || *b == b'\t')
+        {
+            continue;
+        }
+        if line_start < counted_to {
+            continue; // A second `[` on a header line already seen.
+        }
+        line += bytes[counted_to..line_start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted_to = line_start;
+        let line_end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        let t = text[pos..line_end].trim_end();
+        let inner = t
+            .strip_suffix(']')
+            .map(|h| &h[1..])
+            .filter(|h| !h.trim().is_empty())
+            .ok_or_else(|| SyntaxError {
+                line,
+                message: "a section header must look like [name]".into(),
+            })?;
+        let lead = inner.len() - inner.trim_start().len();
+        let from = pos + 1 + lead;
+        let header = from..from + inner.trim().len();
+        match spans.last_mut() {
+            Some(last) => last.end = line_start,
+            None => {
+                if let Some(bad) = text[..line_start]
+                    .lines()
+                    .position(|l| !is_comment_or_blank(l))
+                {
+                    return Err(SyntaxError {
+                        line: bad + 1,
+                        message: "a setting appears before any [section] header".into(),
+                    });
+                }
+            }
+        }
+        spans.push(Span {
+            header,
+            start: line_start,
+            end: text.len(),
+            line,
+        });
+    }
+    if spans.is_empty() {
+        if let Some(bad) = text.lines().position(|l| !is_comment_or_blank(l)) {
+            return Err(SyntaxError {
+                line: bad + 1,
+                message: "a setting appears before any [section] header".into(),
+            });
+        }
+    }
+    Ok(spans)
+}
+
+/// Parses one section found by [`index`]; line numbers are the file's.
+pub fn parse_span(text: &str, span: &Span) -> Result<Section, SyntaxError> {
+    let shift = |mut e: SyntaxError| {
+        e.line += span.line - 1;
+        e
+    };
+    let mut sections = parse(&text[span.start..span.end]).map_err(shift)?;
+    Ok(sections.pop().unwrap_or_else(|| Section {
+        header: span.header(text).to_string(),
+        entries: BTreeMap::new(),
+    }))
+}
+
 pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
     check_lines(text)?;
     let opt = ini::ParseOption {
@@ -240,6 +343,37 @@ mod tests {
     fn garbage_line_is_an_error_with_line() {
         let err = parse("[default]\nregion = x\nthis is not a setting\n").unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
+    }
+
+    #[test]
+    fn index_then_parse_spans() {
+        let text =
+            "# c\n[default]\nregion = x\n\n[profile a]\nsource_profile = b\n  bad indented\n";
+        let spans = index(text).unwrap();
+        assert_eq!(
+            spans
+                .iter()
+                .map(|s| (s.header(text), s.line))
+                .collect::<Vec<_>>(),
+            [("default", 2), ("profile a", 5)]
+        );
+        let d = parse_span(text, &spans[0]).unwrap();
+        assert_eq!(d.entries.get("region"), Some(&Value::Str("x".into())));
+        // An error inside a span is reported with the file's line number.
+        assert_eq!(parse_span(text, &spans[1]).unwrap_err().line, 7);
+        assert_eq!(index("[ok]\n[broken\n").unwrap_err().line, 2);
+        assert_eq!(index("\nregion = x\n[default]\n").unwrap_err().line, 2);
+        assert_eq!(index("# only a comment\nregion = x\n").unwrap_err().line, 2);
+        // `[` inside values and indented headers.
+        let text = "[a]\nx = [not a header]\n  [ b ]\ny = 1\n";
+        let spans = index(text).unwrap();
+        assert_eq!(
+            spans
+                .iter()
+                .map(|s| (s.header(text), s.line))
+                .collect::<Vec<_>>(),
+            [("a", 1), ("b", 3)]
+        );
     }
 
     #[test]

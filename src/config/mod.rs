@@ -8,19 +8,18 @@
 
 pub mod ini;
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use ini::Value;
+use ini::{Span, Value};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
     #[error("{path}:{line}: {message}")]
     Syntax {
         path: String,
@@ -35,11 +34,12 @@ pub enum FileKind {
     Credentials,
 }
 
-/// One of the two files, kept as text so error messages can point at a line.
+/// One of the two files: its text and where its sections are.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     text: String,
+    spans: Vec<Span>,
 }
 
 /// A setting's value and the file it came from.
@@ -74,14 +74,26 @@ impl Profile {
     }
 }
 
-/// Everything read from the two files.
+type Nested = BTreeMap<String, BTreeMap<String, String>>;
+
+/// What the sections of one name parse into.
+#[derive(Debug, Clone)]
+enum Parsed {
+    Profile(Profile),
+    SsoSession(BTreeMap<String, String>),
+    Services(Nested),
+}
+
+/// Everything read from the two files. Up front only the section headers are found; the
+/// sections of a name are parsed the first time that name is asked for (and kept in the cell of
+/// its first section). So a config of 10,000 profiles costs little more than one of three, and a
+/// syntax error is reported for the sections a command uses.
 #[derive(Debug, Clone)]
 pub struct Files {
     pub config: SourceFile,
     pub credentials: SourceFile,
-    profiles: BTreeMap<String, Profile>,
-    sso_sessions: BTreeMap<String, BTreeMap<String, String>>,
-    services: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    config_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
+    credentials_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
 }
 
 impl Files {
@@ -99,83 +111,172 @@ impl Files {
     }
 
     fn from_texts(config: SourceFile, credentials: SourceFile) -> Result<Files, ConfigError> {
-        let mut files = Files {
+        Ok(Files {
+            config_cells: (0..config.spans.len()).map(|_| OnceCell::new()).collect(),
+            credentials_cells: (0..credentials.spans.len())
+                .map(|_| OnceCell::new())
+                .collect(),
             config,
             credentials,
-            profiles: BTreeMap::new(),
-            sso_sessions: BTreeMap::new(),
-            services: BTreeMap::new(),
+        })
+    }
+
+    /// The sections that belong to `name` of `kind`, config file first, in file order.
+    fn spans_of(&self, kind: HeaderKind, name: &str) -> Vec<(FileKind, usize)> {
+        let mut found = Vec::new();
+        for (i, span) in self.config.spans.iter().enumerate() {
+            let header = span.header(&self.config.text);
+            if classify_config_header(header).is_some_and(|(k, n)| k == kind && n == name) {
+                found.push((FileKind::Config, i));
+            }
+        }
+        if kind == HeaderKind::Profile {
+            for (i, span) in self.credentials.spans.iter().enumerate() {
+                if span.header(&self.credentials.text) == name {
+                    found.push((FileKind::Credentials, i));
+                }
+            }
+        }
+        found
+    }
+
+    /// Parses the sections of a name, in file order.
+    fn sections<'a>(
+        &'a self,
+        spans: &'a [(FileKind, usize)],
+    ) -> impl Iterator<Item = Result<(FileKind, ini::Section), ConfigError>> + 'a {
+        spans.iter().map(move |&(kind, i)| {
+            let file = self.file(kind);
+            ini::parse_span(&file.text, &file.spans[i])
+                .map(|s| (kind, s))
+                .map_err(|e| ConfigError::Syntax {
+                    path: file.path.display().to_string(),
+                    line: e.line,
+                    message: e.message,
+                })
+        })
+    }
+
+    /// Finds, parses once and returns the sections of `name`.
+    fn parsed(
+        &self,
+        kind: HeaderKind,
+        name: &str,
+        build: impl FnOnce(&[(FileKind, usize)]) -> Result<Parsed, ConfigError>,
+    ) -> Result<Option<&Parsed>, ConfigError> {
+        let spans = self.spans_of(kind, name);
+        let Some(&(file, first)) = spans.first() else {
+            return Ok(None);
         };
-        for section in files.config.sections()? {
-            let Some((kind, name)) = classify_config_header(&section.header) else {
-                continue;
-            };
-            match kind {
-                HeaderKind::Profile => files.add_profile(name, FileKind::Config, section),
-                HeaderKind::SsoSession => {
-                    files.sso_sessions.insert(name, flat(&section.entries));
-                }
-                HeaderKind::Services => {
-                    let map = section
-                        .entries
-                        .into_iter()
-                        .filter_map(|(k, v)| match v {
-                            Value::Nested(m) => Some((k, m)),
-                            Value::Str(_) => None,
-                        })
-                        .collect();
-                    files.services.insert(name, map);
-                }
-            }
-        }
-        for section in files.credentials.sections()? {
-            let name = section.header.clone();
-            files.add_profile(name, FileKind::Credentials, section);
-        }
-        Ok(files)
+        let cells = match file {
+            FileKind::Config => &self.config_cells,
+            FileKind::Credentials => &self.credentials_cells,
+        };
+        cells[first]
+            .get_or_init(|| build(&spans))
+            .as_ref()
+            .map(Some)
+            .map_err(Clone::clone)
     }
 
-    fn add_profile(&mut self, name: String, file: FileKind, section: ini::Section) {
-        let profile = self
-            .profiles
-            .entry(name.clone())
-            .or_insert_with(|| Profile {
-                name,
+    /// The profile called `name`, if there is one; a syntax error in its sections is an error.
+    pub fn profile(&self, name: &str) -> Result<Option<&Profile>, ConfigError> {
+        let parsed = self.parsed(HeaderKind::Profile, name, |spans| {
+            let mut profile = Profile {
+                name: name.to_string(),
                 ..Profile::default()
-            });
-        profile.headers.insert(file, section.header);
-        for (key, value) in section.entries {
-            if let Value::Str(value) = value {
-                // Credentials-file settings override the config file's, as in botocore.
-                let keep_existing = file == FileKind::Config
-                    && profile.settings.get(&key).map(|s| s.file) == Some(FileKind::Credentials);
-                if !keep_existing {
-                    profile.settings.insert(key, Setting { value, file });
+            };
+            for section in self.sections(spans) {
+                let (file, section) = section?;
+                profile.headers.insert(file, section.header);
+                for (key, value) in section.entries {
+                    if let Value::Str(value) = value {
+                        // Credentials-file settings override the config file's, as in botocore.
+                        let keep_existing = file == FileKind::Config
+                            && profile.settings.get(&key).map(|s| s.file)
+                                == Some(FileKind::Credentials);
+                        if !keep_existing {
+                            profile.settings.insert(key, Setting { value, file });
+                        }
+                    }
                 }
             }
-        }
+            Ok(Parsed::Profile(profile))
+        })?;
+        Ok(match parsed {
+            Some(Parsed::Profile(p)) => Some(p),
+            _ => None,
+        })
     }
 
-    pub fn profile(&self, name: &str) -> Option<&Profile> {
-        self.profiles.get(name)
+    /// Every profile name in both files, sorted and without repeats. Reads headers only.
+    pub fn profile_names(&self) -> Vec<Cow<'_, str>> {
+        let mut names: Vec<Cow<'_, str>> = self
+            .config
+            .spans
+            .iter()
+            .filter_map(
+                |s| match classify_config_header(s.header(&self.config.text)) {
+                    Some((HeaderKind::Profile, name)) => Some(name),
+                    _ => None,
+                },
+            )
+            .chain(
+                self.credentials
+                    .spans
+                    .iter()
+                    .map(|s| Cow::Borrowed(s.header(&self.credentials.text))),
+            )
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
-    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
-        self.profiles.keys().map(String::as_str)
-    }
-
-    pub fn sso_session(&self, name: &str) -> Option<&BTreeMap<String, String>> {
-        self.sso_sessions.get(name)
+    /// The settings of `[sso-session NAME]`.
+    pub fn sso_session(
+        &self,
+        name: &str,
+    ) -> Result<Option<&BTreeMap<String, String>>, ConfigError> {
+        let parsed = self.parsed(HeaderKind::SsoSession, name, |spans| {
+            let mut map = BTreeMap::new();
+            for section in self.sections(spans) {
+                map.extend(flat(&section?.1.entries));
+            }
+            Ok(Parsed::SsoSession(map))
+        })?;
+        Ok(match parsed {
+            Some(Parsed::SsoSession(m)) => Some(m),
+            _ => None,
+        })
     }
 
     /// `[services NAME]` → `SERVICE =` → nested settings.
-    pub fn service_setting(&self, services: &str, service: &str, key: &str) -> Option<&str> {
-        self.services
-            .get(services)?
-            .get(service)?
-            .get(key)
+    pub fn service_setting(
+        &self,
+        services: &str,
+        service: &str,
+        key: &str,
+    ) -> Result<Option<&str>, ConfigError> {
+        let parsed = self.parsed(HeaderKind::Services, services, |spans| {
+            let mut map = Nested::new();
+            for section in self.sections(spans) {
+                for (k, v) in section?.1.entries {
+                    if let Value::Nested(m) = v {
+                        map.insert(k, m);
+                    }
+                }
+            }
+            Ok(Parsed::Services(map))
+        })?;
+        let Some(Parsed::Services(map)) = parsed else {
+            return Ok(None);
+        };
+        Ok(map
+            .get(service)
+            .and_then(|m| m.get(key))
             .map(String::as_str)
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.is_empty()))
     }
 
     pub fn file(&self, kind: FileKind) -> &SourceFile {
@@ -206,14 +307,19 @@ impl Files {
     }
 
     /// Up to three profile names close to `name`, best first ("did you mean").
-    pub fn similar_names(&self, name: &str) -> Vec<&str> {
-        let mut scored: Vec<(f64, &str)> = self
+    pub fn similar_names(&self, name: &str) -> Vec<String> {
+        let mut scored: Vec<(f64, Cow<'_, str>)> = self
             .profile_names()
-            .map(|n| (strsim::normalized_damerau_levenshtein(name, n), n))
-            .filter(|(score, n)| *score >= 0.5 || n.contains(name) || name.contains(n))
+            .into_iter()
+            .map(|n| (strsim::normalized_damerau_levenshtein(name, &n), n))
+            .filter(|(score, n)| *score >= 0.5 || n.contains(name) || name.contains(n.as_ref()))
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(3).map(|(_, n)| n).collect()
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, n)| n.into_owned())
+            .collect()
     }
 }
 
@@ -233,16 +339,7 @@ impl fmt::Display for Location {
     }
 }
 
-impl SourceFile {
-    fn sections(&self) -> Result<Vec<ini::Section>, ConfigError> {
-        ini::parse(&self.text).map_err(|e| ConfigError::Syntax {
-            path: self.path.display().to_string(),
-            line: e.line,
-            message: e.message,
-        })
-    }
-}
-
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HeaderKind {
     Profile,
     SsoSession,
@@ -251,9 +348,10 @@ enum HeaderKind {
 
 /// botocore: `[default]`, and `[profile NAME]` / `[sso-session NAME]` / `[services NAME]` split
 /// like a shell line (so `[profile "my name"]` works) and used only when exactly two words result.
-fn classify_config_header(header: &str) -> Option<(HeaderKind, String)> {
+/// Runs for every header on every lookup, so the common unquoted case allocates nothing.
+fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
     if header == "default" {
-        return Some((HeaderKind::Profile, "default".into()));
+        return Some((HeaderKind::Profile, Cow::Borrowed("default")));
     }
     let kind = if header.starts_with("profile") {
         HeaderKind::Profile
@@ -264,11 +362,16 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, String)> {
     } else {
         return None;
     };
-    let mut parts = shlex::split(header)?;
-    if parts.len() != 2 {
-        return None;
+    if header.contains(['"', '\'', '\\']) {
+        let mut parts = shlex::split(header)?;
+        return (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())));
     }
-    Some((kind, parts.pop()?))
+    let mut words = header.split_whitespace();
+    let (_, name) = (words.next()?, words.next()?);
+    words
+        .next()
+        .is_none()
+        .then_some((kind, Cow::Borrowed(name)))
 }
 
 fn flat(entries: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
@@ -294,37 +397,38 @@ fn expand_tilde(path: &Path) -> PathBuf {
 }
 
 fn read(path: &Path) -> Result<SourceFile, ConfigError> {
+    let display = || path.display().to_string();
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| ConfigError::Syntax {
-            path: path.display().to_string(),
+            path: display(),
             line: 0,
             message: "the file is not valid UTF-8".into(),
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
+        Err(e) => {
             return Err(ConfigError::Read {
-                path: path.display().to_string(),
-                source,
+                path: display(),
+                message: e.to_string(),
             })
         }
     };
-    Ok(SourceFile {
-        path: path.to_path_buf(),
-        text,
-    })
+    source_file(path.to_path_buf(), text)
+}
+
+fn source_file(path: PathBuf, text: String) -> Result<SourceFile, ConfigError> {
+    let spans = ini::index(&text).map_err(|e| ConfigError::Syntax {
+        path: path.display().to_string(),
+        line: e.line,
+        message: e.message,
+    })?;
+    Ok(SourceFile { path, text, spans })
 }
 
 #[cfg(test)]
 pub(crate) fn from_strs(config: &str, credentials: &str) -> Files {
     Files::from_texts(
-        SourceFile {
-            path: "config".into(),
-            text: config.into(),
-        },
-        SourceFile {
-            path: "credentials".into(),
-            text: credentials.into(),
-        },
+        source_file("config".into(), config.into()).expect("test config indexes"),
+        source_file("credentials".into(), credentials.into()).expect("test credentials index"),
     )
     .expect("test files parse")
 }
@@ -342,9 +446,9 @@ mod tests {
              [services local]\nsts =\n  endpoint_url = http://127.0.0.1:5000\n[preview]\nx = 1\n",
             "[dev]\naws_access_key_id = FROMCREDS\naws_secret_access_key = s\n[onlycreds]\naws_access_key_id = K\n",
         );
-        let names: Vec<_> = f.profile_names().collect();
+        let names = f.profile_names();
         assert_eq!(names, ["default", "dev", "onlycreds", "with space"]);
-        let dev = f.profile("dev").unwrap();
+        let dev = f.profile("dev").unwrap().unwrap();
         assert_eq!(dev.get("aws_access_key_id"), Some("FROMCREDS"));
         assert_eq!(
             dev.setting("aws_access_key_id").unwrap().file,
@@ -354,12 +458,13 @@ mod tests {
         assert_eq!(
             f.sso_session("corp")
                 .unwrap()
+                .unwrap()
                 .get("sso_region")
                 .map(String::as_str),
             Some("us-east-1")
         );
         assert_eq!(
-            f.service_setting("local", "sts", "endpoint_url"),
+            f.service_setting("local", "sts", "endpoint_url").unwrap(),
             Some("http://127.0.0.1:5000")
         );
     }
@@ -367,9 +472,21 @@ mod tests {
     #[test]
     fn location_points_at_the_line() {
         let f = from_strs("[profile a]\nregion = x\nsource_profile = b\n", "");
-        let a = f.profile("a").unwrap();
+        let a = f.profile("a").unwrap().unwrap();
         assert_eq!(f.location(a, "source_profile").to_string(), "config:3");
         assert_eq!(f.location(a, "role_arn").to_string(), "config:1");
+    }
+
+    #[test]
+    fn syntax_errors_surface_for_the_sections_used() {
+        let f = from_strs("[profile good]\nregion = x\n[profile bad]\nregion x\n", "");
+        assert!(f.profile("good").unwrap().is_some());
+        let err = f.profile("bad").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "config:4: expected `key = value`, a [section] or a comment"
+        );
+        assert_eq!(f.profile_names(), ["bad", "good"]);
     }
 
     #[test]
