@@ -4,6 +4,7 @@
 pub mod exec;
 pub mod export;
 pub mod list;
+pub mod login;
 pub mod unset;
 pub mod use_profile;
 
