@@ -35,6 +35,9 @@ pub enum Command {
     List(ListArgs),
     /// Open the AWS console signed in with a profile's credentials (no PROFILE: the environment's).
     Login(LoginArgs),
+    /// Sign in to IAM Identity Center (`sso login`) or drop the cached sign-in (`sso logout`).
+    #[command(subcommand)]
+    Sso(SsoCommand),
 }
 
 /// Settings that change how a profile is resolved.

@@ -12,6 +12,7 @@ mod creds;
 mod federation;
 mod log;
 mod mfa;
+mod oidc;
 mod process;
 mod providers;
 mod resolve;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd::export::run(a),
         Command::List(a) => cmd::list::run(a),
         Command::Login(a) => cmd::login::run(a),
+        Command::Sso(c) => cmd::sso::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

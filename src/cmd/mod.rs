@@ -5,6 +5,7 @@ pub mod exec;
 pub mod export;
 pub mod list;
 pub mod login;
+pub mod sso;
 pub mod unset;
 pub mod use_profile;
 

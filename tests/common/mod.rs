@@ -602,3 +602,54 @@ pub fn parse_url(url: &str) -> BTreeMap<String, String> {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// tests/fixtures/sso_oidc.py, handing out `tokens` as access tokens in order.
+pub struct OidcEndpoint {
+    pub fixture: Fixture,
+    log: tempfile::NamedTempFile,
+}
+
+impl OidcEndpoint {
+    pub fn start(tokens: &[&str]) -> OidcEndpoint {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut args = vec![log.path().to_str().unwrap()];
+        args.extend_from_slice(tokens);
+        OidcEndpoint {
+            fixture: Fixture::start("sso_oidc.py", &args),
+            log,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.fixture.url
+    }
+
+    /// Every request so far: `{"path": "/token", "body": {...}}`.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.log.path())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// `~/.aws/sso/cache/<name>.json` where name is Python's `hashlib.sha1(text).hexdigest()`.
+pub fn sso_cache_file(home: &Home, python_expr: &str) -> PathBuf {
+    let out = Command::new(venv_bin("python"))
+        .args([
+            "-c",
+            &format!(
+                "import hashlib, json; print(hashlib.sha1(({python_expr}).encode()).hexdigest())"
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    home.path().join(format!(".aws/sso/cache/{name}.json"))
+}
