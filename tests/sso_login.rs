@@ -283,12 +283,14 @@ fn legacy_profiles_log_in_without_scopes_and_logout_removes_tokens() {
     login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
     let corp = corp_token(&h);
     assert!(corp.exists());
+    // A cached SSO session (awsenv's own cache) that logout must not leave usable.
+    h.run(&["use", "sso-admin"]).success();
 
     // Logout of one session removes only its token.
     let run = h.run(&["sso", "logout", "--sso-session", "corp"]).success();
     assert_eq!(run.stdout, "");
     assert!(!corp.exists() && legacy.exists());
-    let err = h.run(&["use", "sso-admin", "--no-cache"]).clean_failure();
+    let err = h.run(&["use", "sso-admin"]).clean_failure();
     assert!(
         err.contains("awsenv sso login --profile sso-admin"),
         "{err}"

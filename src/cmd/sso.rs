@@ -5,6 +5,7 @@
 
 use anyhow::{anyhow, bail, Result};
 
+use crate::cache::{FileCache, SessionKind};
 use crate::cli::{SsoCommand, SsoLoginArgs, SsoTarget};
 use crate::config::Files;
 use crate::sso::{self, SsoSession, DEFAULT_SCOPE};
@@ -70,7 +71,12 @@ fn logout(target: SsoTarget) -> Result<()> {
             Err(e) => bail!("cannot remove {}: {e}", p.display()),
         }
     }
-    eprintln!("awsenv: removed {removed} cached IAM Identity Center token(s)");
+    // Role credentials already fetched with a token would outlive the sign-in; drop them too.
+    // (Roles assumed on top of them stay cached until they expire.)
+    let sessions = FileCache::default_location()?.remove_kind(SessionKind::Sso)?;
+    eprintln!(
+        "awsenv: removed {removed} cached IAM Identity Center token(s) and {sessions} cached SSO session(s)"
+    );
     Ok(())
 }
 
