@@ -106,6 +106,24 @@ impl FileCache {
         self.dir.join(format!("{}.json", key.as_str()))
     }
 
+    /// Removes every entry of `kind` (fresh or not); returns how many. Used by `sso logout`,
+    /// so that signing out also drops the role credentials the sign-in produced.
+    pub fn remove_kind(&self, kind: SessionKind) -> Result<usize> {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for e in dir.filter_map(|e| e.ok()) {
+            let path = e.path();
+            if Self::read(&path).is_some_and(|entry| entry.kind == kind) {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     fn read(path: &Path) -> Option<Entry> {
         let bytes = fs::read(path).ok()?;
         serde_json::from_slice(&bytes).ok()

@@ -33,6 +33,11 @@ pub enum Command {
     Export(ExportArgs),
     /// List profile names, one per line (--long: how each gets credentials, and cached sessions).
     List(ListArgs),
+    /// Open the AWS console signed in with a profile's credentials (no PROFILE: the environment's).
+    Login(LoginArgs),
+    /// Sign in to IAM Identity Center (`sso login`) or drop the cached sign-in (`sso logout`).
+    #[command(subcommand)]
+    Sso(SsoCommand),
 }
 
 /// Settings that change how a profile is resolved.
@@ -116,6 +121,49 @@ pub struct ListArgs {
     /// Show each profile's credential source, region, MFA and cached session.
     #[arg(long, short)]
     pub long: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Profile to sign in with (default: the credentials in the environment, else $AWS_PROFILE).
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Print the sign-in URL on stdout instead of opening a browser (it is a credential).
+    #[arg(long)]
+    pub print: bool,
+    /// Console page to open: a service like `s3`, or a path like `ec2/v2/home`.
+    #[arg(long, value_name = "SERVICE")]
+    pub path: Option<String>,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Sign in with the device code flow and cache the token where the AWS CLI keeps it.
+    Login(SsoLoginArgs),
+    /// Remove cached IAM Identity Center tokens (all of them, or one profile's/session's).
+    Logout(SsoTarget),
+}
+
+/// Which IAM Identity Center sign-in: a profile's, or an `[sso-session]`'s.
+#[derive(Debug, Args, Clone)]
+pub struct SsoTarget {
+    /// A profile with sso_session or sso_start_url (default for login: $AWS_PROFILE, else `default`).
+    #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+    /// An `[sso-session NAME]` section of the config file.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    #[command(flatten)]
+    pub target: SsoTarget,
+    /// Do not open a browser; only show the URL and code to enter.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -3,13 +3,16 @@
 //! Data flows one way: `config` (the two files) → `resolve` (a plan) → `providers`/`sts`
 //! (credentials, through `cache`) → `shell` (a script). `cmd/` holds one file per subcommand.
 
+mod browser;
 mod cache;
 mod cli;
 mod cmd;
 mod config;
 mod creds;
+mod federation;
 mod log;
 mod mfa;
+mod oidc;
 mod process;
 mod providers;
 mod resolve;
@@ -35,6 +38,8 @@ fn main() -> ExitCode {
         Command::Exec(a) => cmd::exec::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::List(a) => cmd::list::run(a),
+        Command::Login(a) => cmd::login::run(a),
+        Command::Sso(c) => cmd::sso::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -195,7 +195,13 @@ impl<'a> Resolver<'a> {
                 account_id,
                 role_name,
             } => {
-                let token = crate::sso::access_token(profile, session.as_deref(), start_url)?;
+                let token = crate::sso::access_token(
+                    || self.net(),
+                    profile,
+                    session.as_deref(),
+                    start_url,
+                    sso_region,
+                )?;
                 crate::debug!(
                     "GetRoleCredentials {role_name} in {account_id} for profile `{profile}`"
                 );

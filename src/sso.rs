@@ -1,25 +1,66 @@
-//! IAM Identity Center: the access token the AWS CLI keeps in `~/.aws/sso/cache/`, and the
-//! portal's `GetRoleCredentials` call that trades it for role credentials.
+//! IAM Identity Center: the access token the AWS CLI keeps in `~/.aws/sso/cache/` (read, refresh,
+//! write), and the portal's `GetRoleCredentials` call that trades it for role credentials.
 //!
 //! The cache file is named by the SHA-1 of the `[sso-session]` name, or of the start URL for a
 //! legacy profile, exactly as botocore names it, so one login serves the AWS CLI and awsenv.
+//! Written files have the fields the AWS CLI v2 writes, mode 0600, replaced atomically (a
+//! temporary file in the same directory, then a rename), as botocore's JSONFileCache does.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
-use crate::creds::{parse_timestamp, Credentials, Secret};
+use crate::creds::{format_rfc3339, parse_timestamp, Credentials, Secret};
+use crate::oidc::{Oidc, Registration, Token};
 use crate::sts::{sdk_error, Network};
 
-/// The fields of a token cache file that awsenv reads.
-#[derive(Debug, Deserialize)]
+/// botocore refreshes a token this long before it expires.
+const REFRESH_WINDOW: time::Duration = time::Duration::minutes(15);
+/// The scope that makes IAM Identity Center issue refresh tokens; the AWS CLI's default for
+/// `sso-session` sections that name no `sso_registration_scopes`.
+pub const DEFAULT_SCOPE: &str = "sso:account:access";
+
+/// A token cache file, with every field the AWS CLI v2 writes. Only `accessToken` and
+/// `expiresAt` are required to read one (botocore's rule); the rest enables refreshing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CachedToken {
-    pub access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub access_token: Secret,
     pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+}
+
+/// One IAM Identity Center sign-in: an `[sso-session]`, or a legacy profile's start URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSession {
+    /// The `[sso-session]` name; None for a legacy profile (`sso_start_url` in the profile).
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    /// Registration scopes: None for legacy profiles (no refresh tokens, as in the AWS CLI).
+    pub scopes: Option<Vec<String>>,
+}
+
+impl SsoSession {
+    /// What the token file is named after.
+    pub fn cache_key(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.start_url)
+    }
 }
 
 /// `~/.aws/sso/cache`.
@@ -42,30 +83,71 @@ fn login_hint(profile: &str) -> String {
     format!("run `awsenv sso login --profile {profile}` (or `aws sso login --profile {profile}`)")
 }
 
-/// A valid access token for the profile, or an error saying how to log in.
-pub fn access_token(profile: &str, session: Option<&str>, start_url: &str) -> Result<String> {
+/// The SDKs' endpoint override for the OIDC service.
+pub fn oidc_endpoint() -> Option<String> {
+    let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if ignore {
+        return None;
+    }
+    ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+/// Reads a token file; Ok(None) when there is none.
+pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(serde_json::from_slice(&b).map_err(|_| {
+            anyhow!("the SSO token cache {} is not valid", path.display())
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes `value` as JSON to `path`: mode 0600, atomically, in a directory only the owner enters.
+pub fn write_private_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let dir = path.parent().context("a cache file has a directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
+    // tempfile creates 0600 files; the rename within one directory is atomic.
+    let mut tmp = tempfile::Builder::new()
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    tmp.write_all(&serde_json::to_vec(value)?)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A valid access token for the profile, refreshed first (and written back) when it expires
+/// within 15 minutes and the sign-in has a refresh token, as botocore's SSOTokenProvider does;
+/// else an error saying how to log in. `net` is only called when a refresh is needed.
+pub fn access_token<'n>(
+    net: impl FnOnce() -> Result<&'n Network>,
+    profile: &str,
+    session: Option<&str>,
+    start_url: &str,
+    sso_region: &str,
+) -> Result<String> {
     let path = token_path(session.unwrap_or(start_url));
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!(
+    let token = read_token(&path)
+        .map_err(|e| anyhow!("profile `{profile}`: {e:#}; {}", login_hint(profile)))?
+        .ok_or_else(|| {
+            anyhow!(
                 "profile `{profile}`: not logged in to IAM Identity Center ({} is missing); {}",
                 path.display(),
                 login_hint(profile)
             )
-        }
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("profile `{profile}`: cannot read {}", path.display()))
-        }
-    };
-    let token: CachedToken = serde_json::from_slice(&bytes).map_err(|_| {
-        anyhow!(
-            "profile `{profile}`: the SSO token cache {} is not valid; {}",
-            path.display(),
-            login_hint(profile)
-        )
-    })?;
+        })?;
     let expires = parse_timestamp(&token.expires_at).ok_or_else(|| {
         anyhow!(
             "profile `{profile}`: the SSO token cache {} has an unreadable expiresAt; {}",
@@ -73,14 +155,221 @@ pub fn access_token(profile: &str, session: Option<&str>, start_url: &str) -> Re
             login_hint(profile)
         )
     })?;
-    if expires <= OffsetDateTime::now_utc() {
-        bail!(
-            "profile `{profile}`: the IAM Identity Center login expired at {}; {}",
-            crate::creds::format_rfc3339(expires),
-            login_hint(profile)
-        );
+    let now = OffsetDateTime::now_utc();
+    if expires - REFRESH_WINDOW > now {
+        return Ok(token.access_token.expose().to_string());
     }
-    Ok(token.access_token)
+    // Only sso-session sign-ins are refreshed (legacy profiles have no refresh token).
+    let refreshed = match session {
+        Some(name) if can_refresh(&token, now) => {
+            let s = SsoSession {
+                name: Some(name.to_string()),
+                start_url: start_url.to_string(),
+                region: sso_region.to_string(),
+                scopes: None,
+            };
+            crate::debug!("refreshing the IAM Identity Center token of sso-session `{name}`");
+            let attempt = net().and_then(|n| refresh(n, &s, &token));
+            if let Err(e) = &attempt {
+                crate::debug!("refresh failed: {e:#}");
+            }
+            attempt.ok()
+        }
+        _ => None,
+    };
+    match refreshed {
+        Some(t) => Ok(t.access_token.expose().to_string()),
+        None if expires > now => Ok(token.access_token.expose().to_string()),
+        None => bail!(
+            "profile `{profile}`: the IAM Identity Center login expired at {}; {}",
+            format_rfc3339(expires),
+            login_hint(profile)
+        ),
+    }
+}
+
+/// botocore's conditions: a refresh token, the client's id and secret, and a registration that
+/// has not expired.
+fn can_refresh(token: &CachedToken, now: OffsetDateTime) -> bool {
+    token.refresh_token.is_some()
+        && token.client_id.is_some()
+        && token.client_secret.is_some()
+        && token
+            .registration_expires_at
+            .as_deref()
+            .and_then(parse_timestamp)
+            .is_some_and(|t| t > now)
+}
+
+/// Trades the refresh token for a new access token and writes it back in the AWS CLI's shape.
+fn refresh(net: &Network, session: &SsoSession, old: &CachedToken) -> Result<CachedToken> {
+    let (Some(id), Some(secret), Some(rt)) =
+        (&old.client_id, &old.client_secret, &old.refresh_token)
+    else {
+        bail!("the cached sign-in has no refresh token");
+    };
+    let oidc = Oidc::new(net, &session.region, oidc_endpoint().as_deref());
+    let t = oidc.refresh(id, secret, rt)?;
+    let new = CachedToken {
+        start_url: Some(session.start_url.clone()),
+        region: Some(session.region.clone()),
+        access_token: t.access_token,
+        expires_at: expires_at(t.expires_in),
+        client_id: Some(id.clone()),
+        client_secret: Some(secret.clone()),
+        registration_expires_at: old.registration_expires_at.clone(),
+        // Like botocore: a refresh token is kept only if the service sent one.
+        refresh_token: t.refresh_token,
+    };
+    write_private_json(&token_path(session.cache_key()), &new)?;
+    Ok(new)
+}
+
+fn expires_at(after: std::time::Duration) -> String {
+    format_rfc3339(OffsetDateTime::now_utc() + after)
+}
+
+/// The registration cache file, named as botocore's SSOTokenFetcher names it: the SHA-1 of
+/// Python's `json.dumps({...}, sort_keys=True)` of tool, startUrl, session_name and scopes.
+pub fn registration_path(session: &SsoSession) -> PathBuf {
+    let mut fields: Vec<(&str, String)> = vec![
+        ("startUrl", py_json_str(&session.start_url)),
+        ("tool", py_json_str("botocore")),
+    ];
+    if let Some(n) = &session.name {
+        fields.push(("session_name", py_json_str(n)));
+    }
+    if let Some(scopes) = &session.scopes {
+        let items: Vec<String> = scopes.iter().map(|s| py_json_str(s)).collect();
+        fields.push(("scopes", format!("[{}]", items.join(", "))));
+    }
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}: {v}", py_json_str(k)))
+        .collect();
+    let text = format!("{{{}}}", body.join(", "));
+    cache_dir().join(format!(
+        "{}.json",
+        hex::encode(Sha1::digest(text.as_bytes()))
+    ))
+}
+
+/// A JSON string as Python's json.dumps writes it (ASCII only: other characters as \uXXXX).
+fn py_json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The registration cache file's fields (botocore's names).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CachedRegistration {
+    client_id: String,
+    client_secret: Secret,
+    expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<String>>,
+}
+
+/// A cached client registration still valid for 15 minutes, else a new one (cached).
+fn registration(oidc: &Oidc<'_>, session: &SsoSession) -> Result<Registration> {
+    let path = registration_path(session);
+    let now = OffsetDateTime::now_utc();
+    if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(r) = serde_json::from_slice::<CachedRegistration>(&bytes) {
+            if let Some(exp) = parse_timestamp(&r.expires_at).filter(|e| *e - REFRESH_WINDOW > now)
+            {
+                crate::debug!("reusing the OIDC client registration in {}", path.display());
+                return Ok(Registration {
+                    client_id: r.client_id,
+                    client_secret: r.client_secret,
+                    expires_at: exp.unix_timestamp(),
+                });
+            }
+        }
+    }
+    let name = match &session.name {
+        Some(n) => format!("botocore-client-{n}"),
+        None => format!("botocore-client-{}", now.unix_timestamp()),
+    };
+    let reg = oidc.register(&name, session.scopes.as_deref())?;
+    let cached = CachedRegistration {
+        client_id: reg.client_id.clone(),
+        client_secret: reg.client_secret.clone(),
+        expires_at: timestamp(reg.expires_at)?,
+        scopes: session.scopes.clone(),
+    };
+    write_private_json(&path, &cached)?;
+    Ok(reg)
+}
+
+fn timestamp(unix: i64) -> Result<String> {
+    Ok(format_rfc3339(
+        OffsetDateTime::from_unix_timestamp(unix)
+            .map_err(|_| anyhow!("RegisterClient returned an invalid expiry"))?,
+    ))
+}
+
+/// What the user must do to approve the sign-in, handed to the caller to show.
+pub struct Prompt<'a> {
+    pub verification_uri: &'a str,
+    pub verification_uri_complete: Option<&'a str>,
+    pub user_code: &'a str,
+}
+
+/// The device authorization flow: register (or reuse the registration), start, let the caller
+/// show the code, poll, and write the token file. Returns the file written.
+pub fn login(
+    net: &Network,
+    session: &SsoSession,
+    show: impl FnOnce(&Prompt<'_>),
+) -> Result<PathBuf> {
+    let oidc = Oidc::new(net, &session.region, oidc_endpoint().as_deref());
+    let reg = registration(&oidc, session)?;
+    let device = oidc.start_device(&reg, &session.start_url)?;
+    show(&Prompt {
+        verification_uri: &device.verification_uri,
+        verification_uri_complete: device.verification_uri_complete.as_deref(),
+        user_code: &device.user_code,
+    });
+    let Token {
+        access_token,
+        expires_in,
+        refresh_token,
+    } = oidc.wait_for_token(&reg, &device)?;
+    let token = CachedToken {
+        start_url: Some(session.start_url.clone()),
+        region: Some(session.region.clone()),
+        access_token,
+        expires_at: expires_at(expires_in),
+        client_id: Some(reg.client_id.clone()),
+        client_secret: Some(reg.client_secret.clone()),
+        registration_expires_at: Some(timestamp(reg.expires_at)?),
+        refresh_token,
+    };
+    let path = token_path(session.cache_key());
+    write_private_json(&path, &token)?;
+    Ok(path)
 }
 
 /// Calls the portal's GetRoleCredentials.
@@ -139,6 +428,15 @@ pub fn role_credentials(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn python_json_strings() {
+        assert_eq!(super::py_json_str("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(
+            super::py_json_str("é\u{1F600}\n"),
+            r#""\u00e9\ud83d\ude00\n""#
+        );
+    }
+
     #[test]
     fn cache_file_name_is_botocores() {
         // `printf %s my-sso | sha1sum`, as botocore names the file for sso-session `my-sso`.

@@ -148,6 +148,83 @@ impl Network {
             })?;
         from_sts(out.credentials(), "AssumeRoleWithWebIdentity")
     }
+
+    /// The ARN of the identity `creds` belong to (GetCallerIdentity).
+    pub fn caller_arn(
+        &self,
+        creds: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> Result<String> {
+        let client = self.sts(Some(creds), region, endpoint);
+        let out = self
+            .block_on(client.get_caller_identity().send())
+            .map_err(|e| anyhow!("GetCallerIdentity failed: {}", sdk_error(&e)))?;
+        out.arn
+            .ok_or_else(|| anyhow!("GetCallerIdentity returned no ARN"))
+    }
+
+    /// Federated-user credentials made from an IAM user's long-term keys. The policy allows
+    /// everything, so the session has exactly the user's permissions (the intersection).
+    pub fn get_federation_token(
+        &self,
+        source: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+        name: &str,
+        duration: Option<Duration>,
+    ) -> Result<Credentials> {
+        const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let client = self.sts(Some(source), region, endpoint);
+        let out = self
+            .block_on(
+                client
+                    .get_federation_token()
+                    .name(name)
+                    .policy(ALLOW_ALL)
+                    .set_duration_seconds(duration.map(clamp_secs))
+                    .send(),
+            )
+            .map_err(|e| anyhow!("GetFederationToken failed: {}", sdk_error(&e)))?;
+        if let Some(user) = out.federated_user() {
+            crate::debug!("signed in as {}", user.arn());
+        }
+        from_sts(out.credentials(), "GetFederationToken")
+    }
+
+    /// A plain HTTPS GET through the same TLS stack as the SDK clients (for endpoints that have
+    /// no SDK client, like the console federation endpoint). Returns the status and body.
+    pub fn get(&self, url: &url::Url) -> Result<(u16, Vec<u8>)> {
+        use aws_smithy_http_client::{tls, Connector};
+        use aws_smithy_runtime_api::client::http::HttpConnector;
+        use aws_smithy_runtime_api::http::Request;
+        use aws_smithy_types::body::SdkBody;
+        let mut req = Request::new(SdkBody::empty());
+        req.set_uri(url.as_str())
+            .map_err(|_| anyhow!("not a valid request URL"))?;
+        req.headers_mut().insert("accept", "application/json");
+        let work = async {
+            let connector = Connector::builder()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build();
+            let resp = connector
+                .call(req)
+                .await
+                .map_err(|e| anyhow!("cannot reach the endpoint: {}", one_line_chain(&e)))?;
+            let status = resp.status().as_u16();
+            let body = aws_smithy_types::byte_stream::ByteStream::new(resp.into_body())
+                .collect()
+                .await
+                .map_err(|e| anyhow!("cannot read the answer: {}", one_line_chain(&e)))?
+                .into_bytes()
+                .to_vec();
+            Ok((status, body))
+        };
+        self.block_on(async { tokio::time::timeout(Duration::from_secs(20), work).await })
+            .map_err(|_| anyhow!("timed out"))?
+    }
 }
 
 fn clamp_secs(d: Duration) -> i32 {

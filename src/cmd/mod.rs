@@ -4,6 +4,8 @@
 pub mod exec;
 pub mod export;
 pub mod list;
+pub mod login;
+pub mod sso;
 pub mod unset;
 pub mod use_profile;
 

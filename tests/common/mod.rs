@@ -618,3 +618,145 @@ fn rand_suffix() -> u64 {
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
 }
+
+// ---------------------------------------------------------------------------------------------
+// login / sso login: local stand-ins for the federation endpoint and IAM Identity Center OIDC.
+
+/// A Python stand-in from tests/fixtures that prints its port once listening.
+pub struct Fixture {
+    pub url: String,
+    child: Child,
+}
+
+impl Fixture {
+    pub fn start(script: &str, args: &[&str]) -> Fixture {
+        use std::io::BufRead;
+        let mut child = Command::new(venv_bin("python"))
+            .arg(repo().join("tests/fixtures").join(script))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {script}: {e}"));
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{script} did not print its port"));
+        Fixture {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tests/fixtures/federation.py, logging each getSigninToken request to a file.
+pub struct FederationEndpoint {
+    pub fixture: Fixture,
+    log: tempfile::NamedTempFile,
+}
+
+impl FederationEndpoint {
+    /// `rejected`: session ids the stand-in refuses.
+    pub fn start(rejected: &[&str]) -> FederationEndpoint {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut args = vec![log.path().to_str().unwrap()];
+        args.extend_from_slice(rejected);
+        FederationEndpoint {
+            fixture: Fixture::start("federation.py", &args),
+            log,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.fixture.url
+    }
+
+    /// Every getSigninToken request so far: `{"query": {...}, "problem": null | "..."}`.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.log.path())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// The query of a URL as a map, percent-decoded (parsed with Python's urllib, not our code).
+pub fn parse_url(url: &str) -> BTreeMap<String, String> {
+    let out = Command::new(venv_bin("python"))
+        .args([
+            "-c",
+            "import json,sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); q=u.parse_qs(p.query, strict_parsing=True); assert all(len(v)==1 for v in q.values()); d={k:v[0] for k,v in q.items()}; d['.scheme']=p.scheme; d['.netloc']=p.netloc; d['.path']=p.path; print(json.dumps(d))",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "not a URL: {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// tests/fixtures/sso_oidc.py, handing out `tokens` as access tokens in order.
+pub struct OidcEndpoint {
+    pub fixture: Fixture,
+    log: tempfile::NamedTempFile,
+}
+
+impl OidcEndpoint {
+    pub fn start(tokens: &[&str]) -> OidcEndpoint {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut args = vec![log.path().to_str().unwrap()];
+        args.extend_from_slice(tokens);
+        OidcEndpoint {
+            fixture: Fixture::start("sso_oidc.py", &args),
+            log,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.fixture.url
+    }
+
+    /// Every request so far: `{"path": "/token", "body": {...}}`.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.log.path())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// `~/.aws/sso/cache/<name>.json` where name is Python's `hashlib.sha1(text).hexdigest()`.
+pub fn sso_cache_file(home: &Home, python_expr: &str) -> PathBuf {
+    let out = Command::new(venv_bin("python"))
+        .args([
+            "-c",
+            &format!(
+                "import hashlib, json; print(hashlib.sha1(({python_expr}).encode()).hexdigest())"
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    home.path().join(format!(".aws/sso/cache/{name}.json"))
+}

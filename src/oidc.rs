@@ -1,0 +1,190 @@
+//! IAM Identity Center's OIDC API (RegisterClient, StartDeviceAuthorization, CreateToken) through
+//! aws-sdk-ssooidc. These calls are unsigned: the client and device code are the credentials.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Result};
+use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
+use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+
+use crate::creds::Secret;
+use crate::sts::{sdk_error, Network};
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 8628: wait this much longer after each `slow_down`.
+const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+
+pub struct Oidc<'n> {
+    net: &'n Network,
+    client: aws_sdk_ssooidc::Client,
+}
+
+/// A registered OIDC client.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A pending device authorization: what the user must open and type.
+#[derive(Debug)]
+pub struct Device {
+    code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    expires_in: Duration,
+    interval: Duration,
+}
+
+/// A token from CreateToken.
+#[derive(Debug)]
+pub struct Token {
+    pub access_token: Secret,
+    pub expires_in: Duration,
+    pub refresh_token: Option<Secret>,
+}
+
+impl<'n> Oidc<'n> {
+    /// `endpoint`: AWS_ENDPOINT_URL_SSO_OIDC (or the general override), else the region's.
+    pub fn new(net: &'n Network, region: &str, endpoint: Option<&str>) -> Oidc<'n> {
+        let mut b = aws_sdk_ssooidc::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .http_client(net.http_client())
+            .timeout_config(Network::timeouts());
+        if let Some(e) = endpoint {
+            b = b.endpoint_url(e);
+        }
+        Oidc {
+            net,
+            client: aws_sdk_ssooidc::Client::from_conf(b.build()),
+        }
+    }
+
+    pub fn register(&self, name: &str, scopes: Option<&[String]>) -> Result<Registration> {
+        let out = self
+            .net
+            .block_on(
+                self.client
+                    .register_client()
+                    .client_name(name)
+                    .client_type("public")
+                    .set_scopes(scopes.map(<[String]>::to_vec))
+                    .send(),
+            )
+            .map_err(|e| anyhow!("RegisterClient failed: {}", sdk_error(&e)))?;
+        Ok(Registration {
+            client_id: out
+                .client_id
+                .ok_or_else(|| anyhow!("RegisterClient returned no clientId"))?,
+            client_secret: Secret::new(
+                out.client_secret
+                    .ok_or_else(|| anyhow!("RegisterClient returned no clientSecret"))?,
+            ),
+            expires_at: out.client_secret_expires_at,
+        })
+    }
+
+    pub fn start_device(&self, reg: &Registration, start_url: &str) -> Result<Device> {
+        let out = self
+            .net
+            .block_on(
+                self.client
+                    .start_device_authorization()
+                    .client_id(&reg.client_id)
+                    .client_secret(reg.client_secret.expose())
+                    .start_url(start_url)
+                    .send(),
+            )
+            .map_err(|e| anyhow!("StartDeviceAuthorization failed: {}", sdk_error(&e)))?;
+        let missing = |f: &str| anyhow!("StartDeviceAuthorization returned no {f}");
+        Ok(Device {
+            code: Secret::new(out.device_code.ok_or_else(|| missing("deviceCode"))?),
+            user_code: out.user_code.ok_or_else(|| missing("userCode"))?,
+            verification_uri: out
+                .verification_uri
+                .ok_or_else(|| missing("verificationUri"))?,
+            verification_uri_complete: out.verification_uri_complete,
+            expires_in: Duration::from_secs(out.expires_in.max(0) as u64),
+            // RFC 8628's default when the server names none.
+            interval: Duration::from_secs(if out.interval > 0 {
+                out.interval as u64
+            } else {
+                5
+            }),
+        })
+    }
+
+    /// Polls CreateToken until the user approves, refuses, or the code expires.
+    pub fn wait_for_token(&self, reg: &Registration, device: &Device) -> Result<Token> {
+        let deadline = std::time::Instant::now() + device.expires_in;
+        let mut interval = device.interval;
+        loop {
+            let sent = self.net.block_on(
+                self.client
+                    .create_token()
+                    .grant_type(DEVICE_GRANT)
+                    .client_id(&reg.client_id)
+                    .client_secret(reg.client_secret.expose())
+                    .device_code(device.code.expose())
+                    .send(),
+            );
+            match sent {
+                Ok(out) => return token(out),
+                Err(e) => match e.as_service_error() {
+                    Some(CreateTokenError::AuthorizationPendingException(_)) => {}
+                    Some(CreateTokenError::SlowDownException(_)) => interval += SLOW_DOWN_STEP,
+                    Some(CreateTokenError::ExpiredTokenException(_)) => {
+                        return Err(anyhow!("the sign-in code expired before it was approved"))
+                    }
+                    Some(CreateTokenError::AccessDeniedException(_)) => {
+                        return Err(anyhow!("the sign-in was denied in the browser"))
+                    }
+                    _ => return Err(anyhow!("CreateToken failed: {}", sdk_error(&e))),
+                },
+            }
+            if std::time::Instant::now() + interval > deadline {
+                return Err(anyhow!("the sign-in code expired before it was approved"));
+            }
+            // The sleep is made inside the runtime: tokio timers need its context.
+            self.net
+                .block_on(async { tokio::time::sleep(interval).await });
+        }
+    }
+
+    /// The refresh_token grant.
+    pub fn refresh(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<Token> {
+        let out = self
+            .net
+            .block_on(
+                self.client
+                    .create_token()
+                    .grant_type("refresh_token")
+                    .client_id(client_id)
+                    .client_secret(client_secret.expose())
+                    .refresh_token(refresh_token.expose())
+                    .send(),
+            )
+            .map_err(|e| anyhow!("CreateToken (refresh) failed: {}", sdk_error(&e)))?;
+        token(out)
+    }
+}
+
+fn token(out: aws_sdk_ssooidc::operation::create_token::CreateTokenOutput) -> Result<Token> {
+    Ok(Token {
+        access_token: Secret::new(
+            out.access_token
+                .ok_or_else(|| anyhow!("CreateToken returned no accessToken"))?,
+        ),
+        expires_in: Duration::from_secs(out.expires_in.max(0) as u64),
+        refresh_token: out.refresh_token.map(Secret::new),
+    })
+}
