@@ -1,7 +1,9 @@
 //! The command line: clap types only. Each subcommand is carried out in `cmd/`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
+use crate::complete::{profile_candidates, CompletionShell};
 use crate::shell::Shell;
 
 #[derive(Debug, Parser)]
@@ -33,6 +35,10 @@ pub enum Command {
     Export(ExportArgs),
     /// List profile names, one per line (--long: how each gets credentials, and cached sessions).
     List(ListArgs),
+    /// Print the tab-completion script for a shell: eval "$(awsenv completions bash)".
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): awsenv man | man -l -
+    Man(ManArgs),
 }
 
 /// Settings that change how a profile is resolved.
@@ -55,7 +61,7 @@ pub struct ResolveArgs {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// Profile to load (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Shell to write for (default: the calling shell).
     #[arg(long, value_enum)]
@@ -74,7 +80,7 @@ pub struct UnsetArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile to use (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     #[command(flatten)]
     pub resolve: ResolveArgs,
@@ -86,7 +92,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Profile to export (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "env")]
@@ -116,6 +122,20 @@ pub struct ListArgs {
     /// Show each profile's credential source, region, MFA and cached session.
     #[arg(long, short)]
     pub long: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand, for its own page (awsenv-use(1)…); none: the main page, awsenv(1).
+    #[arg(value_name = "SUBCOMMAND", add = ArgValueCandidates::new(crate::complete::subcommand_candidates))]
+    pub subcommand: Option<String>,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

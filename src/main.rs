@@ -6,6 +6,7 @@
 mod cache;
 mod cli;
 mod cmd;
+mod complete;
 mod config;
 mod creds;
 mod log;
@@ -25,6 +26,8 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // A TAB in a shell runs `awsenv` with `_AWSENV_COMPLETE` set: answer it and exit.
+    complete::answer_if_asked();
     let cli = Cli::parse();
     if cli.debug {
         log::enable();
@@ -35,6 +38,8 @@ fn main() -> ExitCode {
         Command::Exec(a) => cmd::exec::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::List(a) => cmd::list::run(a),
+        Command::Completions(a) => cmd::completions::run(a),
+        Command::Man(a) => cmd::man::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
