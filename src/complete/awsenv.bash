@@ -7,8 +7,10 @@
 _awsenv_complete() {
     local candidate
     COMPREPLY=()
+    # A failure (awsenv missing, a broken config) just means no candidates.
+    # shellcheck disable=SC2312
     while IFS= read -r candidate; do
-        COMPREPLY+=("$candidate")
+        COMPREPLY+=("${candidate}")
     done < <(__VAR__=bash \
         __LINE__="${COMP_LINE:0:COMP_POINT}" \
         __WORDBREAKS__="${COMP_WORDBREAKS-}" \

@@ -4,11 +4,14 @@
 # or put this file in a directory of $fpath under the name _awsenv.
 #
 # At each TAB this asks awsenv for the candidates, passing the words before the cursor with
-# their quotes removed and the unquoted prefix under it; compadd quotes what it inserts.
+# their quotes removed, and the text under it as typed (unquoted unless inside open quotes,
+# where zsh has already removed them); compadd quotes what it inserts.
 _awsenv() {
     local -a candidates
+    local current=$PREFIX
+    [[ -n ${compstate[quote]} ]] || current=${(Q)PREFIX}
     candidates=("${(@f)$(__VAR__=zsh command __COMPLETER__ -- \
-        "${(@Q)words[1,CURRENT-1]}" "$PREFIX" 2>/dev/null)}")
+        "${(@Q)words[1,CURRENT-1]}" "$current" 2>/dev/null)}")
     [[ -n ${candidates[1]-} ]] || return 1
     _describe -V values candidates
 }
