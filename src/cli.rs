@@ -126,9 +126,9 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    /// The shell to complete in.
+    /// The shell to complete in (default: the calling shell).
     #[arg(value_enum)]
-    pub shell: CompletionShell,
+    pub shell: Option<CompletionShell>,
 }
 
 #[derive(Debug, Args)]

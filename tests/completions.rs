@@ -705,3 +705,27 @@ fn powershell_script_parses_and_answers_are_quoted() {
         }
     }
 }
+
+#[test]
+fn completions_without_a_shell_writes_for_the_calling_one() {
+    let mut home = home();
+    home.set("SHELL", "/bin/zsh");
+    for (shell, file) in [
+        ("bash", "awsenv.bash"),
+        ("zsh", "_awsenv"),
+        ("fish", "awsenv.fish"),
+    ] {
+        let mut c = Command::new(require(shell));
+        c.arg("-c").arg("awsenv completions; true");
+        home.isolate(&mut c);
+        let out = Run::from(c.output().unwrap()).success();
+        let expected = std::fs::read_to_string(script(file)).unwrap();
+        assert_eq!(out.stdout, expected, "from {shell}");
+    }
+    // A plain POSIX shell has no completion: a clean error, nothing on stdout.
+    let mut c = Command::new(require("dash"));
+    c.arg("-c").arg("awsenv completions; exit $?");
+    home.isolate(&mut c);
+    let err = Run::from(c.output().unwrap()).clean_failure();
+    assert!(err.contains("awsenv completions bash"), "{err}");
+}

@@ -24,6 +24,7 @@ use clap_complete::env::{CompleteEnv, Elvish, EnvCompleter, Shells};
 
 use crate::cli::Cli;
 use crate::config::Files;
+use crate::shell::Shell;
 
 /// The environment variable that turns a run of `awsenv` into a completion request. Specific to
 /// awsenv so that a `COMPLETE` meant for another clap program never changes what `awsenv` prints.
@@ -45,6 +46,18 @@ pub enum CompletionShell {
 }
 
 impl CompletionShell {
+    /// The completion shell for a shell awsenv writes scripts for (none for plain POSIX shells),
+    /// so `init`/hook code holding a `Shell` can append `script(…)`.
+    pub fn for_shell(shell: Shell) -> Option<CompletionShell> {
+        match shell {
+            Shell::Bash => Some(CompletionShell::Bash),
+            Shell::Zsh => Some(CompletionShell::Zsh),
+            Shell::Fish => Some(CompletionShell::Fish),
+            Shell::Powershell => Some(CompletionShell::Powershell),
+            Shell::Posix => None,
+        }
+    }
+
     fn adapter(self) -> &'static dyn EnvCompleter {
         match self {
             CompletionShell::Bash => &bash::Bash,
