@@ -133,7 +133,7 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// A subcommand, for its own page (awsenv-use(1)…); none: the main page, awsenv(1).
+    /// A subcommand, for its own page (awsenv-use(1) and so on); none: the main page, awsenv(1).
     #[arg(value_name = "SUBCOMMAND", add = ArgValueCandidates::new(crate::complete::subcommand_candidates))]
     pub subcommand: Option<String>,
 }

@@ -150,6 +150,20 @@ fn generated_scripts_and_man_pages_are_current() {
 }
 
 #[test]
+fn man_pages_render_without_warnings() {
+    for page in file_names(&repo().join("doc")) {
+        let out = Run::from(
+            Command::new(require("groff"))
+                .args(["-k", "-man", "-Tutf8", "-ww", "-z"])
+                .arg(repo().join("doc").join(&page))
+                .output()
+                .unwrap(),
+        );
+        assert!(out.ok() && out.stderr.is_empty(), "{page}: {}", out.stderr);
+    }
+}
+
+#[test]
 fn man_for_an_unknown_subcommand_fails_cleanly() {
     let err = Home::new().run(&["man", "nosuch"]).clean_failure();
     assert!(err.contains("nosuch") && err.contains("use"), "{err}");

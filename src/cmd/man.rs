@@ -34,6 +34,9 @@ pub fn page(subcommand: Option<&str>) -> Result<String> {
             })?,
     };
     let mut out = Vec::new();
-    clap_mangen::Man::new(target).render(&mut out)?;
+    clap_mangen::Man::new(target)
+        .source(format!("awsenv {}", env!("CARGO_PKG_VERSION")))
+        .manual("User Commands")
+        .render(&mut out)?;
     Ok(String::from_utf8(out)?)
 }
