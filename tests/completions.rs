@@ -203,6 +203,27 @@ fn answers(home: &Home, shell: &str, words: &[&str]) -> Vec<String> {
 }
 
 #[test]
+fn zsh_script_loaded_before_compinit_says_so() {
+    let home = home();
+    let run = |code: &str| {
+        let mut c = Command::new(require("zsh"));
+        c.args(["-f", "-c", code, "zsh"]).arg(script("_awsenv"));
+        home.isolate(&mut c);
+        Run::from(c.output().unwrap())
+    };
+    let out = run("source $1");
+    assert!(
+        out.ok() && out.stderr.contains("compinit"),
+        "{}",
+        out.stderr
+    );
+    let out =
+        run("autoload -Uz compinit && compinit -u -D && source $1 && print -r -- $_comps[awsenv]");
+    assert!(out.ok() && out.stderr.is_empty(), "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "_awsenv");
+}
+
+#[test]
 fn a_broken_config_completes_nothing_and_prints_no_error() {
     let mut home = home();
     home.config("[profile ok]\nthis line is not a setting\n");

@@ -19,6 +19,8 @@ _awsenv() {
 if [[ ${funcstack[1]-} == _awsenv ]]; then
     # Autoloaded from $fpath: this file is the function body.
     _awsenv "$@"
-else
+elif (( ${+functions[compdef]} )); then
     compdef _awsenv __BIN__
+else
+    print -u2 "awsenv: tab completion needs compinit first: put 'autoload -Uz compinit && compinit' before this line"
 fi
