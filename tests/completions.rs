@@ -224,13 +224,22 @@ fn zsh_script_loaded_before_compinit_says_so() {
 }
 
 #[test]
-fn a_broken_config_completes_nothing_and_prints_no_error() {
+fn a_broken_config_still_offers_its_names_quietly() {
+    // A syntax error elsewhere in the file does not hide the names (the command itself reports
+    // it with its line); an unreadable file gives no names. Neither prints anything on stderr.
     let mut home = home();
-    home.config("[profile ok]\nthis line is not a setting\n");
-    home.set(
-        "AWS_CONFIG_FILE",
-        &home.path().join(".aws/config").display().to_string(),
+    home.config("[profile ok]\nthis line is not a setting\n[profile also-ok]\n");
+    let broken = home.path().join(".aws/config").display().to_string();
+    home.set("AWS_CONFIG_FILE", &broken);
+    assert_eq!(
+        answers(&home, "fish", &["awsenv", "use", ""]),
+        ["$(touch pwned)", "`touch pwned`", "also-ok", "it's", "ok"]
     );
+    let err = home.run(&["use", "ok"]).clean_failure();
+    assert!(err.contains(&format!("{broken}:2")), "{err}");
+
+    let unreadable = home.path().join(".aws").display().to_string();
+    home.set("AWS_CONFIG_FILE", &unreadable);
     let offered = answers(&home, "fish", &["awsenv", "use", ""]);
     // No names; the flags are what is left to offer.
     assert!(offered.iter().all(|a| a.starts_with("--")), "{offered:?}");

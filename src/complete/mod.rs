@@ -23,7 +23,7 @@ use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{CompleteEnv, Elvish, EnvCompleter, Shells};
 
 use crate::cli::Cli;
-use crate::config::Files;
+use crate::config;
 use crate::shell::Shell;
 
 /// The environment variable that turns a run of `awsenv` into a completion request. Specific to
@@ -101,14 +101,12 @@ pub fn answer_if_asked() {
 /// `AWS_SHARED_CREDENTIALS_FILE`), for every argument that takes a profile:
 /// `#[arg(add = ArgValueCandidates::new(complete::profile_candidates))]`.
 ///
-/// A file that does not parse gives no names rather than an error: a TAB cannot print one
-/// usefully, and running the command shows the error with its file and line.
+/// Only the section headers are read (see `config::profile_names`), so a syntax error elsewhere
+/// in a file does not hide the names; running the command shows the error with its file and
+/// line. A file that cannot be read at all gives no names: a TAB cannot print an error usefully.
 pub fn profile_candidates() -> Vec<CompletionCandidate> {
-    match Files::load() {
-        Ok(files) => files
-            .profile_names()
-            .map(CompletionCandidate::new)
-            .collect(),
+    match config::profile_names() {
+        Ok(names) => names.into_iter().map(CompletionCandidate::new).collect(),
         Err(_) => Vec::new(),
     }
 }

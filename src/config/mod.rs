@@ -8,7 +8,7 @@
 
 pub mod ini;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -87,10 +87,7 @@ pub struct Files {
 impl Files {
     /// Reads the files named by the environment (or the defaults under the home directory).
     pub fn load() -> Result<Files, ConfigError> {
-        let home = dirs::home_dir().unwrap_or_default();
-        let config = env_path("AWS_CONFIG_FILE").unwrap_or_else(|| home.join(".aws/config"));
-        let credentials = env_path("AWS_SHARED_CREDENTIALS_FILE")
-            .unwrap_or_else(|| home.join(".aws/credentials"));
+        let (config, credentials) = paths();
         Files::from_paths(&config, &credentials)
     }
 
@@ -215,6 +212,43 @@ impl Files {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         scored.into_iter().take(3).map(|(_, n)| n).collect()
     }
+}
+
+/// The config and credentials paths the environment names (or the defaults under the home
+/// directory).
+fn paths() -> (PathBuf, PathBuf) {
+    let home = dirs::home_dir().unwrap_or_default();
+    let config = env_path("AWS_CONFIG_FILE").unwrap_or_else(|| home.join(".aws/config"));
+    let credentials =
+        env_path("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| home.join(".aws/credentials"));
+    (config, credentials)
+}
+
+/// The profile names of the two files (the same as `Files::load()?.profile_names()`), read from
+/// the section headers alone: tab completion asks at every TAB, and parsing every setting of a
+/// 10,000-profile config costs ~50 ms of CPU where this costs a few. Lenient by design: a line
+/// that is not a header is never looked at, so a syntax error elsewhere does not hide the names.
+pub fn profile_names() -> Result<BTreeSet<String>, ConfigError> {
+    let (config, credentials) = paths();
+    Ok(names_in(&read(&config)?.text, &read(&credentials)?.text))
+}
+
+fn names_in(config: &str, credentials: &str) -> BTreeSet<String> {
+    // A header is a whole line `[…]`, trimmed, as `ini::check_lines` and rust-ini read it.
+    fn headers(text: &str) -> impl Iterator<Item = &str> {
+        text.lines().filter_map(|line| {
+            let t = line.trim();
+            (t.len() > 2 && t.starts_with('[') && t.ends_with(']'))
+                .then(|| t[1..t.len() - 1].trim())
+        })
+    }
+    let from_config = headers(config).filter_map(|h| match classify_config_header(h) {
+        Some((HeaderKind::Profile, name)) => Some(name),
+        _ => None,
+    });
+    from_config
+        .chain(headers(credentials).map(String::from))
+        .collect()
 }
 
 /// `path:line` (or just `path`) for messages.
@@ -362,6 +396,21 @@ mod tests {
             f.service_setting("local", "sts", "endpoint_url"),
             Some("http://127.0.0.1:5000")
         );
+    }
+
+    #[test]
+    fn header_scan_finds_the_same_names_as_the_parser() {
+        let config = "[default]\nregion = us-east-1\n[profile dev]\ns3 =\n  max_concurrent_requests = 10\n\
+            [profile \"with space\"]\n  [profile indented]  \n[profile a b c]\n[sso-session corp]\n\
+            [services local]\n# [profile commented]\n[preview]\nx = 1\n[profile dev]\n";
+        let credentials = "[dev]\nk = v\n[ me@corp ]\n[team/prod.admin]\n";
+        let parsed = from_strs(config, credentials);
+        let scanned = names_in(config, credentials);
+        assert_eq!(
+            scanned.iter().map(String::as_str).collect::<Vec<_>>(),
+            parsed.profile_names().collect::<Vec<_>>()
+        );
+        assert!(scanned.contains("indented") && scanned.contains("me@corp"));
     }
 
     #[test]
