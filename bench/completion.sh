@@ -67,7 +67,10 @@ target = 50.0
 worst = 0.0
 for r in json.load(open(sys.argv[1]))["results"]:
     mean, high = r["mean"] * 1000, r["max"] * 1000
+    cpu = (r["user"] + r["system"]) * 1000
     worst = max(worst, high)
-    print(f"{r['command']:<60} mean {mean:6.1f} ms  max {high:6.1f} ms")
+    print(f"{r['command']:<60} mean {mean:6.1f} ms  max {high:6.1f} ms  cpu {cpu:5.1f} ms")
 print(f"target: every TAB under {target:.0f} ms -> {'met' if worst < target else 'MISSED'} (slowest run {worst:.1f} ms)")
+# Wall times grow with the machine's load; the CPU time is what awsenv itself spends.
+print("load average:", open("/proc/loadavg").read().split()[0])
 PY
