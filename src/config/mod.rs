@@ -400,7 +400,8 @@ mod tests {
 
     #[test]
     fn header_scan_finds_the_same_names_as_the_parser() {
-        let config = "[default]\nregion = us-east-1\n[profile dev]\ns3 =\n  max_concurrent_requests = 10\n\
+        let config =
+            "[default]\nregion = us-east-1\n[profile dev]\ns3 =\n  max_concurrent_requests = 10\n\
             [profile \"with space\"]\n  [profile indented]  \n[profile a b c]\n[sso-session corp]\n\
             [services local]\n# [profile commented]\n[preview]\nx = 1\n[profile dev]\n";
         let credentials = "[dev]\nk = v\n[ me@corp ]\n[team/prod.admin]\n";
