@@ -1,7 +1,9 @@
 //! The command line: clap types only. Each subcommand is carried out in `cmd/`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCandidates;
 
+use crate::complete::{profile_candidates, CompletionShell};
 use crate::shell::Shell;
 
 #[derive(Debug, Parser)]
@@ -38,6 +40,10 @@ pub enum Command {
     /// Sign in to IAM Identity Center (`sso login`) or drop the cached sign-in (`sso logout`).
     #[command(subcommand)]
     Sso(SsoCommand),
+    /// Print the tab-completion script for a shell: eval "$(awsenv completions bash)".
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): awsenv man | man -l -
+    Man(ManArgs),
 }
 
 /// Settings that change how a profile is resolved.
@@ -60,7 +66,7 @@ pub struct ResolveArgs {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// Profile to load (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Shell to write for (default: the calling shell).
     #[arg(long, value_enum)]
@@ -79,7 +85,7 @@ pub struct UnsetArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile to use (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     #[command(flatten)]
     pub resolve: ResolveArgs,
@@ -91,7 +97,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Profile to export (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "env")]
@@ -126,7 +132,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Profile to sign in with (default: the credentials in the environment, else $AWS_PROFILE).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Print the sign-in URL on stdout instead of opening a browser (it is a credential).
     #[arg(long)]
@@ -150,7 +156,7 @@ pub enum SsoCommand {
 #[derive(Debug, Args, Clone)]
 pub struct SsoTarget {
     /// A profile with sso_session or sso_start_url (default for login: $AWS_PROFILE, else `default`).
-    #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session")]
+    #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// An `[sso-session NAME]` section of the config file.
     #[arg(long, value_name = "NAME")]
@@ -164,6 +170,20 @@ pub struct SsoLoginArgs {
     /// Do not open a browser; only show the URL and code to enter.
     #[arg(long)]
     pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in (default: the calling shell).
+    #[arg(value_enum)]
+    pub shell: Option<CompletionShell>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand, for its own page (awsenv-use(1) and so on); none: the main page, awsenv(1).
+    #[arg(value_name = "SUBCOMMAND", add = ArgValueCandidates::new(crate::complete::subcommand_candidates))]
+    pub subcommand: Option<String>,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -7,6 +7,7 @@ mod browser;
 mod cache;
 mod cli;
 mod cmd;
+mod complete;
 mod config;
 mod creds;
 mod federation;
@@ -28,6 +29,8 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // A TAB in a shell runs `awsenv` with `_AWSENV_COMPLETE` set: answer it and exit.
+    complete::answer_if_asked();
     let cli = Cli::parse();
     if cli.debug {
         log::enable();
@@ -40,6 +43,8 @@ fn main() -> ExitCode {
         Command::List(a) => cmd::list::run(a),
         Command::Login(a) => cmd::login::run(a),
         Command::Sso(c) => cmd::sso::run(c),
+        Command::Completions(a) => cmd::completions::run(a),
+        Command::Man(a) => cmd::man::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,12 @@
 //! One file per subcommand. Each reads the files, plans, resolves, and writes its output in
 //! one piece at the end, so a failure never leaves half a script on stdout.
 
+pub mod completions;
 pub mod exec;
 pub mod export;
 pub mod list;
 pub mod login;
+pub mod man;
 pub mod sso;
 pub mod unset;
 pub mod use_profile;

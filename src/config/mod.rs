@@ -99,10 +99,7 @@ pub struct Files {
 impl Files {
     /// Reads the files named by the environment (or the defaults under the home directory).
     pub fn load() -> Result<Files, ConfigError> {
-        let home = dirs::home_dir().unwrap_or_default();
-        let config = env_path("AWS_CONFIG_FILE").unwrap_or_else(|| home.join(".aws/config"));
-        let credentials = env_path("AWS_SHARED_CREDENTIALS_FILE")
-            .unwrap_or_else(|| home.join(".aws/credentials"));
+        let (config, credentials) = paths();
         Files::from_paths(&config, &credentials)
     }
 
@@ -321,6 +318,16 @@ impl Files {
             .map(|(_, n)| n.into_owned())
             .collect()
     }
+}
+
+/// The config and credentials paths the environment names (or the defaults under the home
+/// directory).
+fn paths() -> (PathBuf, PathBuf) {
+    let home = dirs::home_dir().unwrap_or_default();
+    let config = env_path("AWS_CONFIG_FILE").unwrap_or_else(|| home.join(".aws/config"));
+    let credentials =
+        env_path("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| home.join(".aws/credentials"));
+    (config, credentials)
 }
 
 /// `path:line` (or just `path`) for messages.

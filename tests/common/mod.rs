@@ -760,3 +760,110 @@ pub fn sso_cache_file(home: &Home, python_expr: &str) -> PathBuf {
     let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
     home.path().join(format!(".aws/sso/cache/{name}.json"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Completion: awsenv on PATH for the shims, and interactive shells driven through tmux.
+
+impl Home {
+    /// Puts the built `awsenv` first on this home's PATH: the completion scripts call it by name.
+    pub fn with_awsenv_on_path(&mut self) -> &mut Self {
+        let dir = bin().parent().unwrap().display().to_string();
+        let path = format!("{dir}:{}", self.env["PATH"]);
+        self.set("PATH", &path)
+    }
+}
+
+/// An interactive shell in its own tmux server (private socket, no user config), for typing
+/// keys, pressing TAB, and reading what the shell did. The server is killed on drop.
+pub struct Term {
+    socket: String,
+}
+
+impl Term {
+    /// Starts `argv` in a 200x50 window with exactly `env`, in `cwd`.
+    pub fn start(argv: &[&str], env: &BTreeMap<String, String>, cwd: &Path) -> Term {
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let socket = format!("awsenv-test-{}-{n}", std::process::id());
+        let mut c = Command::new(require("tmux"));
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "50",
+        ])
+        .arg("--")
+        .arg(require("env"))
+        .arg("-i");
+        if !env.contains_key("TERM") {
+            c.arg("TERM=screen");
+        }
+        for (k, v) in env {
+            c.arg(format!("{k}={v}"));
+        }
+        c.args(argv).current_dir(cwd);
+        let out = Run::from(c.output().unwrap());
+        assert!(out.ok(), "tmux new-session failed: {}", out.stderr);
+        Term { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> Run {
+        let out = Run::from(
+            Command::new(require("tmux"))
+                .args(["-L", &self.socket])
+                .args(args)
+                .output()
+                .unwrap(),
+        );
+        assert!(out.ok(), "tmux {args:?}: {}", out.stderr);
+        out
+    }
+
+    /// Types `text` literally (no key names).
+    pub fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", "--", text]);
+    }
+
+    /// Presses keys by name: `Tab`, `Enter`, `C-a`, `C-u`…
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-t", "0", "-p", "-J", "-S", "-200"])
+            .stdout
+    }
+
+    /// Waits up to 10 s for a screen line for which `pred` holds, and returns it.
+    #[track_caller]
+    pub fn wait_line(&self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if let Some(line) = screen.lines().find(|l| pred(l)) {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out; the screen was:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}

@@ -1,0 +1,23 @@
+//! `awsenv completions [SHELL]`: the tab-completion script for a shell (see `complete`).
+
+use anyhow::{anyhow, Result};
+
+use crate::cli::CompletionsArgs;
+use crate::complete::{self, CompletionShell};
+use crate::shell::detect::calling_shell;
+
+pub fn run(args: CompletionsArgs) -> Result<()> {
+    let shell = match args.shell {
+        Some(shell) => shell,
+        None => {
+            let caller = calling_shell();
+            CompletionShell::for_shell(caller).ok_or_else(|| {
+                anyhow!(
+                    "no completion for a plain POSIX shell ({caller:?} detected); \
+                     name one: awsenv completions bash|zsh|fish|powershell|elvish"
+                )
+            })?
+        }
+    };
+    super::print(&complete::script(shell))
+}

@@ -1,0 +1,154 @@
+//! Tab completion, from one source of truth: the clap definitions in `cli.rs`.
+//!
+//! The scripts a shell loads are small shims (`awsenv completions SHELL`); at each TAB they call
+//! `awsenv` back with `_AWSENV_COMPLETE=SHELL` set, and clap_complete's engine answers from the
+//! live `Command` tree: subcommands, flags, value enums (`--shell`, `--format`) and, through
+//! [`profile_candidates`], the profile names in the user's files. A new flag therefore completes
+//! the moment it exists, and the committed scripts in `completions/` only change when a shim does.
+//!
+//! The completion path is kept cheap: no SDK, no network, no session cache; only the two files.
+//!
+//! bash and PowerShell have their own adapters here (see `bash.rs`, `powershell.rs`): bash splits
+//! words at `@`, `:` and `=` and does not quote what a function returns, and clap's PowerShell
+//! shim runs the typed line through `Invoke-Expression`. zsh's shim is ours too (it unquotes the
+//! words before asking), reusing clap's answer format; fish and elvish use clap's adapters as-is.
+
+mod bash;
+mod fish;
+mod powershell;
+mod zsh;
+
+use clap::CommandFactory;
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::{CompleteEnv, Elvish, EnvCompleter, Shells};
+
+use crate::cli::Cli;
+use crate::config;
+use crate::shell::Shell;
+
+/// The environment variable that turns a run of `awsenv` into a completion request. Specific to
+/// awsenv so that a `COMPLETE` meant for another clap program never changes what `awsenv` prints.
+pub const VAR: &str = "_AWSENV_COMPLETE";
+
+/// The program the scripts call back, found on `PATH` (`command awsenv` in the POSIX shells, so a
+/// shell function wrapping `awsenv` is not run at every TAB).
+const PROGRAM: &str = "awsenv";
+
+/// A shell awsenv can write a completion script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    Elvish,
+}
+
+impl CompletionShell {
+    /// The completion shell for a shell awsenv writes scripts for (none for plain POSIX shells),
+    /// so `init`/hook code holding a `Shell` can append `script(…)`.
+    pub fn for_shell(shell: Shell) -> Option<CompletionShell> {
+        match shell {
+            Shell::Bash => Some(CompletionShell::Bash),
+            Shell::Zsh => Some(CompletionShell::Zsh),
+            Shell::Fish => Some(CompletionShell::Fish),
+            Shell::Powershell => Some(CompletionShell::Powershell),
+            Shell::Posix => None,
+        }
+    }
+
+    fn adapter(self) -> &'static dyn EnvCompleter {
+        match self {
+            CompletionShell::Bash => &bash::Bash,
+            CompletionShell::Zsh => &zsh::Zsh,
+            CompletionShell::Fish => &fish::Fish,
+            CompletionShell::Powershell => &powershell::Powershell,
+            CompletionShell::Elvish => &Elvish,
+        }
+    }
+}
+
+const SHELLS: Shells<'static> = Shells(&[
+    &bash::Bash,
+    &zsh::Zsh,
+    &fish::Fish,
+    &powershell::Powershell,
+    &Elvish,
+]);
+
+/// The completion script for `shell`: what `awsenv completions SHELL` prints and what the shell
+/// hooks can append, so one rc line sets up everything.
+pub fn script(shell: CompletionShell) -> String {
+    let mut buf = Vec::new();
+    shell
+        .adapter()
+        .write_registration(VAR, PROGRAM, PROGRAM, PROGRAM, &mut buf)
+        .expect("writing to a Vec cannot fail");
+    String::from_utf8(buf).expect("the scripts are UTF-8")
+}
+
+/// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.
+/// Must run before anything else can write to stdout.
+pub fn answer_if_asked() {
+    CompleteEnv::with_factory(Cli::command)
+        .var(VAR)
+        .shells(SHELLS)
+        .complete();
+}
+
+/// The profile names in the user's config and credentials files (honouring `AWS_CONFIG_FILE` and
+/// `AWS_SHARED_CREDENTIALS_FILE`), for every argument that takes a profile:
+/// `#[arg(add = ArgValueCandidates::new(complete::profile_candidates))]`.
+///
+/// Only the section headers are read (`Files::load` indexes headers and parses nothing else), so
+/// this stays cheap on a 10,000-profile config and a syntax error inside a section does not hide
+/// the names; running the command shows the error with its file and line. A file that cannot be
+/// read, or a malformed header line, gives no names: a TAB cannot print an error usefully.
+pub fn profile_candidates() -> Vec<CompletionCandidate> {
+    match config::Files::load() {
+        Ok(files) => files
+            .profile_names()
+            .into_iter()
+            .map(|n| CompletionCandidate::new(n.into_owned()))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The names of the visible subcommands (`awsenv man SUBCOMMAND`).
+pub fn subcommand_candidates() -> Vec<CompletionCandidate> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| CompletionCandidate::new(c.get_name().to_string()).help(c.get_about().cloned()))
+        .collect()
+}
+
+/// The candidates for `args[index]`, as clap_complete's engine finds them, minus the flags when
+/// the word does not start with `-` and something else fits: `awsenv use <TAB>` lists profiles,
+/// `awsenv use -<TAB>` lists flags, `awsenv unset <TAB>` (no positional) lists flags.
+pub(crate) fn candidates(
+    cmd: &mut clap::Command,
+    args: Vec<std::ffi::OsString>,
+    index: usize,
+    current_dir: Option<&std::path::Path>,
+) -> std::io::Result<Vec<CompletionCandidate>> {
+    let asks_for_flags = args
+        .get(index)
+        .is_some_and(|w| w.to_string_lossy().starts_with('-'));
+    let mut all = clap_complete::engine::complete(cmd, args, index, current_dir)?;
+    all.retain(|c| !c.is_hide_set());
+    let is_flag = |c: &CompletionCandidate| c.get_value().to_string_lossy().starts_with('-');
+    if !asks_for_flags && all.iter().any(|c| !is_flag(c)) {
+        all.retain(|c| !is_flag(c));
+    }
+    Ok(all)
+}
+
+/// The first line of a candidate's help, if any.
+pub(crate) fn help_line(candidate: &CompletionCandidate) -> Option<String> {
+    let help = candidate.get_help()?.to_string();
+    let line = help.lines().next()?.trim();
+    (!line.is_empty()).then(|| line.to_string())
+}

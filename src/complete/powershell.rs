@@ -1,0 +1,119 @@
+//! PowerShell: our shim, which (unlike clap's) never passes the typed line to
+//! `Invoke-Expression`, so a TAB after `$(…)` runs nothing. The answer carries, per candidate,
+//! the text to insert (quoted by `Shell::Powershell` when needed), the text to list, and a tip.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap_complete::env::EnvCompleter;
+
+use crate::shell::Shell;
+
+/// The word under the cursor, as typed (quotes included).
+const CURRENT_VAR: &str = "_AWSENV_COMP_CURRENT";
+
+pub struct Powershell;
+
+impl EnvCompleter for Powershell {
+    fn name(&self) -> &'static str {
+        "powershell"
+    }
+
+    fn is(&self, name: &str) -> bool {
+        matches!(name, "powershell" | "pwsh" | "powershell_ise")
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        _name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let script = include_str!("awsenv.ps1")
+            .replace("__VAR__", var)
+            .replace("__CURRENT__", CURRENT_VAR)
+            .replace("__COMPLETER__", &Shell::Powershell.quote(completer))
+            .replace("__BIN__", &Shell::Powershell.quote(bin));
+        buf.write_all(script.as_bytes())
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        mut args: Vec<OsString>,
+        current_dir: Option<&std::path::Path>,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let typed = std::env::var(CURRENT_VAR).unwrap_or_default();
+        args.push(unquote(&typed).into());
+        let index = args.len() - 1;
+        let candidates = super::candidates(cmd, args, index, current_dir)?;
+        let mut out = String::new();
+        for candidate in &candidates {
+            let value = candidate.get_value().to_string_lossy();
+            if value.contains(['\n', '\t']) {
+                continue;
+            }
+            // A CompletionResult needs a non-empty tooltip.
+            let help = super::help_line(candidate)
+                .filter(|h| !h.contains('\t'))
+                .unwrap_or_else(|| value.to_string());
+            out.push_str(&format!("{}\t{value}\t{help}\n", quote(&value)));
+        }
+        buf.write_all(out.as_bytes())
+    }
+}
+
+/// The value of a word as typed so far: `'my pro` → `my pro`, `'it''s'` → `it's`.
+fn unquote(typed: &str) -> String {
+    if let Some(rest) = typed.strip_prefix('\'') {
+        rest.strip_suffix('\'').unwrap_or(rest).replace("''", "'")
+    } else if let Some(rest) = typed.strip_prefix('"') {
+        rest.strip_suffix('"').unwrap_or(rest).to_string()
+    } else {
+        typed.to_string()
+    }
+}
+
+/// The text PowerShell reads back as `value`: as is when every character is plain in argument
+/// mode, else single-quoted (`,` makes an array, a leading `@` splats, `$` `;` `(` `{` and
+/// non-ASCII quote and dash characters all mean something).
+fn quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && !value.starts_with('@')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=+@".contains(c));
+    if plain {
+        value.to_string()
+    } else {
+        Shell::Powershell.quote(value).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("prod"), "prod");
+        assert_eq!(quote("--shell"), "--shell");
+        assert_eq!(quote("me@corp.example/admin"), "me@corp.example/admin");
+        assert_eq!(quote("my profile"), "'my profile'");
+        assert_eq!(quote("@corp"), "'@corp'");
+        assert_eq!(quote("a,b"), "'a,b'");
+        assert_eq!(quote("it's $(x)"), "'it''s $(x)'");
+        assert_eq!(quote("\u{2019}x"), "'\u{2019}\u{2019}x'");
+    }
+
+    #[test]
+    fn unquoting() {
+        assert_eq!(unquote("'my pro"), "my pro");
+        assert_eq!(unquote("'it''s'"), "it's");
+        assert_eq!(unquote("\"a b"), "a b");
+        assert_eq!(unquote("plain"), "plain");
+    }
+}
