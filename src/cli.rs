@@ -33,6 +33,17 @@ pub enum Command {
     Export(ExportArgs),
     /// List profile names, one per line (--long: how each gets credentials, and cached sessions).
     List(ListArgs),
+    /// Print the shell integration for your rc file: eval "$(awsenv init bash)".
+    Init(InitArgs),
+    /// Trust the nearest .awsprofile at DIR or above, as it is now (edits need a new allow).
+    Allow(MarkerArgs),
+    /// Stop obeying the nearest .awsprofile at DIR or above, whatever it says.
+    Deny(MarkerArgs),
+    /// Show the profile this shell holds, where it came from, and when it expires.
+    Status(StatusArgs),
+    /// Called by the shell integration when the directory changed or credentials need a refresh.
+    #[command(hide = true)]
+    Hook(HookArgs),
 }
 
 /// Settings that change how a profile is resolved.
@@ -116,6 +127,33 @@ pub struct ListArgs {
     /// Show each profile's credential source, region, MFA and cached session.
     #[arg(long, short)]
     pub long: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to integrate with.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkerArgs {
+    /// A directory (the nearest .awsprofile at or above it) or a marker file; default: here.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The shell to write for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+    /// Load again even a marker that failed before (after `awsenv allow`/`deny`).
+    #[arg(long)]
+    pub reload: bool,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

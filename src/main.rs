@@ -8,7 +8,10 @@ mod cli;
 mod cmd;
 mod config;
 mod creds;
+mod hook;
+mod interrupt;
 mod log;
+mod marker;
 mod mfa;
 mod process;
 mod providers;
@@ -16,6 +19,7 @@ mod resolve;
 mod shell;
 mod sso;
 mod sts;
+mod trust;
 mod vars;
 
 use std::process::ExitCode;
@@ -35,6 +39,11 @@ fn main() -> ExitCode {
         Command::Exec(a) => cmd::exec::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::List(a) => cmd::list::run(a),
+        Command::Init(a) => cmd::init::run(a),
+        Command::Allow(a) => cmd::allow::allow(a),
+        Command::Deny(a) => cmd::allow::deny(a),
+        Command::Status(a) => cmd::status::run(a),
+        Command::Hook(a) => cmd::hook::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
