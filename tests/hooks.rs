@@ -277,3 +277,256 @@ fn zsh_walk() {
 fn fish_walk() {
     walk(Sh::Fish);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Living with the user's own prompt hooks.
+
+/// The user's hooks stay, sourcing twice installs nothing twice, `$?` reaches the user's hook
+/// and the next command even when the hook ran the program.
+fn keeps_user_hooks(shell: Sh, user_rc: &str, check: &str) {
+    let home = home();
+    allow(&home, "prod");
+    let rc = format!("{user_rc}\n{}\n{}", rc(&home, shell), rc(&home, shell));
+    let t = Tmux::start(&home, shell, &rc, home.path(), &[]);
+    // Exactly one awsenv hook, the user's still there.
+    t.run(check);
+    let pane = t.pane();
+    assert!(pane.contains("hooks-ok"), "{pane}");
+
+    let calls = hook_calls(&t);
+    t.run("cd w/prod; false");
+    assert_eq!(hook_calls(&t), calls + 1, "one call per directory change");
+    assert_eq!(t.env()["AWSENV_PROFILE"], "prod");
+    // The user's own prompt hook saw the failing status, after awsenv's hook ran the program.
+    t.run("cd sub; false");
+    let seen = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    assert_eq!(seen.lines().last(), Some("1"), "{seen}");
+    t.run("false");
+    assert_eq!(t.status(), "1");
+    t.run("true");
+    assert_eq!(t.status(), "0");
+}
+
+#[test]
+fn bash_keeps_prompt_command_as_a_string() {
+    keeps_user_hooks(
+        Sh::Bash,
+        "user_hook() { echo $? >> \"$AWSENV_TEST_OUT/user-hook\"; }\n\
+         PROMPT_COMMAND=\"user_hook;$PROMPT_COMMAND\"",
+        "[[ $PROMPT_COMMAND == '__awsenv_hook;user_hook;__t_prompt' ]] && echo hooks-ok",
+    );
+}
+
+#[test]
+fn bash_keeps_prompt_command_as_an_array() {
+    keeps_user_hooks(
+        Sh::Bash,
+        "user_hook() { echo $? >> \"$AWSENV_TEST_OUT/user-hook\"; }\n\
+         PROMPT_COMMAND=(user_hook __t_prompt)",
+        "[[ ${PROMPT_COMMAND[*]} == '__awsenv_hook user_hook __t_prompt' ]] && echo hooks-ok",
+    );
+}
+
+#[test]
+fn zsh_keeps_precmd_and_chpwd_functions() {
+    keeps_user_hooks(
+        Sh::Zsh,
+        "user_hook() { echo $? >> \"$AWSENV_TEST_OUT/user-hook\"; }\n\
+         user_chpwd() { :; }\n\
+         precmd_functions=(user_hook $precmd_functions)\n\
+         chpwd_functions=(user_chpwd)",
+        "[[ \"$precmd_functions\" == '__awsenv_hook user_hook __t_prompt' && \"$chpwd_functions\" == '__awsenv_hook user_chpwd' ]] && echo hooks-ok",
+    );
+}
+
+#[test]
+fn fish_keeps_other_event_handlers() {
+    keeps_user_hooks(
+        Sh::Fish,
+        "function user_hook --on-event fish_prompt; echo $status >> $AWSENV_TEST_OUT/user-hook; end",
+        "test (count (functions --handlers-type variable | string match -r '__awsenv_hook')) = 1; \
+         and test (count (functions --handlers-type generic | string match -r '__awsenv_hook|user_hook')) = 2; \
+         and echo hooks-ok",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// MFA at a prompt hook, Ctrl-C, and refreshing credentials near expiry.
+
+const MFA_ROLE: &str = "\
+[profile mfa]
+role_arn = arn:aws:iam::555555555555:role/admin
+source_profile = mine
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+role_session_name = alice
+region = us-east-1
+";
+
+/// Ctrl-C at the MFA prompt: the terminal works as before, nothing changed, no second prompt
+/// until the next cd; then a code loads the role (checked against moto with the AWS CLI).
+fn ctrl_c_at_mfa(shell: Sh) {
+    let mut home = home();
+    home.set("AWS_ENDPOINT_URL_STS", &common::Moto::shared().url);
+    home.config(MFA_ROLE);
+    std::fs::create_dir_all(home.path().join("w/mfa/sub")).unwrap();
+    marker(&home, "mfa", "mfa\n");
+    allow(&home, "mfa");
+    let t = start(&home, shell);
+    t.run("awsenv use mine");
+    let before = aws_vars(&t.env());
+
+    let seen = t.prompts();
+    t.type_line("cd w/mfa");
+    t.wait_for("MFA code for mfa (arn:aws:iam::111111111111:mfa/alice): ");
+    t.keys(&["C-c"]);
+    t.wait_for("awsenv: cancelled; mfa not loaded");
+    while t.prompts() <= seen {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The terminal is usable: echo, line editing and Ctrl-C are on for the next command.
+    t.run("stty -a > $AWSENV_TEST_OUT/stty");
+    let stty = std::fs::read_to_string(t.out_dir().join("stty")).unwrap();
+    for flag in [" echo ", " icanon ", " isig "] {
+        assert!(
+            stty.replace('\n', " ").contains(flag),
+            "{flag} is off:\n{stty}"
+        );
+    }
+    assert_eq!(aws_vars(&t.env()), before);
+    // No new prompt at the next prompts.
+    t.enter();
+    t.enter();
+    assert_eq!(t.count("MFA code for mfa"), 1, "{}", t.pane());
+
+    // The next directory change asks again; a code loads the role.
+    let seen = t.prompts();
+    t.type_line("cd sub");
+    while t.count("MFA code for mfa") < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    t.type_line("123456");
+    while t.prompts() <= seen {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let env = t.env();
+    assert_eq!(env["AWSENV_PROFILE"], "mfa");
+    assert_eq!(
+        home.identity_of(&env),
+        "arn:aws:sts::555555555555:assumed-role/admin/alice"
+    );
+    assert!(t.pane().contains("awsenv: mfa (expires "), "{}", t.pane());
+}
+
+#[test]
+fn bash_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Bash);
+}
+
+#[test]
+fn zsh_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Zsh);
+}
+
+#[test]
+fn fish_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Fish);
+}
+
+/// A credential_process handing out credentials that expire 5 minutes and `LEFT` seconds from
+/// now, numbered by call; it fails while `$HOME/fail` exists.
+const SHORT_LIVED: &str = r#"#!/bin/sh
+n=$(( $(cat "$HOME/calls" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$HOME/calls"
+if [ -e "$HOME/fail" ]; then echo "issuer is down" >&2; exit 1; fi
+exp=$(date -u -d "+303 seconds" +%Y-%m-%dT%H:%M:%SZ)
+printf '{"Version":1,"AccessKeyId":"ASIASHORT%s","SecretAccessKey":"s","SessionToken":"t","Expiration":"%s"}\n' "$n" "$exp"
+"#;
+
+fn short_lived_home() -> Home {
+    let home = home();
+    let process = home.script("short.sh", SHORT_LIVED);
+    home.config(&format!(
+        "[profile short]\ncredential_process = {}\n",
+        process.display()
+    ));
+    std::fs::create_dir_all(home.path().join("w/short/sub")).unwrap();
+    marker(&home, "short", "short\n");
+    allow(&home, "short");
+    home
+}
+
+fn process_calls(home: &Home) -> usize {
+    std::fs::read_to_string(home.path().join("calls"))
+        .map(|s| s.trim().parse().unwrap())
+        .unwrap_or(0)
+}
+
+/// bash and zsh have a builtin clock: the first prompt after the refresh time refreshes; a failed
+/// refresh is reported once and not retried at every prompt, only at the next cd.
+fn refresh_near_expiry(shell: Sh) {
+    let home = short_lived_home();
+    let t = start(&home, shell);
+    t.run("cd w/short");
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
+    // Prompts before the refresh time start nothing.
+    t.enter();
+    assert_eq!(process_calls(&home), 1);
+
+    t.run("sleep 4");
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
+    assert_eq!(
+        t.count("awsenv: refreshed short (expires "),
+        1,
+        "{}",
+        t.pane()
+    );
+
+    std::fs::write(home.path().join("fail"), "").unwrap();
+    t.run("sleep 4");
+    let failed = "awsenv: cannot refresh short:";
+    assert_eq!(t.count(failed), 1, "{}", t.pane());
+    let calls = process_calls(&home);
+    t.run("sleep 4");
+    t.enter();
+    assert_eq!(t.count(failed), 1, "asked again at a prompt: {}", t.pane());
+    assert_eq!(process_calls(&home), calls);
+    // Still the credentials it had.
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
+
+    // The next directory change tries again.
+    std::fs::remove_file(home.path().join("fail")).unwrap();
+    t.run("cd sub");
+    assert_eq!(process_calls(&home), calls + 1);
+    assert!(t.env()["AWS_ACCESS_KEY_ID"].starts_with("ASIASHORT"));
+    assert_ne!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
+}
+
+#[test]
+fn bash_refreshes_near_expiry() {
+    refresh_near_expiry(Sh::Bash);
+}
+
+#[test]
+fn zsh_refreshes_near_expiry() {
+    refresh_near_expiry(Sh::Zsh);
+}
+
+#[test]
+fn fish_refreshes_at_the_next_cd() {
+    let home = short_lived_home();
+    let t = start(&home, Sh::Fish);
+    t.run("cd w/short");
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
+    t.run("sleep 4");
+    // fish has no clock builtin: a plain prompt starts nothing…
+    assert_eq!(process_calls(&home), 1);
+    // …and the next directory change refreshes.
+    t.run("cd sub");
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
+    assert_eq!(
+        t.count("awsenv: refreshed short (expires "),
+        1,
+        "{}",
+        t.pane()
+    );
+}
