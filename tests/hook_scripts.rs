@@ -138,14 +138,23 @@ fn powershell_hook_output_parses_and_is_exact() {
     std::fs::write(dir.join(".awsprofile"), "it's ‘q’ $x\nregion = eu-west-1\n").unwrap();
     home.run(&["allow", &dir.display().to_string()]).success();
 
-    // Nothing here, nothing remembered: the script only clears the hook's variables.
+    // Nothing here, nothing remembered: nothing to do.
     let out = home.run(&["hook", "powershell"]).success();
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "");
+    // A state left by a marker that no longer applies is cleared.
+    let mut c = home.awsenv(&["hook", "powershell"]);
+    c.env(
+        "__AWSENV_STATE",
+        r#"{"reported":{"marker":"/x/.awsprofile","digest":"d","why":"failed"}}"#,
+    )
+    .env("__AWSENV_REFRESH_AT", "5");
+    let out = Run::from(c.output().unwrap()).success();
     assert_eq!(
         out.stdout,
         "Remove-Item -LiteralPath 'Env:__AWSENV_REFRESH_AT' -ErrorAction SilentlyContinue;\n\
          Remove-Item -LiteralPath 'Env:__AWSENV_STATE' -ErrorAction SilentlyContinue;\n"
     );
-    assert_eq!(out.stderr, "");
 
     let mut c = home.awsenv(&["hook", "powershell"]);
     c.current_dir(&dir).env("PWD", &dir);
@@ -166,7 +175,6 @@ fn powershell_hook_output_parses_and_is_exact() {
             "$env:AWS_REGION = 'eu-west-1';",
             "$env:AWS_DEFAULT_REGION = 'eu-west-1';",
             "$env:AWSENV_PROFILE = 'it''s ‘‘q’’ $x';",
-            "Remove-Item -LiteralPath 'Env:__AWSENV_REFRESH_AT' -ErrorAction SilentlyContinue;",
         ]
     );
     let last = lines.last().unwrap();

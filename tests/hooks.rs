@@ -144,6 +144,12 @@ fn walk(shell: Sh) {
     t.run("awsenv allow");
     assert_profile(&t.env(), "prod", "AKIAPROD", Some("eu-west-1"));
     assert!(t.pane().contains("awsenv: prod\n"), "{}", t.pane());
+    t.run("awsenv status");
+    let from = format!(
+        "profile: prod (from {})\nexpires: never (long-term keys)\nregion: eu-west-1\n",
+        home.path().join("w/prod/.awsprofile").display()
+    );
+    assert!(t.pane().contains(&from), "{}", t.pane());
 
     // Within the tree: unchanged, and a prompt without a cd starts no process.
     t.run("cd sub/deeper");
@@ -198,11 +204,18 @@ fn walk(shell: Sh) {
     t.run("cd ~");
 
     // A cloned marker (same content, other path) is not allowed.
-    t.run("cd w/clone/src");
-    assert!(t.pane().contains(&format!(
+    let clone_notice = format!(
         "{} is not allowed",
         home.path().join("w/clone/.awsprofile").display()
-    )));
+    );
+    t.run("cd w/clone/src");
+    assert_eq!(t.count(&clone_notice), 1, "{}", t.pane());
+    assert_eq!(aws_vars(&t.env()), aws_vars(&before));
+    // Denied: quiet from now on, at every entry.
+    t.run("awsenv deny");
+    t.run("cd ~");
+    t.run("cd w/clone");
+    assert_eq!(t.count(&clone_notice), 1, "{}", t.pane());
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     t.run("cd ~");
 

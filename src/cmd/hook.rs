@@ -234,11 +234,16 @@ impl Run {
             .map(|e| (e - hook::REFRESH_MARGIN_SECS).to_string());
         let state = (self.state != State::default())
             .then(|| serde_json::to_string(&self.state).expect("state serializes"));
-        // Unsets first, so that the script ends on a `set` where it can (status 0 everywhere).
-        let mut tail = vec![
-            (vars::HOOK_REFRESH_AT.to_string(), refresh_at),
-            (vars::HOOK_STATE.to_string(), state),
-        ];
+        // Only what differs from the environment: with no marker and nothing loaded the script
+        // is empty. Unsets first, so that the script ends on a `set` where it can (status 0).
+        let mut tail: Vec<(String, Option<String>)> = [
+            (vars::HOOK_REFRESH_AT, refresh_at),
+            (vars::HOOK_STATE, state),
+        ]
+        .into_iter()
+        .filter(|(name, value)| std::env::var(name).ok() != *value)
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
         tail.sort_by_key(|(_, v)| v.is_some());
         self.changes.extend(tail);
         let changes: Vec<Change<'_>> = self
