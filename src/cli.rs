@@ -44,6 +44,17 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff): awsenv man | man -l -
     Man(ManArgs),
+    /// Print the shell integration for your rc file: eval "$(awsenv init bash)".
+    Init(InitArgs),
+    /// Trust the nearest .awsprofile at DIR or above, as it is now (edits need a new allow).
+    Allow(MarkerArgs),
+    /// Stop obeying the nearest .awsprofile at DIR or above, whatever it says.
+    Deny(MarkerArgs),
+    /// Show the profile this shell holds, where it came from, and when it expires.
+    Status(StatusArgs),
+    /// Called by the shell integration when the directory changed or credentials need a refresh.
+    #[command(hide = true)]
+    Hook(HookArgs),
 }
 
 /// Settings that change how a profile is resolved.
@@ -184,6 +195,33 @@ pub struct ManArgs {
     /// A subcommand, for its own page (awsenv-use(1) and so on); none: the main page, awsenv(1).
     #[arg(value_name = "SUBCOMMAND", add = ArgValueCandidates::new(crate::complete::subcommand_candidates))]
     pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to integrate with.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkerArgs {
+    /// A directory (the nearest .awsprofile at or above it) or a marker file; default: here.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The shell to write for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+    /// Load again even a marker that failed before (after `awsenv allow`/`deny`).
+    #[arg(long)]
+    pub reload: bool,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -11,7 +11,10 @@ mod complete;
 mod config;
 mod creds;
 mod federation;
+mod hook;
+mod interrupt;
 mod log;
+mod marker;
 mod mfa;
 mod oidc;
 mod process;
@@ -20,6 +23,7 @@ mod resolve;
 mod shell;
 mod sso;
 mod sts;
+mod trust;
 mod vars;
 
 use std::process::ExitCode;
@@ -45,6 +49,11 @@ fn main() -> ExitCode {
         Command::Sso(c) => cmd::sso::run(c),
         Command::Completions(a) => cmd::completions::run(a),
         Command::Man(a) => cmd::man::run(a),
+        Command::Init(a) => cmd::init::run(a),
+        Command::Allow(a) => cmd::allow::allow(a),
+        Command::Deny(a) => cmd::allow::deny(a),
+        Command::Status(a) => cmd::status::run(a),
+        Command::Hook(a) => cmd::hook::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

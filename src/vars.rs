@@ -30,6 +30,15 @@ pub const MANAGED: &[&str] = &[
     PROFILE_MARK,
 ];
 
+/// The shell hook's own state (see `hook.rs`): what it loaded, from which marker, and what the
+/// shell had before. Exported so that a subshell knows which credentials came from a marker.
+pub const HOOK_STATE: &str = "__AWSENV_STATE";
+/// Unix time at which the hook should refresh what it loaded; the shell compares it with its own
+/// clock so that a prompt starts no process until then.
+pub const HOOK_REFRESH_AT: &str = "__AWSENV_REFRESH_AT";
+/// The hook's variables: `unset` clears them with the rest, so no saved credentials linger.
+pub const HOOK_VARS: &[&str] = &[HOOK_STATE, HOOK_REFRESH_AT];
+
 /// Variables that would contradict exported keys: the SDKs prefer env keys anyway, but a
 /// leftover `AWS_PROFILE` misleads people and tools that print it.
 pub const CONTRADICTING: &[&str] = &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
@@ -81,9 +90,13 @@ pub fn load<'a>(
     unset
 }
 
-/// The changes that remove everything `load` can set.
+/// The changes that remove everything `load` can set, and the hook's state.
 pub fn unload() -> Vec<Change<'static>> {
-    MANAGED.iter().map(|n| Change::unset(n)).collect()
+    MANAGED
+        .iter()
+        .chain(HOOK_VARS)
+        .map(|n| Change::unset(n))
+        .collect()
 }
 
 #[cfg(test)]

@@ -360,6 +360,10 @@ fn bash_offers_subcommands_and_values() {
         "sso",
         "completions",
         "man",
+        "init",
+        "allow",
+        "deny",
+        "status",
         "help",
     ];
     let cases = [

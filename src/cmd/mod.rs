@@ -1,13 +1,17 @@
 //! One file per subcommand. Each reads the files, plans, resolves, and writes its output in
 //! one piece at the end, so a failure never leaves half a script on stdout.
 
+pub mod allow;
 pub mod completions;
 pub mod exec;
 pub mod export;
+pub mod hook;
+pub mod init;
 pub mod list;
 pub mod login;
 pub mod man;
 pub mod sso;
+pub mod status;
 pub mod unset;
 pub mod use_profile;
 

@@ -1,0 +1,92 @@
+//! `awsenv status`: which profile this shell holds, whether a marker or the user set it, when it
+//! expires, and what the nearest marker says. A report for people, on stdout; never secrets.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::hook::{clock, current_dir, read_state, shown, tracked_vars};
+use crate::cli::StatusArgs;
+use crate::creds::parse_timestamp;
+use crate::marker;
+use crate::trust::{Trust, TrustStore};
+use crate::vars;
+
+pub fn run(_args: StatusArgs) -> Result<()> {
+    let offset = UtcOffset::current_local_offset().ok();
+    let vars_now = tracked_vars();
+    let state = read_state();
+    let mut out = String::new();
+
+    let profile = vars_now.get(vars::PROFILE_MARK);
+    let by_hand = state.overridden(&vars_now);
+    let origin = match (&state.loaded, by_hand) {
+        (Some(l), false) => format!("from {}", shown(&l.marker)),
+        (Some(l), true) => format!(
+            "set by hand; the marker {} resumes when you leave {}",
+            shown(&l.marker),
+            shown(&l.dir)
+        ),
+        (None, _) => "set by hand".into(),
+    };
+    match profile {
+        Some(p) => {
+            let _ = writeln!(out, "profile: {p} ({origin})");
+        }
+        None if vars_now.contains_key(vars::ACCESS_KEY_ID) => {
+            let _ = writeln!(
+                out,
+                "profile: none (AWS_ACCESS_KEY_ID is set, not by awsenv)"
+            );
+        }
+        None => match vars_now.get("AWS_PROFILE") {
+            Some(p) => {
+                let _ = writeln!(out, "profile: none loaded (AWS_PROFILE={p}, not by awsenv)");
+            }
+            None => out.push_str("profile: none\n"),
+        },
+    }
+    if profile.is_some() {
+        let expires = vars_now
+            .get(vars::EXPIRATION)
+            .and_then(|e| parse_timestamp(e));
+        let line = match expires {
+            Some(t) => {
+                let left = t - OffsetDateTime::now_utc();
+                let when = clock(t.unix_timestamp(), offset);
+                if left.is_negative() {
+                    format!("expired at {when}")
+                } else {
+                    format!("{when} (in {}m)", left.whole_minutes())
+                }
+            }
+            None => "never (long-term keys)".into(),
+        };
+        let _ = writeln!(out, "expires: {line}");
+        if let Some(r) = vars_now.get(vars::REGION) {
+            let _ = writeln!(out, "region: {r}");
+        }
+    }
+
+    let pwd = current_dir()?;
+    match marker::find(&pwd) {
+        None => {
+            let _ = writeln!(out, "marker: none in {} or above", shown(&pwd));
+        }
+        Some(found) => {
+            let content = marker::read(&found.path)?;
+            let says = match marker::parse(&found.path, &content) {
+                Ok(m) => format!("profile `{}`", m.profile),
+                Err(e) => format!("invalid: {e}"),
+            };
+            let trust = match TrustStore::default_location()?.check(&found.path, &content) {
+                Trust::Allowed => "allowed",
+                Trust::Denied => "denied (`awsenv allow` to trust it)",
+                Trust::Unknown => "not allowed (`awsenv allow` to trust it)",
+            };
+            let _ = writeln!(out, "marker: {} ({says}), {trust}", shown(&found.path));
+        }
+    }
+    super::print(&out)
+}

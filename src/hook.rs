@@ -1,0 +1,425 @@
+//! The shell hook's decisions, kept pure so they can be tested without shells or files.
+//!
+//! The shell calls `awsenv hook SHELL` when `$PWD` changed or the refresh time has come. The hook
+//! reads its state (`__AWSENV_STATE`, exported by the previous call), the variables awsenv
+//! manages, and the nearest marker, and decides one [`Action`]. `cmd/hook.rs` carries it out.
+//!
+//! Rules (issue 3):
+//! - The nearest allowed marker governs; entering its tree loads its profile, leaving restores
+//!   exactly what the shell had before (saved in the state).
+//! - A profile set by hand inside a marked tree wins until the shell leaves that tree. "By hand"
+//!   is detected, not declared: the state keeps a fingerprint of the variables as the hook left
+//!   them, and anything else (`awsenv use`, `awsenv unset`, `export AWS_…`) differs from it.
+//! - A marker that is not allowed is reported once per entry into its tree; one that failed to load
+//!   is not retried until the shell leaves the tree, the file changes, or the user allows it again.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::trust::Trust;
+use crate::vars;
+
+/// Refresh credentials this many seconds before they expire (the session cache's margin).
+pub const REFRESH_MARGIN_SECS: i64 = crate::cache::EXPIRY_MARGIN.whole_seconds();
+
+/// The variables the hook saves before loading and restores after leaving: all `use` can change.
+pub fn tracked() -> impl Iterator<Item = &'static str> {
+    vars::MANAGED.iter().chain(vars::CONTRADICTING).copied()
+}
+
+/// The tracked variables that are set, with their values.
+pub type Vars = BTreeMap<String, String>;
+
+/// What the hook remembers between calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded: Option<Loaded>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported: Option<Reported>,
+}
+
+/// A profile the hook loaded from a marker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loaded {
+    /// The marker file and the tree it governs, as `$PWD` spells them.
+    pub marker: PathBuf,
+    pub dir: PathBuf,
+    /// The marker's content digest when it was loaded: an edit unloads it.
+    pub digest: String,
+    pub profile: String,
+    /// Fingerprint of the tracked variables as the hook left them.
+    pub fingerprint: String,
+    /// Unix time the credentials expire, if they do.
+    pub expires: Option<i64>,
+    /// The tracked variables the shell had before the hook loaded anything (absent = unset).
+    pub saved: Vars,
+}
+
+/// A marker already reported to the user, so it is not reported again at every `cd` inside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    pub marker: PathBuf,
+    pub digest: String,
+    pub why: Why,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Why {
+    NotAllowed,
+    Failed,
+}
+
+/// The nearest marker, as the hook sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Here {
+    pub marker: PathBuf,
+    pub dir: PathBuf,
+    pub digest: String,
+    pub trust: Trust,
+}
+
+impl Here {
+    fn is(&self, marker: &Path, digest: &str) -> bool {
+        self.marker == marker && self.digest == digest
+    }
+}
+
+/// What to do at this prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the environment as it is.
+    Keep,
+    /// The loaded credentials expire within the margin: resolve the loaded profile again.
+    Refresh,
+    /// Restore the saved variables first (when `restore`), then load the nearest marker.
+    Load { restore: bool },
+    /// Restore the saved variables (when `restore`); tell the user about an unallowed marker
+    /// (when `report`).
+    Leave { restore: bool, report: bool },
+}
+
+/// A fingerprint of the tracked variables (SHA-256, so secrets cannot be read back from it).
+pub fn fingerprint(vars: &Vars) -> String {
+    let mut h = Sha256::new();
+    for name in tracked() {
+        if let Some(v) = vars.get(name) {
+            h.update((name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+            h.update((v.len() as u64).to_le_bytes());
+            h.update(v.as_bytes());
+        }
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+impl State {
+    /// True when the tracked variables are no longer what the hook left: set by hand.
+    pub fn overridden(&self, vars: &Vars) -> bool {
+        self.loaded
+            .as_ref()
+            .is_some_and(|l| l.fingerprint != fingerprint(vars))
+    }
+}
+
+/// The decision. `reload`: the user just ran `awsenv allow`/`deny`; forget earlier reports.
+pub fn decide(
+    state: &State,
+    vars: &Vars,
+    pwd: &Path,
+    here: Option<&Here>,
+    now: i64,
+    reload: bool,
+) -> Action {
+    let mut restore = false;
+    if let Some(l) = &state.loaded {
+        let by_hand = state.overridden(vars);
+        if by_hand && pwd.starts_with(&l.dir) {
+            return Action::Keep;
+        }
+        let still_governs =
+            here.is_some_and(|h| h.trust == Trust::Allowed && h.is(&l.marker, &l.digest));
+        if !by_hand && still_governs {
+            return match l.expires {
+                Some(e) if e - REFRESH_MARGIN_SECS <= now => Action::Refresh,
+                _ => Action::Keep,
+            };
+        }
+        restore = true;
+    }
+    let reported = |why: Why| {
+        !reload
+            && state
+                .reported
+                .as_ref()
+                .is_some_and(|r| r.why == why && here.is_some_and(|h| h.is(&r.marker, &r.digest)))
+    };
+    match here.map(|h| h.trust) {
+        Some(Trust::Allowed) if reported(Why::Failed) => Action::Leave {
+            restore,
+            report: false,
+        },
+        Some(Trust::Allowed) => Action::Load { restore },
+        Some(Trust::Unknown) => Action::Leave {
+            restore,
+            report: !reported(Why::NotAllowed),
+        },
+        Some(Trust::Denied) | None => Action::Leave {
+            restore,
+            report: false,
+        },
+    }
+}
+
+/// The `(name, value)` changes that put the tracked variables back to `saved`.
+pub fn restore_changes(saved: &Vars) -> Vec<(&'static str, Option<String>)> {
+    let (unset, set): (Vec<_>, Vec<_>) = tracked()
+        .map(|n| (n, saved.get(n).cloned()))
+        .partition(|(_, v)| v.is_none());
+    // Removals first: a script that ends on a `set` leaves status 0 in every shell.
+    unset.into_iter().chain(set).collect()
+}
+
+/// Applies changes to a model of the tracked variables.
+pub fn apply<'a>(vars: &mut Vars, changes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
+    for (name, value) in changes {
+        match value {
+            Some(v) => vars.insert(name.to_string(), v.to_string()),
+            None => vars.remove(name),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn here(dir: &str, digest: &str, trust: Trust) -> Here {
+        Here {
+            marker: Path::new(dir).join(".awsprofile"),
+            dir: dir.into(),
+            digest: digest.into(),
+            trust,
+        }
+    }
+
+    /// A state where the hook loaded `/w/prod` (digest d1) leaving `now_vars`.
+    fn loaded(now_vars: &Vars, expires: Option<i64>) -> State {
+        State {
+            loaded: Some(Loaded {
+                marker: "/w/prod/.awsprofile".into(),
+                dir: "/w/prod".into(),
+                digest: "d1".into(),
+                profile: "prod".into(),
+                fingerprint: fingerprint(now_vars),
+                expires,
+                saved: vars(&[("AWSENV_PROFILE", "mine")]),
+            }),
+            reported: None,
+        }
+    }
+
+    const NOW: i64 = 1_000_000;
+
+    #[test]
+    fn entering_an_allowed_tree_loads_and_other_trust_does_not() {
+        let s = State::default();
+        let v = vars(&[]);
+        let pwd = Path::new("/w/prod/src");
+        let allowed = here("/w/prod", "d1", Trust::Allowed);
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&allowed), NOW, false),
+            Action::Load { restore: false }
+        );
+        let unknown = here("/w/prod", "d1", Trust::Unknown);
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&unknown), NOW, false),
+            Action::Leave {
+                restore: false,
+                report: true
+            }
+        );
+        let denied = here("/w/prod", "d1", Trust::Denied);
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&denied), NOW, false),
+            Action::Leave {
+                restore: false,
+                report: false
+            }
+        );
+        assert_eq!(
+            decide(&s, &v, Path::new("/tmp"), None, NOW, false),
+            Action::Leave {
+                restore: false,
+                report: false
+            }
+        );
+    }
+
+    #[test]
+    fn moving_inside_keeps_and_leaving_or_editing_restores() {
+        let v = vars(&[("AWSENV_PROFILE", "prod")]);
+        let s = loaded(&v, None);
+        let same = here("/w/prod", "d1", Trust::Allowed);
+        assert_eq!(
+            decide(&s, &v, Path::new("/w/prod/a/b"), Some(&same), NOW, false),
+            Action::Keep
+        );
+        assert_eq!(
+            decide(&s, &v, Path::new("/w"), None, NOW, false),
+            Action::Leave {
+                restore: true,
+                report: false
+            }
+        );
+        // Edited after allow: the new content is not allowed; unload and say so.
+        let edited = here("/w/prod", "d2", Trust::Unknown);
+        assert_eq!(
+            decide(&s, &v, Path::new("/w/prod"), Some(&edited), NOW, false),
+            Action::Leave {
+                restore: true,
+                report: true
+            }
+        );
+        // A nested tree with its own marker switches.
+        let nested = here("/w/prod/dev", "d3", Trust::Allowed);
+        assert_eq!(
+            decide(&s, &v, Path::new("/w/prod/dev"), Some(&nested), NOW, false),
+            Action::Load { restore: true }
+        );
+    }
+
+    #[test]
+    fn a_profile_set_by_hand_wins_until_the_tree_is_left() {
+        let hook_left = vars(&[("AWSENV_PROFILE", "prod")]);
+        let s = loaded(&hook_left, None);
+        let by_hand = vars(&[("AWSENV_PROFILE", "dev")]);
+        assert!(s.overridden(&by_hand));
+        let nested = here("/w/prod/x", "d3", Trust::Allowed);
+        assert_eq!(
+            decide(
+                &s,
+                &by_hand,
+                Path::new("/w/prod/x"),
+                Some(&nested),
+                NOW,
+                false
+            ),
+            Action::Keep
+        );
+        // `awsenv unset` by hand is also "by hand".
+        assert_eq!(
+            decide(&s, &vars(&[]), Path::new("/w/prod"), None, NOW, false),
+            Action::Keep
+        );
+        assert_eq!(
+            decide(&s, &by_hand, Path::new("/w/other"), None, NOW, false),
+            Action::Leave {
+                restore: true,
+                report: false
+            }
+        );
+    }
+
+    #[test]
+    fn refresh_only_near_expiry() {
+        let v = vars(&[("AWSENV_PROFILE", "prod")]);
+        let same = here("/w/prod", "d1", Trust::Allowed);
+        let pwd = Path::new("/w/prod");
+        let soon = loaded(&v, Some(NOW + REFRESH_MARGIN_SECS - 1));
+        assert_eq!(
+            decide(&soon, &v, pwd, Some(&same), NOW, false),
+            Action::Refresh
+        );
+        let later = loaded(&v, Some(NOW + REFRESH_MARGIN_SECS + 60));
+        assert_eq!(
+            decide(&later, &v, pwd, Some(&same), NOW, false),
+            Action::Keep
+        );
+    }
+
+    #[test]
+    fn reports_once_per_entry_and_failures_are_not_retried() {
+        let v = vars(&[]);
+        let unknown = here("/w/prod", "d1", Trust::Unknown);
+        let mut s = State {
+            loaded: None,
+            reported: Some(Reported {
+                marker: unknown.marker.clone(),
+                digest: "d1".into(),
+                why: Why::NotAllowed,
+            }),
+        };
+        let pwd = Path::new("/w/prod/sub");
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&unknown), NOW, false),
+            Action::Leave {
+                restore: false,
+                report: false
+            }
+        );
+        // Allowed meanwhile (in another shell): load, even though it was reported.
+        let allowed = here("/w/prod", "d1", Trust::Allowed);
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&allowed), NOW, false),
+            Action::Load { restore: false }
+        );
+        s.reported.as_mut().unwrap().why = Why::Failed;
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&allowed), NOW, false),
+            Action::Leave {
+                restore: false,
+                report: false
+            }
+        );
+        // `awsenv allow` again retries.
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&allowed), NOW, true),
+            Action::Load { restore: false }
+        );
+        // Edited: retried too.
+        let edited = here("/w/prod", "d9", Trust::Allowed);
+        assert_eq!(
+            decide(&s, &v, pwd, Some(&edited), NOW, false),
+            Action::Load { restore: false }
+        );
+    }
+
+    #[test]
+    fn restoring_puts_back_exactly_the_saved_values() {
+        let saved = vars(&[("AWS_ACCESS_KEY_ID", "AKIAMINE"), ("AWS_PROFILE", "p")]);
+        let mut now = vars(&[("AWS_ACCESS_KEY_ID", "ASIAHOOK"), ("AWS_REGION", "x")]);
+        let changes = restore_changes(&saved);
+        apply(&mut now, changes.iter().map(|(n, v)| (*n, v.as_deref())));
+        assert_eq!(now, saved);
+        // Unsets come first.
+        let first_set = changes.iter().position(|(_, v)| v.is_some()).unwrap();
+        assert!(changes[first_set..].iter().all(|(_, v)| v.is_some()));
+    }
+
+    #[test]
+    fn fingerprint_sees_every_tracked_variable() {
+        let a = vars(&[("AWS_ACCESS_KEY_ID", "A")]);
+        for name in tracked() {
+            let mut b = a.clone();
+            b.insert(name.into(), "changed".into());
+            assert_ne!(fingerprint(&a), fingerprint(&b), "{name}");
+        }
+        // Ambiguity: moving bytes between values changes it too.
+        assert_ne!(
+            fingerprint(&vars(&[("AWS_REGION", "ab"), ("AWS_PROFILE", "c")])),
+            fingerprint(&vars(&[("AWS_REGION", "a"), ("AWS_PROFILE", "bc")]))
+        );
+    }
+}

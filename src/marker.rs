@@ -1,0 +1,227 @@
+//! `.awsprofile` markers: the nearest one from a directory upward, and what it says.
+//!
+//! The format is deliberately tiny so that a reviewer sees at a glance which account a
+//! repository switches to:
+//!
+//! ```text
+//! # billing, production account
+//! billing-prod
+//! region = eu-west-1
+//! ```
+//!
+//! Blank lines and lines starting with `#` or `;` are comments. The first other line names the
+//! profile; `region = NAME` may follow (or precede). Anything else is an error naming the file and
+//! line, because a marker that silently means something else than it appears to is worse than none.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The file name looked for in each directory.
+pub const FILE_NAME: &str = ".awsprofile";
+
+/// A marker file found on disk (not yet parsed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The file, under the directory as the shell spells it (`$PWD`'s ancestors, symlinks kept).
+    pub path: PathBuf,
+    /// The directory holding it: the root of the tree the marker governs.
+    pub dir: PathBuf,
+}
+
+/// What a marker says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub profile: String,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MarkerError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: names no profile (write the profile name on its own line)")]
+    NoProfile { path: String },
+}
+
+/// The nearest marker at `dir` or above it.
+pub fn find(dir: &Path) -> Option<Found> {
+    dir.ancestors().find_map(|d| {
+        let path = d.join(FILE_NAME);
+        path.is_file().then(|| Found {
+            path,
+            dir: d.to_path_buf(),
+        })
+    })
+}
+
+/// SHA-256 of a marker's content, hex: identifies "this exact text" in the hook's state.
+pub fn digest(content: &[u8]) -> String {
+    hex::encode(Sha256::digest(content))
+}
+
+/// Reads the marker at `path` as raw bytes (trust is decided on the bytes, before parsing).
+pub fn read(path: &Path) -> Result<Vec<u8>, MarkerError> {
+    std::fs::read(path).map_err(|e| MarkerError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Parses a marker's content; `path` is only used in error messages.
+pub fn parse(path: &Path, content: &[u8]) -> Result<Marker, MarkerError> {
+    let shown = path.display().to_string();
+    let syntax = |line: usize, message: String| MarkerError::Syntax {
+        path: shown.clone(),
+        line,
+        message,
+    };
+    let text = std::str::from_utf8(content).map_err(|e| {
+        let line = content[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        syntax(line, "is not UTF-8 text".into())
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+
+    let mut profile: Option<String> = None;
+    let mut region: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.chars().any(char::is_control) {
+            return Err(syntax(n, "contains a control character".into()));
+        }
+        if let Some((key, value)) = line.split_once('=') {
+            let (key, value) = (key.trim(), value.trim());
+            match key {
+                "region" => {
+                    if region.is_some() {
+                        return Err(syntax(n, "`region` is given twice".into()));
+                    }
+                    if !is_region(value) {
+                        return Err(syntax(
+                            n,
+                            format!("`{value}` is not a region name like eu-west-1"),
+                        ));
+                    }
+                    region = Some(value.to_string());
+                }
+                _ => {
+                    return Err(syntax(
+                        n,
+                        format!("unknown setting `{key}` (only `region` is allowed)"),
+                    ))
+                }
+            }
+        } else if profile.is_some() {
+            return Err(syntax(
+                n,
+                format!("a second profile name `{line}`; a marker names one profile"),
+            ));
+        } else {
+            profile = Some(line.to_string());
+        }
+    }
+    let profile = profile.ok_or(MarkerError::NoProfile { path: shown })?;
+    Ok(Marker { profile, region })
+}
+
+/// Region names are lower-case letters, digits and dashes (`us-gov-west-1`, `eu-central-2`).
+fn is_region(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 64
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Marker, MarkerError> {
+        parse(Path::new("/r/.awsprofile"), text.as_bytes())
+    }
+
+    #[test]
+    fn profile_and_region() {
+        assert_eq!(
+            p("# prod\n\n  billing-prod  \nregion = eu-west-1\n").unwrap(),
+            Marker {
+                profile: "billing-prod".into(),
+                region: Some("eu-west-1".into())
+            }
+        );
+        assert_eq!(
+            p("region=us-east-2\r\n; comment\r\nmy profile\r\n").unwrap(),
+            Marker {
+                profile: "my profile".into(),
+                region: Some("us-east-2".into())
+            }
+        );
+        assert_eq!(p("\u{feff}dev").unwrap().profile, "dev");
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        assert_eq!(
+            p("dev\nprod\n").unwrap_err().to_string(),
+            "/r/.awsprofile:2: a second profile name `prod`; a marker names one profile"
+        );
+        assert_eq!(
+            p("dev\n\nrole_arn = x\n").unwrap_err().to_string(),
+            "/r/.awsprofile:3: unknown setting `role_arn` (only `region` is allowed)"
+        );
+        assert_eq!(
+            p("dev\nregion = $(x)\n").unwrap_err().to_string(),
+            "/r/.awsprofile:2: `$(x)` is not a region name like eu-west-1"
+        );
+        assert_eq!(
+            p("dev\nregion = a\nregion = b\n").unwrap_err().to_string(),
+            "/r/.awsprofile:3: `region` is given twice"
+        );
+        assert_eq!(
+            p("# only a comment\n").unwrap_err(),
+            MarkerError::NoProfile {
+                path: "/r/.awsprofile".into()
+            }
+        );
+        assert!(matches!(
+            parse(Path::new("/x"), b"ok\n\xff\n"),
+            Err(MarkerError::Syntax { line: 2, .. })
+        ));
+        assert!(matches!(
+            p("de\u{1b}v"),
+            Err(MarkerError::Syntax { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn nearest_marker_wins() {
+        let root = tempfile::tempdir().unwrap();
+        let outer = root.path().join("outer");
+        let inner = outer.join("a/inner");
+        let deep = inner.join("b/c");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(outer.join(FILE_NAME), "outer").unwrap();
+        std::fs::write(inner.join(FILE_NAME), "inner").unwrap();
+        assert_eq!(find(&deep).unwrap().dir, inner);
+        assert_eq!(find(&outer.join("a")).unwrap().dir, outer);
+        assert_eq!(find(&outer).unwrap().path, outer.join(FILE_NAME));
+        // A directory named like the marker is not a marker.
+        let other = root.path().join("other");
+        std::fs::create_dir_all(other.join(FILE_NAME)).unwrap();
+        assert_eq!(find(&other), None);
+    }
+}

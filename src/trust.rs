@@ -1,0 +1,190 @@
+//! Which `.awsprofile` markers the user has allowed, like `direnv allow`.
+//!
+//! An allow entry is named by SHA-256(absolute path + "\n" + content): editing the file, or the
+//! same file appearing at another path (a clone), needs a new `awsenv allow`. A deny entry is named
+//! by SHA-256(absolute path) and wins over allow entries, so a denied marker stays quiet whatever
+//! its content. Entries are empty-ish files (they hold the path, for people who look), 0600 in
+//! 0700 directories under `$XDG_DATA_HOME/awsenv/`, written atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trust {
+    Allowed,
+    Denied,
+    /// Never allowed, or allowed with other content.
+    Unknown,
+}
+
+pub struct TrustStore {
+    dir: PathBuf,
+}
+
+impl TrustStore {
+    /// `$XDG_DATA_HOME/awsenv` (or the platform's data directory).
+    pub fn default_location() -> Result<TrustStore> {
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(dirs::data_dir)
+            .context("cannot find a data directory (set XDG_DATA_HOME)")?;
+        Ok(TrustStore {
+            dir: base.join("awsenv"),
+        })
+    }
+
+    #[cfg(test)]
+    pub fn at(dir: impl Into<PathBuf>) -> TrustStore {
+        TrustStore { dir: dir.into() }
+    }
+
+    /// The trust of the marker at `path` (made absolute and free of symlinks) with `content`.
+    pub fn check(&self, path: &Path, content: &[u8]) -> Trust {
+        let Ok(abs) = std::fs::canonicalize(path) else {
+            return Trust::Unknown;
+        };
+        if self.deny_entry(&abs).is_file() {
+            Trust::Denied
+        } else if self.allow_entry(&abs, content).is_file() {
+            Trust::Allowed
+        } else {
+            Trust::Unknown
+        }
+    }
+
+    /// Trusts this exact content at this path, and lifts a deny.
+    pub fn allow(&self, path: &Path, content: &[u8]) -> Result<()> {
+        let abs = canonical(path)?;
+        self.write_entry(&self.allow_entry(&abs, content), &abs)?;
+        remove(&self.deny_entry(&abs))
+    }
+
+    /// Refuses the marker at this path whatever its content, and drops its current allow entry.
+    pub fn deny(&self, path: &Path, content: &[u8]) -> Result<()> {
+        let abs = canonical(path)?;
+        self.write_entry(&self.deny_entry(&abs), &abs)?;
+        remove(&self.allow_entry(&abs, content))
+    }
+
+    fn allow_entry(&self, abs: &Path, content: &[u8]) -> PathBuf {
+        let mut h = Sha256::new();
+        h.update(abs.as_os_str().as_encoded_bytes());
+        h.update(b"\n");
+        h.update(content);
+        self.dir.join("allow").join(hex::encode(h.finalize()))
+    }
+
+    fn deny_entry(&self, abs: &Path) -> PathBuf {
+        let h = Sha256::digest(abs.as_os_str().as_encoded_bytes());
+        self.dir.join("deny").join(hex::encode(h))
+    }
+
+    fn write_entry(&self, entry: &Path, abs: &Path) -> Result<()> {
+        let dir = entry.parent().expect("entries live in a directory");
+        create_private_dir(&self.dir)?;
+        create_private_dir(dir)?;
+        // tempfile makes the file 0600 in the same directory, so the rename is atomic.
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write to {}", dir.display()))?;
+        writeln!(tmp, "{}", abs.display())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(entry)
+            .with_context(|| format!("cannot write to {}", dir.display()))?;
+        Ok(())
+    }
+}
+
+fn canonical(path: &Path) -> Result<PathBuf> {
+    std::fs::canonicalize(path).with_context(|| format!("cannot find {}", path.display()))
+}
+
+fn remove(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_is_bound_to_path_and_content() {
+        let root = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(root.path().join("data/awsenv"));
+        let a = root.path().join("a");
+        let b = root.path().join("b");
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let (ma, mb) = (a.join(".awsprofile"), b.join(".awsprofile"));
+        std::fs::write(&ma, "prod").unwrap();
+        std::fs::write(&mb, "prod").unwrap();
+
+        assert_eq!(store.check(&ma, b"prod"), Trust::Unknown);
+        store.allow(&ma, b"prod").unwrap();
+        assert_eq!(store.check(&ma, b"prod"), Trust::Allowed);
+        // Same content elsewhere (a clone), or other content here (an edit): not allowed.
+        assert_eq!(store.check(&mb, b"prod"), Trust::Unknown);
+        assert_eq!(
+            store.check(&ma, b"prod\nregion = us-east-1"),
+            Trust::Unknown
+        );
+        // The path is taken without symlinks.
+        #[cfg(unix)]
+        {
+            let link = root.path().join("link");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            assert_eq!(
+                store.check(&link.join(".awsprofile"), b"prod"),
+                Trust::Allowed
+            );
+        }
+
+        store.deny(&ma, b"prod").unwrap();
+        assert_eq!(store.check(&ma, b"prod"), Trust::Denied);
+        assert_eq!(store.check(&ma, b"other"), Trust::Denied);
+        store.allow(&ma, b"prod").unwrap();
+        assert_eq!(store.check(&ma, b"prod"), Trust::Allowed);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn entries_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(root.path().join("awsenv"));
+        let m = root.path().join(".awsprofile");
+        std::fs::write(&m, "x").unwrap();
+        store.allow(&m, b"x").unwrap();
+        store.deny(&m, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&root.path().join("awsenv")), 0o700);
+        for sub in ["allow", "deny"] {
+            let dir = root.path().join("awsenv").join(sub);
+            assert_eq!(mode(&dir), 0o700);
+            for e in std::fs::read_dir(&dir).unwrap() {
+                assert_eq!(mode(&e.unwrap().path()), 0o600);
+            }
+        }
+    }
+}
