@@ -15,7 +15,9 @@ mod providers;
 mod resolve;
 mod shell;
 mod sso;
+mod store;
 mod sts;
+mod tty;
 mod vars;
 
 use std::process::ExitCode;
@@ -35,6 +37,10 @@ fn main() -> ExitCode {
         Command::Exec(a) => cmd::exec::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::List(a) => cmd::list::run(a),
+        Command::Add(a) => cmd::add::run(a),
+        Command::Remove(a) => cmd::remove::run(a),
+        Command::Clear(a) => cmd::clear::run(a),
+        Command::Rotate(a) => cmd::rotate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
