@@ -92,9 +92,9 @@ impl Shell {
                 }
             }
         }
-        // fish's `set -e` fails for a variable that is not set; end on success so that
-        // `awsenv unset | source` and the hooks see status 0.
-        if self == Shell::Fish && changes.last().is_some_and(|c| c.value.is_none()) {
+        // fish's `set -e` fails for a variable that is not set, and a later `set -gx` keeps that
+        // status; end on success so that `awsenv use/unset | source` and the hooks see status 0.
+        if self == Shell::Fish && changes.iter().any(|c| c.value.is_none()) {
             out.push_str("true;\n");
         }
         out
@@ -173,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             Shell::Fish.script(&changes),
-            "set -e -g AWS_PROFILE;\nset -gx AWS_REGION 'x\\'y';\n"
+            "set -e -g AWS_PROFILE;\nset -gx AWS_REGION 'x\\'y';\ntrue;\n"
         );
         assert_eq!(
             Shell::Fish.script(&[Change::unset("A")]),
