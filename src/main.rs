@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod config;
 mod creds;
+mod iam;
 mod log;
 mod mfa;
 mod process;

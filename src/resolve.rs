@@ -130,6 +130,7 @@ impl Env {
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL_SSO",
+            "AWS_ENDPOINT_URL_IAM",
             "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
             "AWSENV_MFA_SESSION_DURATION",
         ];
@@ -635,6 +636,20 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     humantime::parse_duration(v).ok()
+}
+
+/// Where `service` is for profile `name` (None: the SDK's default), by the rules of [`endpoint`];
+/// a profile known only to the store has no settings of its own.
+pub fn service_endpoint(
+    files: &Files,
+    name: &str,
+    service: &str,
+    env_suffix: &str,
+    env: &Env,
+) -> Option<String> {
+    let empty = Profile::default();
+    let p = files.profile(name).unwrap_or(&empty);
+    endpoint(files, p, service, env_suffix, env)
 }
 
 /// The SDKs' order: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's

@@ -148,6 +148,22 @@ impl Network {
             })?;
         from_sts(out.credentials(), "AssumeRoleWithWebIdentity")
     }
+
+    /// The ARN `creds` belong to (GetCallerIdentity): proves that credentials work.
+    pub fn caller_identity(
+        &self,
+        creds: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> Result<String> {
+        let client = self.sts(Some(creds), region, endpoint);
+        let out = self
+            .block_on(client.get_caller_identity().send())
+            .map_err(|e| anyhow!("GetCallerIdentity failed: {}", sdk_error(&e)))?;
+        out.arn()
+            .map(str::to_string)
+            .context("GetCallerIdentity returned no ARN")
+    }
 }
 
 fn clamp_secs(d: Duration) -> i32 {

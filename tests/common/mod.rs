@@ -681,3 +681,91 @@ impl Drop for SecretService {
         let _ = self.dbus.wait();
     }
 }
+
+/// An HTTP proxy on 127.0.0.1 in front of moto that records the AWS action of every request
+/// (`Action=…` in the query-protocol body) and answers `400 InjectedFault` instead of forwarding
+/// to every request for `fail_action` after the first `pass` of them: a failure in the middle.
+pub struct FaultProxy {
+    pub url: String,
+    actions: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str, fail_action: &str, pass: usize) -> FaultProxy {
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let actions = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&actions);
+        let fail_action = fail_action.to_string();
+        std::thread::spawn(move || {
+            let mut matched = 0usize;
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let Some((head, body)) = read_request(&mut conn) else {
+                    continue;
+                };
+                let body_text = String::from_utf8_lossy(&body).into_owned();
+                let action = body_text
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .unwrap_or("")
+                    .to_string();
+                seen.lock().unwrap().push(action.clone());
+                if action == fail_action {
+                    matched += 1;
+                    if matched > pass {
+                        let xml = "<ErrorResponse><Error><Type>Sender</Type><Code>InjectedFault</Code><Message>injected by the test proxy</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+                        let _ = write!(conn, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}", xml.len());
+                        continue;
+                    }
+                }
+                let Ok(mut up) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let head: String = head
+                    .lines()
+                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+                    .map(|l| format!("{l}\r\n"))
+                    .collect();
+                let _ = up.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes());
+                let _ = up.write_all(&body);
+                let mut response = Vec::new();
+                let _ = up.read_to_end(&mut response);
+                let _ = conn.write_all(&response);
+            }
+        });
+        FaultProxy { url, actions }
+    }
+
+    /// The actions seen so far, in order.
+    pub fn actions(&self) -> Vec<String> {
+        self.actions.lock().unwrap().clone()
+    }
+}
+
+/// One request: its head (without the blank line) and its Content-Length body.
+fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    conn.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if conn.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf[..buf.len() - 4]).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    conn.read_exact(&mut body).ok()?;
+    Some((head, body))
+}
