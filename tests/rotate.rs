@@ -167,7 +167,7 @@ fn rotate_replaces_the_key_in_the_keyring_and_deletes_the_old_one_last() {
     assert_eq!(identity(&moto, &new.0, &new.1).unwrap(), ALICE);
     let refused = identity(&moto, &old.0, &old.1).unwrap_err();
     assert!(refused.contains("InvalidClientTokenId"), "{refused}");
-    assert_eq!(keys_in_iam(&moto, &new.0, &new.1), [new.0.clone()]);
+    assert_eq!(keys_in_iam(&moto, &new.0, &new.1), vec![new.0.clone()]);
     // And awsenv use hands out the new key.
     let out = home.run(&["use", "alice", "--shell", "bash"]).success();
     assert!(out.stdout.contains(&new.0));
@@ -195,7 +195,7 @@ fn a_new_key_that_fails_its_proof_is_withdrawn_and_the_old_one_stays() {
     assert_eq!(identity(&moto, &old.0, &old.1).unwrap(), ALICE);
     assert_eq!(
         keys_in_iam(&moto, &old.0, &old.1),
-        [old.0.clone()],
+        vec![old.0.clone()],
         "the unproven key was left in IAM"
     );
     let actions = proxy.actions();
