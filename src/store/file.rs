@@ -334,6 +334,11 @@ impl Backend for FileBackend {
 
     fn delete(&self, id: &ItemId) -> StoreResult<bool> {
         let path = self.item_path(id);
+        if !path.exists() {
+            return Ok(false);
+        }
+        // Deleting needs no key, but a wrong passphrase must destroy nothing: check it first.
+        self.cipher(false)?;
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -429,6 +434,8 @@ mod tests {
         assert!(matches!(err, StoreError::WrongPassphrase { .. }), "{err}");
         assert!(err.to_string().contains("wrong passphrase"), "{err}");
         let err = wrong.set(&keys("q"), b"w").unwrap_err();
+        assert!(matches!(err, StoreError::WrongPassphrase { .. }), "{err}");
+        let err = wrong.delete(&keys("p")).unwrap_err();
         assert!(matches!(err, StoreError::WrongPassphrase { .. }), "{err}");
         assert_eq!(
             snapshot(dir.path()),
