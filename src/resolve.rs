@@ -218,6 +218,21 @@ pub enum ResolveError {
     },
 }
 
+impl ResolveError {
+    /// A few words for tables (`awsenv list --long`); the full message is in `Display`.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            ResolveError::UnknownProfile { .. } => "unknown profile",
+            ResolveError::MissingSourceProfile { .. } => "missing source_profile",
+            ResolveError::Loop { .. } => "source_profile loop",
+            ResolveError::RoleWithoutSource { .. } => "role without source",
+            ResolveError::SourceAndCredentialSource { .. } => "two sources",
+            ResolveError::NoCredentials { .. } => "no credentials",
+            ResolveError::Invalid { .. } => "invalid settings",
+        }
+    }
+}
+
 fn did_you_mean(suggestions: &[String]) -> String {
     if suggestions.is_empty() {
         String::new()

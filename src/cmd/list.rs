@@ -70,14 +70,26 @@ pub fn run(args: ListArgs) -> Result<()> {
         let plan = resolve::plan_with(&files, name, &Overrides::default(), &env, &stored);
         let (source, region, mfa) = match plan {
             Ok(plan) => {
-                let source = match (&plan.source, plan.hops.last()) {
-                    (_, Some(last)) => format!("role <- {}", chain_origin(&plan.source, last)),
-                    (Source::Static { .. }, None) => "static".into(),
-                    (Source::Stored { .. }, None) => "stored".into(),
-                    (Source::Process { .. }, None) => "process".into(),
-                    (Source::Sso { .. }, None) => "sso".into(),
-                    (Source::WebIdentity { .. }, None) => "web identity".into(),
-                    (_, None) => "?".into(),
+                let source = match (&plan.source, plan.hops.is_empty()) {
+                    (_, false) => {
+                        // `role <- ops <- dev`: each role's source, back to the first credentials.
+                        let mut chain: Vec<&str> = plan
+                            .hops
+                            .iter()
+                            .rev()
+                            .skip(1)
+                            .map(|h| h.profile.as_str())
+                            .collect();
+                        let origin = origin_name(&plan.source);
+                        chain.push(&origin);
+                        format!("role <- {}", chain.join(" <- "))
+                    }
+                    (Source::Static { .. }, true) => "static".into(),
+                    (Source::Stored { .. }, true) => "stored".into(),
+                    (Source::Process { .. }, true) => "process".into(),
+                    (Source::Sso { .. }, true) => "sso".into(),
+                    (Source::WebIdentity { .. }, true) => "web identity".into(),
+                    (_, true) => "?".into(),
                 };
                 let mfa = plan
                     .mfa_session
@@ -93,7 +105,11 @@ pub fn run(args: ListArgs) -> Result<()> {
                     .unwrap_or_else(|| "-".into());
                 (source, plan.region.unwrap_or_else(|| "-".into()), mfa)
             }
-            Err(e) => (format!("error: {e}"), "-".into(), "-".into()),
+            Err(e) => (
+                format!("error: {} (awsenv use {name})", e.summary()),
+                "-".into(),
+                "-".into(),
+            ),
         };
         let credentials = if stored.access_key_id(name).is_some() {
             stored.backend().to_string()
@@ -129,13 +145,14 @@ pub fn run(args: ListArgs) -> Result<()> {
     super::print(&table(&rows))
 }
 
-fn chain_origin(source: &Source, first_role_owner: &resolve::RoleHop) -> String {
-    let _ = first_role_owner;
+/// The name of where a chain's first credentials come from.
+fn origin_name(source: &Source) -> String {
     match source {
         Source::Static { profile, .. }
         | Source::Process { profile, .. }
-        | Source::Stored { profile, .. } => profile.clone(),
-        Source::Sso { profile, .. } | Source::WebIdentity { profile, .. } => profile.clone(),
+        | Source::Stored { profile, .. }
+        | Source::Sso { profile, .. }
+        | Source::WebIdentity { profile, .. } => profile.clone(),
         Source::Environment => "Environment".into(),
         Source::Ec2InstanceMetadata => "Ec2InstanceMetadata".into(),
         Source::EcsContainer => "EcsContainer".into(),

@@ -92,8 +92,9 @@ impl Shell {
                 }
             }
         }
-        // fish's `set -e` fails for a variable that is not set, and a later `set -gx` keeps that
-        // status; end on success so that `awsenv use/unset | source` and the hooks see status 0.
+        // fish's `set -e` fails for a variable that is not set, and a later `set -gx` passes that
+        // status along instead of resetting it; end on success so that `awsenv use p | source`
+        // and the hooks see status 0.
         if self == Shell::Fish && changes.iter().any(|c| c.value.is_none()) {
             out.push_str("true;\n");
         }
