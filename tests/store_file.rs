@@ -341,3 +341,53 @@ fn add_asks_on_the_terminal_without_echo_and_creates_the_store_with_a_confirmed_
     home.set("AWSENV_FILE_PASSPHRASE", PASS);
     assert_eq!(use_bash(&home, "prod")["AWS_SECRET_ACCESS_KEY"], SECRET);
 }
+
+/// Runs `awsenv ARGS` in a terminal, answers `answer` to the question containing `question`, and
+/// returns (exit status, everything it printed).
+fn answer_in_terminal(home: &Home, args: &str, question: &str, answer: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let done = dir.path().join("done");
+    let cmd = format!(
+        "{} {args} > {} 2>&1; echo $? > {}; sleep 30",
+        common::bin().display(),
+        out.display(),
+        done.display()
+    );
+    let term = Tmux::start(&cmd, &home.env);
+    term.wait_for(question);
+    term.type_line(answer);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&done).is_ok_and(|s| s.ends_with('\n')) {
+        assert!(Instant::now() < deadline, "no exit:\n{}", term.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (
+        std::fs::read_to_string(&done).unwrap().trim().to_string(),
+        std::fs::read_to_string(&out).unwrap(),
+    )
+}
+
+#[test]
+fn remove_and_add_ask_on_the_terminal_before_destroying_keys() {
+    let home = file_home();
+    add(&home, "prod", KEY_ID, SECRET).success();
+    let (status, printed) = answer_in_terminal(&home, "remove prod", "[y/N]", "n");
+    assert_eq!(status, "1", "{printed}");
+    assert!(printed.contains("nothing was deleted"), "{printed}");
+    assert_eq!(use_bash(&home, "prod")["AWS_ACCESS_KEY_ID"], KEY_ID);
+
+    // add over existing keys asks too; "no" keeps them.
+    let (status, printed) = answer_in_terminal(&home, "add prod --env", "Replace them?", "");
+    assert_eq!(status, "1", "{printed}");
+    assert!(printed.contains("kept the keys"), "{printed}");
+
+    let (status, printed) = answer_in_terminal(&home, "remove prod", "[y/N]", "y");
+    assert_eq!(status, "0", "{printed}");
+    assert!(
+        printed.contains("deleted the keys of profile `prod`"),
+        "{printed}"
+    );
+    let err = home.run(&["use", "prod"]).clean_failure();
+    assert!(err.contains("prod"), "{err}");
+}
