@@ -243,3 +243,61 @@ fn a_refused_create_changes_nothing() {
     let err = home.run(&["rotate", "plain"]).clean_failure();
     assert!(err.contains("no keys in the encrypted file store"), "{err}");
 }
+
+#[test]
+fn with_mfa_serial_iam_is_called_with_an_mfa_session() {
+    // moto's MFA sessions are not real IAM keys, so this moto checks no signatures.
+    let moto = Moto::start(&[]);
+    aws(&moto, None, &["iam", "create-user", "--user-name", "alice"]).success();
+    let k = json(aws(
+        &moto,
+        None,
+        &["iam", "create-access-key", "--user-name", "alice"],
+    ));
+    let old = (
+        k["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string(),
+        k["AccessKey"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let proxy = FaultProxy::start(&moto.url, "none", 0);
+    let home = home_with(&proxy.url, &old, file_backend);
+    home.config("[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n");
+
+    // No code and no terminal: refused before IAM is touched.
+    let err = home.run(&["rotate", "alice"]).clean_failure();
+    assert!(err.contains("MFA") && err.contains("--mfa-token"), "{err}");
+    assert!(!proxy.actions().iter().any(|a| a == "CreateAccessKey"));
+
+    home.run(&["rotate", "alice", "--mfa-token", "123456"])
+        .success();
+    let actions = proxy.actions();
+    let after_first_try = &actions[1..];
+    assert_eq!(
+        after_first_try,
+        [
+            "GetCallerIdentity",
+            "GetSessionToken",
+            "CreateAccessKey",
+            "GetCallerIdentity",
+            "DeleteAccessKey"
+        ],
+        "{actions:?}"
+    );
+    // Without mfa_serial, export hands out the stored keys themselves.
+    home.config("");
+    let new = stored(&home, "alice");
+    assert_ne!(new.0, old.0);
+    let left: Vec<String> = json(aws(
+        &moto,
+        None,
+        &["iam", "list-access-keys", "--user-name", "alice"],
+    ))["AccessKeyMetadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["AccessKeyId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(left, vec![new.0]);
+}
