@@ -38,6 +38,11 @@ impl CacheKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A key as `as_str` wrote it (read back from a store's index).
+    pub fn from_hex(s: &str) -> CacheKey {
+        CacheKey(s.to_string())
+    }
 }
 
 /// What kind of session an entry holds (shown by `awsenv list --long`).
@@ -75,6 +80,8 @@ pub trait SessionCache {
     fn put(&self, key: &CacheKey, entry: &Entry) -> Result<()>;
     /// Every fresh entry, for listings.
     fn entries(&self) -> Vec<Entry>;
+    /// Deletes the sessions of `profile` (every session when None); returns how many.
+    fn remove(&self, profile: Option<&str>) -> Result<usize>;
 }
 
 /// One JSON file per session in a private directory (0700), each file 0600, written to a
@@ -162,6 +169,33 @@ impl SessionCache for FileCache {
             .filter(|e| e.is_fresh(now))
             .collect()
     }
+
+    fn remove(&self, profile: Option<&str>) -> Result<usize> {
+        let dir = match fs::read_dir(&self.dir) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.dir.display())),
+        };
+        let mut removed = 0;
+        for e in dir.filter_map(|e| e.ok()) {
+            let path = e.path();
+            if !e.file_name().to_string_lossy().ends_with(".json") {
+                continue;
+            }
+            // Unreadable entries are useless to everyone: they go when all go.
+            let matches = match (profile, Self::read(&path)) {
+                (None, _) => true,
+                (Some(p), Some(entry)) => entry.profile == p,
+                (Some(_), None) => false,
+            };
+            if matches {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot delete {}", path.display()))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
 }
 
 /// Creates `dir` (and parents) and makes sure only the owner can enter it.
@@ -246,5 +280,25 @@ mod tests {
         }
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "temporary files were left behind");
+    }
+
+    #[test]
+    fn remove_by_profile_or_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::at(dir.path());
+        assert_eq!(cache.remove(None).unwrap(), 0, "no directory yet");
+        let mut other = entry(60);
+        other.profile = "q".into();
+        cache
+            .put(&CacheKey::from_parts(&["1"]), &entry(60))
+            .unwrap();
+        cache
+            .put(&CacheKey::from_parts(&["2"]), &entry(60))
+            .unwrap();
+        cache.put(&CacheKey::from_parts(&["3"]), &other).unwrap();
+        assert_eq!(cache.remove(Some("p")).unwrap(), 2);
+        assert_eq!(cache.entries().len(), 1);
+        assert_eq!(cache.remove(None).unwrap(), 1);
+        assert!(cache.entries().is_empty());
     }
 }

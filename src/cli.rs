@@ -35,15 +35,19 @@ pub enum Command {
     Export(ExportArgs),
     /// List profile names, one per line (--long: how each gets credentials, and cached sessions).
     List(ListArgs),
+    /// Store a profile's long-term access keys in the OS keyring (or the encrypted file store).
+    Add(AddArgs),
+    /// Delete a profile's stored keys and its cached sessions.
+    Remove(RemoveArgs),
+    /// Delete cached sessions: one profile's, or all.
+    Clear(ClearArgs),
+    /// Replace a profile's stored access key with a new one from IAM, then delete the old key.
+    Rotate(RotateArgs),
     /// Open the AWS console signed in with a profile's credentials (no PROFILE: the environment's).
     Login(LoginArgs),
     /// Sign in to IAM Identity Center (`sso login`) or drop the cached sign-in (`sso logout`).
     #[command(subcommand)]
     Sso(SsoCommand),
-    /// Print the tab-completion script for a shell: eval "$(awsenv completions bash)".
-    Completions(CompletionsArgs),
-    /// Print the manual page (roff): awsenv man | man -l -
-    Man(ManArgs),
     /// Print the shell integration for your rc file: eval "$(awsenv init bash)".
     Init(InitArgs),
     /// Trust the nearest .awsprofile at DIR or above, as it is now (edits need a new allow).
@@ -52,6 +56,10 @@ pub enum Command {
     Deny(MarkerArgs),
     /// Show the profile this shell holds, where it came from, and when it expires.
     Status(StatusArgs),
+    /// Print the tab-completion script for a shell: eval "$(awsenv completions bash)".
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): awsenv man | man -l -
+    Man(ManArgs),
     /// Called by the shell integration when the directory changed or credentials need a refresh.
     #[command(hide = true)]
     Hook(HookArgs),
@@ -227,4 +235,44 @@ pub struct HookArgs {
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     crate::resolve::parse_duration(s)
         .ok_or_else(|| format!("`{s}` is not a duration like 3600, 90m or 12h"))
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Profile to store keys for (it needs no section in ~/.aws/config).
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+    /// Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking.
+    #[arg(long)]
+    pub env: bool,
+    /// Replace keys already stored for the profile without asking.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Profile whose stored keys to delete.
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    /// Only this profile's sessions (default: all).
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Profile whose stored access key to replace.
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: String,
+    /// MFA code, when the profile has mfa_serial (instead of asking on the terminal).
+    #[arg(long, value_name = "CODE")]
+    pub mfa_token: Option<String>,
 }

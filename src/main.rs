@@ -12,6 +12,7 @@ mod config;
 mod creds;
 mod federation;
 mod hook;
+mod iam;
 mod interrupt;
 mod log;
 mod marker;
@@ -22,8 +23,10 @@ mod providers;
 mod resolve;
 mod shell;
 mod sso;
+mod store;
 mod sts;
 mod trust;
+mod tty;
 mod vars;
 
 use std::process::ExitCode;
@@ -54,6 +57,10 @@ fn main() -> ExitCode {
         Command::Deny(a) => cmd::allow::deny(a),
         Command::Status(a) => cmd::status::run(a),
         Command::Hook(a) => cmd::hook::run(a),
+        Command::Add(a) => cmd::add::run(a),
+        Command::Remove(a) => cmd::remove::run(a),
+        Command::Clear(a) => cmd::clear::run(a),
+        Command::Rotate(a) => cmd::rotate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

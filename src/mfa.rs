@@ -42,6 +42,11 @@ impl CodeSource {
 }
 
 fn prompt(mfa: &Mfa) -> Result<String> {
+    // Ctrl-C at the prompt must give the terminal back with echo on (rpassword reads it raw).
+    crate::interrupt::guard(format!(
+        "\nawsenv: cancelled: no MFA code for profile `{}`\n",
+        mfa.profile
+    ));
     rpassword::prompt_password(format!("MFA code for {} ({}): ", mfa.profile, mfa.serial))
         .map_err(|e| {
             anyhow!(

@@ -15,6 +15,8 @@ use crate::sts::Network;
 
 pub struct Resolver<'a> {
     cache: Option<&'a dyn SessionCache>,
+    /// Where `Source::Stored` keys are read from.
+    store: Option<&'a crate::store::Store>,
     codes: CodeSource,
     net: OnceCell<Network>,
 }
@@ -29,9 +31,16 @@ impl<'a> Resolver<'a> {
     pub fn new(cache: Option<&'a dyn SessionCache>, mfa_token: Option<String>) -> Resolver<'a> {
         Resolver {
             cache,
+            store: None,
             codes: CodeSource::new(mfa_token),
             net: OnceCell::new(),
         }
+    }
+
+    /// Reads long-term keys of `Source::Stored` plans from `store`.
+    pub fn with_store(mut self, store: &'a crate::store::Store) -> Resolver<'a> {
+        self.store = Some(store);
+        self
     }
 
     fn net(&self) -> Result<&Network> {
@@ -187,6 +196,24 @@ impl<'a> Resolver<'a> {
                 expiration: None,
             }),
             Source::Process { profile, command } => crate::process::run(profile, command),
+            Source::Stored { profile, .. } => {
+                let store = self.store.with_context(|| {
+                    format!("profile `{profile}`: its keys are stored, but no store was opened")
+                })?;
+                crate::debug!(
+                    "long-term keys of `{profile}` from the {}",
+                    store.kind().describe()
+                );
+                store
+                    .keys(profile)
+                    .with_context(|| format!("profile `{profile}`"))?
+                    .with_context(|| {
+                        format!(
+                            "profile `{profile}`: the {} lists its keys but does not hold them; store them again with `awsenv add {profile} --force`",
+                            store.kind().describe()
+                        )
+                    })
+            }
             Source::Sso {
                 profile,
                 session,
@@ -305,6 +332,10 @@ fn source_fingerprint(plan: &Plan) -> Vec<String> {
         Source::Process { profile, command } => {
             vec!["process".into(), profile.clone(), command.clone()]
         }
+        Source::Stored {
+            profile,
+            access_key_id,
+        } => vec!["stored".into(), profile.clone(), access_key_id.clone()],
         Source::Sso {
             start_url,
             sso_region,

@@ -8,6 +8,10 @@
 //!   the config file.
 //! - For a `source_profile`: static keys win over its own `role_arn` (so a profile may name itself
 //!   as source to combine keys and role); otherwise its role is assumed in turn. Loops are errors.
+//! - Long-term keys in awsenv's store (`awsenv add`) come before the credentials file's, wherever
+//!   static keys would be used; a profile with stored keys needs no section in either file.
+//!   Planning only knows *which* profiles have stored keys ([`StoredKeys`]); the secret is read
+//!   when the plan is carried out.
 //! - `mfa_serial` on a role whose source is long-term keys becomes one `GetSessionToken` call with
 //!   MFA (as aws-vault does), so one code serves every role behind that user while it lasts.
 
@@ -50,6 +54,11 @@ pub enum Source {
     Process {
         profile: String,
         command: String,
+    },
+    /// Long-term keys in awsenv's store, read when the plan is carried out.
+    Stored {
+        profile: String,
+        access_key_id: String,
     },
     Sso {
         profile: String,
@@ -121,6 +130,7 @@ impl Env {
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL_SSO",
+            "AWS_ENDPOINT_URL_IAM",
             "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
             "AWSENV_MFA_SESSION_DURATION",
         ];
@@ -139,6 +149,33 @@ impl Env {
     pub fn with(mut self, name: &str, value: &str) -> Env {
         self.0.insert(name.into(), value.into());
         self
+    }
+}
+
+/// The profiles whose long-term keys are in awsenv's store, with their access key ids (not
+/// secret), so that planning stays pure.
+#[derive(Debug, Clone, Default)]
+pub struct StoredKeys {
+    backend: &'static str,
+    keys: BTreeMap<String, String>,
+}
+
+impl StoredKeys {
+    pub fn new(backend: &'static str, keys: BTreeMap<String, String>) -> StoredKeys {
+        StoredKeys { backend, keys }
+    }
+
+    pub fn access_key_id(&self, profile: &str) -> Option<&str> {
+        self.keys.get(profile).map(String::as_str)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+
+    /// The name of the store (`keyring`, `file`).
+    pub fn backend(&self) -> &'static str {
+        self.backend
     }
 }
 
@@ -207,14 +244,46 @@ fn did_you_mean(suggestions: &[String]) -> String {
     }
 }
 
-/// Builds the plan for `name`.
+/// Builds the plan for `name`, with no keys in awsenv's store. Commands use [`plan_with`] so that
+/// stored keys count; this stays for callers that have no store (tests).
+#[allow(dead_code)]
 pub fn plan(
     files: &Files,
     name: &str,
     overrides: &Overrides,
     env: &Env,
 ) -> Result<Plan, ResolveError> {
-    let target = lookup(files, name)?;
+    plan_with(files, name, overrides, env, &StoredKeys::default())
+}
+
+/// Builds the plan for `name`; `stored` names the profiles with keys in awsenv's store.
+pub fn plan_with(
+    files: &Files,
+    name: &str,
+    overrides: &Overrides,
+    env: &Env,
+    stored: &StoredKeys,
+) -> Result<Plan, ResolveError> {
+    // A profile known only to the store is a profile with keys and no settings.
+    let store_only;
+    let target = match files.profile(name)? {
+        Some(p) => p,
+        None if stored.access_key_id(name).is_some() => {
+            let mut p = Profile::default();
+            p.name = name.to_string();
+            store_only = p;
+            &store_only
+        }
+        None => lookup(files, name)?,
+    };
+    let has_keys = |p: &Profile| has_static(p) || stored.access_key_id(&p.name).is_some();
+    let keys_of = |p: &Profile| match stored.access_key_id(&p.name) {
+        Some(id) => Ok(Source::Stored {
+            profile: p.name.clone(),
+            access_key_id: id.to_string(),
+        }),
+        None => static_source(files, p),
+    };
     let region = overrides
         .region
         .clone()
@@ -234,7 +303,7 @@ pub fn plan(
         let p = current;
         let role_profile = p.has("role_arn") && !p.has("web_identity_token_file");
         // A source profile with static keys is used for its keys, even if it has a role.
-        let use_role = role_profile && (is_target || !has_static(p));
+        let use_role = role_profile && (is_target || !has_keys(p));
         if use_role {
             hops.push(role_hop(files, p, &hop_region)?);
             match (p.get("source_profile"), p.get("credential_source")) {
@@ -245,8 +314,8 @@ pub fn plan(
                     })
                 }
                 (Some(src), None) => {
-                    if src == p.name && has_static(p) {
-                        break static_source(files, p)?;
+                    if src == p.name && has_keys(p) {
+                        break keys_of(p)?;
                     }
                     if visited.iter().any(|v| v == src) {
                         let mut chain = visited.clone();
@@ -257,14 +326,19 @@ pub fn plan(
                             at: files.location(p, "source_profile"),
                         });
                     }
-                    let next =
-                        files
-                            .profile(src)?
-                            .ok_or_else(|| ResolveError::MissingSourceProfile {
-                                profile: p.name.clone(),
-                                source_profile: src.to_string(),
-                                at: files.location(p, "source_profile"),
-                            })?;
+                    let Some(next) = files.profile(src)? else {
+                        if let Some(id) = stored.access_key_id(src) {
+                            break Source::Stored {
+                                profile: src.to_string(),
+                                access_key_id: id.to_string(),
+                            };
+                        }
+                        return Err(ResolveError::MissingSourceProfile {
+                            profile: p.name.clone(),
+                            source_profile: src.to_string(),
+                            at: files.location(p, "source_profile"),
+                        });
+                    };
                     visited.push(src.to_string());
                     current = next;
                     is_target = false;
@@ -294,7 +368,11 @@ pub fn plan(
         if is_sso(p) {
             break sso_source(files, p)?;
         }
-        // botocore's order: credentials-file keys, credential_process, config-file keys.
+        // Keys in awsenv's store first; then botocore's order: credentials-file keys,
+        // credential_process, config-file keys.
+        if stored.access_key_id(&p.name).is_some() {
+            break keys_of(p)?;
+        }
         let static_in = |kind| {
             ["aws_access_key_id", "aws_secret_access_key"]
                 .iter()
@@ -327,7 +405,7 @@ pub fn plan(
         Source::Static {
             session_token: None,
             ..
-        }
+        } | Source::Stored { .. }
     );
     let mut mfa_session = None;
     if long_term {
@@ -572,6 +650,20 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     humantime::parse_duration(v).ok()
+}
+
+/// Where `service` is for profile `name` (None: the SDK's default), by the rules of [`endpoint`];
+/// a profile known only to the store has no settings of its own.
+pub fn service_endpoint(
+    files: &Files,
+    name: &str,
+    service: &str,
+    env_suffix: &str,
+    env: &Env,
+) -> Result<Option<String>, ResolveError> {
+    let empty = Profile::default();
+    let p = files.profile(name)?.unwrap_or(&empty);
+    endpoint(files, p, service, env_suffix, env)
 }
 
 /// The SDKs' order: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
@@ -879,5 +971,96 @@ credential_source = Laptop
             err.contains("duration_seconds `soon`") && err.contains("config:4"),
             "{err}"
         );
+    }
+    fn stored(names: &[(&str, &str)]) -> StoredKeys {
+        StoredKeys::new(
+            "keyring",
+            names
+                .iter()
+                .map(|(p, k)| (p.to_string(), k.to_string()))
+                .collect(),
+        )
+    }
+
+    fn plan_stored(config: &str, creds: &str, name: &str, keys: &StoredKeys) -> Plan {
+        plan_with(
+            &from_strs(config, creds),
+            name,
+            &Overrides::default(),
+            &Env::default(),
+            keys,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn stored_keys_come_before_the_credentials_file() {
+        let keys = stored(&[("base", "AKIASTORED")]);
+        let p = plan_stored(CHAIN, CHAIN_CREDS, "base", &keys);
+        assert_eq!(
+            p.source,
+            Source::Stored {
+                profile: "base".into(),
+                access_key_id: "AKIASTORED".into()
+            }
+        );
+        // Still long-term keys: base's mfa_serial gives an MFA session.
+        assert!(p.mfa_session.is_some());
+        // As the source of a chain, too; without the store, the file's keys are used.
+        let p = plan_stored(CHAIN, CHAIN_CREDS, "hop3", &keys);
+        assert!(matches!(&p.source, Source::Stored { profile, .. } if profile == "base"));
+        assert_eq!(p.hops.len(), 3);
+        assert!(p.mfa_session.is_some());
+        let p = plan_stored(CHAIN, CHAIN_CREDS, "hop3", &StoredKeys::default());
+        assert!(
+            matches!(&p.source, Source::Static { access_key_id, .. } if access_key_id == "AKIABASE")
+        );
+    }
+
+    #[test]
+    fn a_profile_only_in_the_store_is_usable_alone_and_as_source() {
+        let config =
+            "[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = vault-only\n";
+        let keys = stored(&[("vault-only", "AKIAV")]);
+        let p = plan_stored(config, "", "vault-only", &keys);
+        assert!(matches!(&p.source, Source::Stored { profile, .. } if profile == "vault-only"));
+        assert!(p.hops.is_empty() && p.region.is_none() && p.mfa_session.is_none());
+        let p = plan_stored(config, "", "role", &keys);
+        assert!(matches!(&p.source, Source::Stored { profile, .. } if profile == "vault-only"));
+        assert_eq!(p.hops.len(), 1);
+        // Without it in the store, the old error with its line.
+        let err = plan(
+            &from_strs(config, ""),
+            "role",
+            &Overrides::default(),
+            &Env::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, ResolveError::MissingSourceProfile { .. }),
+            "{err}"
+        );
+        // Unknown everywhere: still unknown.
+        let err = plan_with(
+            &from_strs(config, ""),
+            "nope",
+            &Overrides::default(),
+            &Env::default(),
+            &keys,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ResolveError::UnknownProfile { .. }), "{err}");
+    }
+
+    #[test]
+    fn stored_keys_of_a_source_beat_its_role_and_self_reference_works() {
+        let config = "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = a\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n";
+        let keys = stored(&[("a", "AKIAA")]);
+        let p = plan_stored(config, "", "a", &keys);
+        assert_eq!(p.hops.len(), 1);
+        assert!(matches!(p.source, Source::Stored { ref profile, .. } if profile == "a"));
+        let p = plan_stored(config, "", "b", &keys);
+        assert_eq!(p.hops.len(), 1);
+        assert_eq!(p.hops[0].role_arn, "arn:aws:iam::1:role/b");
     }
 }

@@ -74,4 +74,11 @@ fn ctrl_c_at_the_prompt_leaves_the_shell_as_it_was() {
         out.display()
     ));
     assert_eq!(t.wait_file(&out), "alive user AKIAUSERTTYEXAMPLE01\n");
+    // The terminal is usable: echo is back on (rpassword had turned it off).
+    let stty = home.path().join("stty");
+    t.line(&format!(
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo > '{}'",
+        stty.display()
+    ));
+    assert_eq!(t.wait_file(&stty), "echo\n");
 }

@@ -1,31 +1,65 @@
-//! `awsenv list`: profile names, one per line; `--long`: how each gets its credentials.
+//! `awsenv list`: profile names, one per line; `--long`: how each gets its credentials, where its
+//! long-term keys are, and which sessions are cached until when. Profiles whose keys are only in
+//! awsenv's store are listed too. Nothing here reads a secret or asks for a passphrase.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::cache::{Entry, FileCache, SessionCache};
+use crate::cache::{FileCache, SessionCache, SessionKind};
 use crate::cli::ListArgs;
-use crate::config::Files;
+use crate::config::{FileKind, Files};
 use crate::creds::format_rfc3339;
 use crate::resolve::{self, Env, Overrides, Source};
+use crate::store::{Settings, Store};
+
+/// One cached session, as listed.
+struct Session {
+    kind: SessionKind,
+    expiration: time::OffsetDateTime,
+}
 
 pub fn run(args: ListArgs) -> Result<()> {
     let files = Files::load()?;
+    let settings = Settings::load()?;
+    let store = Store::open(settings.keys_backend())?;
+    let stored = store.stored_keys()?;
+    let names: BTreeSet<String> = files
+        .profile_names()
+        .into_iter()
+        .map(|n| n.into_owned())
+        .chain(stored.names().map(str::to_string))
+        .collect();
     if !args.long {
         let mut out = String::new();
-        for name in files.profile_names() {
-            out.push_str(&name);
+        for name in &names {
+            out.push_str(name);
             out.push('\n');
         }
         return super::print(&out);
     }
 
-    let mut sessions: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
-    if let Ok(cache) = FileCache::default_location() {
+    let now = time::OffsetDateTime::now_utc();
+    let mut sessions: BTreeMap<String, Vec<Session>> = BTreeMap::new();
+    if settings.sessions_backend().is_some() {
+        // The index has owners and expiry: no keyring call, no passphrase.
+        for (_, info) in store.session_index()? {
+            if let Some(expiration) = info.expiration.filter(|e| *e > now) {
+                sessions.entry(info.profile).or_default().push(Session {
+                    kind: info.kind,
+                    expiration,
+                });
+            }
+        }
+    } else if let Ok(cache) = FileCache::default_location() {
         for e in cache.entries() {
-            sessions.entry(e.profile.clone()).or_default().push(e);
+            if let Some(expiration) = e.credentials.expiration {
+                sessions.entry(e.profile).or_default().push(Session {
+                    kind: e.kind,
+                    expiration,
+                });
+            }
         }
     }
     let env = Env::from_process();
@@ -34,11 +68,13 @@ pub fn run(args: ListArgs) -> Result<()> {
         "SOURCE".into(),
         "REGION".into(),
         "MFA".into(),
-        "SESSION".into(),
+        "CREDENTIALS".into(),
+        "SESSIONS".into(),
     ]];
-    for name in files.profile_names() {
-        let name = name.as_ref();
-        let (source, region, mfa) = match resolve::plan(&files, name, &Overrides::default(), &env) {
+    for name in &names {
+        let name = name.as_str();
+        let plan = resolve::plan_with(&files, name, &Overrides::default(), &env, &stored);
+        let (source, region, mfa) = match plan {
             Ok(plan) => {
                 let source = match (&plan.source, plan.hops.is_empty()) {
                     (_, false) => {
@@ -55,6 +91,7 @@ pub fn run(args: ListArgs) -> Result<()> {
                         format!("role <- {}", chain.join(" <- "))
                     }
                     (Source::Static { .. }, true) => "static".into(),
+                    (Source::Stored { .. }, true) => "stored".into(),
                     (Source::Process { .. }, true) => "process".into(),
                     (Source::Sso { .. }, true) => "sso".into(),
                     (Source::WebIdentity { .. }, true) => "web identity".into(),
@@ -80,18 +117,38 @@ pub fn run(args: ListArgs) -> Result<()> {
                 "-".into(),
             ),
         };
-        let session = sessions
-            .get(name)
-            .and_then(|v| v.iter().max_by_key(|e| e.credentials.expiration))
-            .and_then(|e| {
-                Some(format!(
-                    "{} until {}",
-                    kind_name(e),
-                    format_rfc3339(e.credentials.expiration?)
-                ))
-            })
-            .unwrap_or_else(|| "-".into());
-        rows.push([name.to_string(), source, region, mfa, session]);
+        let credentials = if stored.access_key_id(name).is_some() {
+            stored.backend().to_string()
+        } else {
+            match files
+                .profile(name)
+                .ok()
+                .flatten()
+                .and_then(|p| p.setting("aws_access_key_id"))
+                .map(|s| s.file)
+            {
+                Some(FileKind::Credentials) => "credentials file".into(),
+                Some(FileKind::Config) => "config file".into(),
+                None => "-".into(),
+            }
+        };
+        let mut mine: Vec<&Session> = sessions.get(name).into_iter().flatten().collect();
+        mine.sort_by_key(|s| std::cmp::Reverse(s.expiration));
+        let session = if mine.is_empty() {
+            "-".into()
+        } else {
+            mine.iter()
+                .map(|s| {
+                    format!(
+                        "{} until {}",
+                        kind_name(s.kind),
+                        format_rfc3339(s.expiration)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        rows.push([name.to_string(), source, region, mfa, credentials, session]);
     }
     super::print(&table(&rows))
 }
@@ -101,6 +158,7 @@ fn origin_name(source: &Source) -> String {
     match source {
         Source::Static { profile, .. }
         | Source::Process { profile, .. }
+        | Source::Stored { profile, .. }
         | Source::Sso { profile, .. }
         | Source::WebIdentity { profile, .. } => profile.clone(),
         Source::Environment => "Environment".into(),
@@ -109,9 +167,9 @@ fn origin_name(source: &Source) -> String {
     }
 }
 
-fn kind_name(e: &Entry) -> &'static str {
+fn kind_name(kind: SessionKind) -> &'static str {
     use crate::cache::SessionKind::*;
-    match e.kind {
+    match kind {
         MfaSession => "mfa session",
         Role => "role",
         Sso => "sso",
@@ -119,8 +177,8 @@ fn kind_name(e: &Entry) -> &'static str {
     }
 }
 
-fn table(rows: &[[String; 5]]) -> String {
-    let mut widths = [0usize; 5];
+fn table(rows: &[[String; 6]]) -> String {
+    let mut widths = [0usize; 6];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());

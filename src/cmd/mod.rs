@@ -1,7 +1,9 @@
 //! One file per subcommand. Each reads the files, plans, resolves, and writes its output in
 //! one piece at the end, so a failure never leaves half a script on stdout.
 
+pub mod add;
 pub mod allow;
+pub mod clear;
 pub mod completions;
 pub mod exec;
 pub mod export;
@@ -10,6 +12,8 @@ pub mod init;
 pub mod list;
 pub mod login;
 pub mod man;
+pub mod remove;
+pub mod rotate;
 pub mod sso;
 pub mod status;
 pub mod unset;
@@ -25,6 +29,8 @@ use crate::config::Files;
 use crate::creds::Credentials;
 use crate::providers::Resolver;
 use crate::resolve::{self, Env, Overrides, Plan};
+use crate::store::cache::StoreCache;
+use crate::store::{Settings, Store};
 
 /// The profile named on the command line, else `$AWS_PROFILE`.
 pub fn profile_name(given: Option<String>) -> Result<String> {
@@ -40,7 +46,10 @@ pub fn resolve_profile(name: &str, args: &ResolveArgs) -> Result<(Plan, Credenti
         region: args.region.clone(),
         duration: args.duration,
     };
-    let plan = resolve::plan(&files, name, &overrides, &Env::from_process())?;
+    let settings = Settings::load()?;
+    let store = Store::open(settings.keys_backend())?;
+    let stored = store.stored_keys()?;
+    let plan = resolve::plan_with(&files, name, &overrides, &Env::from_process(), &stored)?;
     crate::debug!(
         "plan for `{name}`: source {}, {} role(s), MFA session: {}",
         describe_source(&plan),
@@ -50,14 +59,23 @@ pub fn resolve_profile(name: &str, args: &ResolveArgs) -> Result<(Plan, Credenti
     let cache = if args.no_cache {
         None
     } else {
-        Some(FileCache::default_location()?)
+        Some(session_cache(settings, &store)?)
     };
-    let resolver = Resolver::new(
-        cache.as_ref().map(|c| c as &dyn SessionCache),
-        args.mfa_token.clone(),
-    );
+    let resolver = Resolver::new(cache.as_deref(), args.mfa_token.clone()).with_store(&store);
     let creds = resolver.credentials(&plan)?;
     Ok((plan, creds))
+}
+
+/// Where sessions are cached: the store holding the keys when a backend is configured (one
+/// setting for both), else the private file cache.
+pub fn session_cache<'s>(
+    settings: Settings,
+    store: &'s Store,
+) -> Result<Box<dyn SessionCache + 's>> {
+    Ok(match settings.sessions_backend() {
+        Some(_) => Box::new(StoreCache::new(store)),
+        None => Box::new(FileCache::default_location()?),
+    })
 }
 
 pub fn describe_source(plan: &Plan) -> String {
@@ -65,6 +83,7 @@ pub fn describe_source(plan: &Plan) -> String {
     match &plan.source {
         Source::Static { profile, .. } => format!("static keys of `{profile}`"),
         Source::Process { profile, .. } => format!("credential_process of `{profile}`"),
+        Source::Stored { profile, .. } => format!("stored keys of `{profile}`"),
         Source::Sso { profile, .. } => format!("IAM Identity Center for `{profile}`"),
         Source::WebIdentity { profile, .. } => format!("web identity of `{profile}`"),
         Source::Environment => "environment".into(),

@@ -106,14 +106,23 @@ pub fn answer_if_asked() {
 /// the names; running the command shows the error with its file and line. A file that cannot be
 /// read, or a malformed header line, gives no names: a TAB cannot print an error usefully.
 pub fn profile_candidates() -> Vec<CompletionCandidate> {
-    match config::Files::load() {
-        Ok(files) => files
-            .profile_names()
-            .into_iter()
-            .map(|n| CompletionCandidate::new(n.into_owned()))
-            .collect(),
-        Err(_) => Vec::new(),
+    let Ok(files) = config::Files::load() else {
+        return Vec::new();
+    };
+    let mut names: std::collections::BTreeSet<String> = files
+        .profile_names()
+        .into_iter()
+        .map(|n| n.into_owned())
+        .collect();
+    // Profiles whose keys are only in awsenv's store: their names come from the store's index
+    // file, which holds no secret, so no keyring is unlocked and no passphrase is asked.
+    if let Ok(stored) = crate::store::Settings::load()
+        .and_then(|s| crate::store::Store::open(s.keys_backend()))
+        .and_then(|store| store.stored_keys())
+    {
+        names.extend(stored.names().map(str::to_string));
     }
+    names.into_iter().map(CompletionCandidate::new).collect()
 }
 
 /// The names of the visible subcommands (`awsenv man SUBCOMMAND`).

@@ -134,6 +134,15 @@ pub fn parse_span(text: &str, span: &Span) -> Result<Section, SyntaxError> {
 
 pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
     check_lines(text)?;
+    // rust-ini joins a line ending in `\` with the next one, even with escapes off; botocore has
+    // no such rule (a secret may end in a backslash). A space after it keeps the lines apart and
+    // is trimmed off the value like any trailing blank.
+    let text: std::borrow::Cow<'_, str> = if text.contains("\\\n") {
+        text.replace("\\\n", "\\ \n").into()
+    } else {
+        text.into()
+    };
+    let text = text.as_ref();
     let opt = ini::ParseOption {
         enabled_quote: false,
         enabled_escape: false,
@@ -331,6 +340,13 @@ mod tests {
         };
         assert_eq!(m.get("max_concurrent_requests").unwrap(), "10");
         assert_eq!(m.get("addressing_style").unwrap(), "path");
+    }
+
+    #[test]
+    fn a_trailing_backslash_is_part_of_the_value() {
+        let s = parse("[a]\nsecret = ab\\\nregion = x\\y\n").unwrap();
+        assert_eq!(get(&s, "a", "secret"), Some(&Value::Str("ab\\".into())));
+        assert_eq!(get(&s, "a", "region"), Some(&Value::Str("x\\y".into())));
     }
 
     #[test]

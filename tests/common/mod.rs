@@ -1165,3 +1165,261 @@ pub fn awsenv_vars(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// keyring (issue 4): a private D-Bus session bus with gnome-keyring's Secret Service, so tests
+// need no desktop. Only the processes given `bus_env` see it.
+
+pub struct SecretService {
+    pub address: String,
+    dir: tempfile::TempDir,
+    dbus: Child,
+    keyring: Option<Child>,
+}
+
+/// Kills `pid` once this test process is gone, even after a panic.
+fn watchdog(pid: u32) {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill {pid} 2>/dev/null",
+            parent = std::process::id()
+        ))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start a watchdog");
+}
+
+impl SecretService {
+    /// A bus with gnome-keyring-daemon serving an unlocked `login` keyring.
+    pub fn start() -> SecretService {
+        let mut s = SecretService::bus_only();
+        s.start_keyring(Some("test-login-password"));
+        s
+    }
+
+    /// A bus with gnome-keyring-daemon but no unlocked keyring: storing needs a prompt, which
+    /// cannot be shown without a display.
+    pub fn start_locked() -> SecretService {
+        let mut s = SecretService::bus_only();
+        s.start_keyring(None);
+        s
+    }
+
+    /// A session bus with no Secret Service on it.
+    pub fn bus_only() -> SecretService {
+        use std::io::BufRead;
+        let dir = tempfile::Builder::new()
+            .prefix("awsenv-dbus-")
+            .tempdir()
+            .unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let socket = dir.path().join("bus");
+        let mut dbus = Command::new(require("dbus-daemon"))
+            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--address=unix:path={}", socket.display()))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &run)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon");
+        watchdog(dbus.id());
+        let mut address = String::new();
+        std::io::BufReader::new(dbus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_string();
+        assert!(
+            address.starts_with("unix:"),
+            "dbus-daemon printed {address:?}"
+        );
+        SecretService {
+            address,
+            dir,
+            dbus,
+            keyring: None,
+        }
+    }
+
+    fn start_keyring(&mut self, password: Option<&str>) {
+        require("secret-tool");
+        let mut c = Command::new(require("gnome-keyring-daemon"));
+        c.arg("--foreground").arg("--components=secrets");
+        if password.is_some() {
+            c.arg("--unlock");
+        }
+        self.bus_env(&mut c);
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gnome-keyring-daemon");
+        watchdog(child.id());
+        // The password on stdin, then end of file.
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(p) = password {
+            stdin.write_all(p.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        self.keyring = Some(child);
+        // Ready when it owns the Secret Service name on the bus.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let mut probe = Command::new(require("dbus-send"));
+            probe.args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ]);
+            self.bus_env(&mut probe);
+            let out = probe.output().unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("gnome-keyring-daemon did not take org.freedesktop.secrets on the test bus");
+    }
+
+    /// Points `cmd` at this bus (and at this keyring's private files).
+    pub fn bus_env(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+    }
+
+    /// Lets awsenv runs of `home` use this Secret Service.
+    pub fn connect(&self, home: &mut Home) {
+        home.set("DBUS_SESSION_BUS_ADDRESS", &self.address);
+    }
+
+    /// `secret-tool ARGS` on this bus: a second opinion on what the keyring holds.
+    pub fn secret_tool(&self, args: &[&str]) -> Run {
+        let mut c = Command::new(require("secret-tool"));
+        c.args(args);
+        self.bus_env(&mut c);
+        Run::from(c.stdin(Stdio::null()).output().unwrap())
+    }
+
+    /// The secret the keyring holds for awsenv's item `user` (`keys:PROFILE`, `session:…`).
+    pub fn lookup(&self, user: &str) -> Option<String> {
+        let r = self.secret_tool(&["lookup", "service", "awsenv", "username", user]);
+        r.ok().then_some(r.stdout)
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        if let Some(k) = self.keyring.as_mut() {
+            let _ = k.kill();
+            let _ = k.wait();
+        }
+        let _ = self.dbus.kill();
+        let _ = self.dbus.wait();
+    }
+}
+
+/// An HTTP proxy on 127.0.0.1 in front of moto that records the AWS action of every request
+/// (`Action=…` in the query-protocol body) and answers `400 InjectedFault` instead of forwarding
+/// to every request for `fail_action` after the first `pass` of them: a failure in the middle.
+pub struct FaultProxy {
+    pub url: String,
+    actions: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str, fail_action: &str, pass: usize) -> FaultProxy {
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let actions = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&actions);
+        let fail_action = fail_action.to_string();
+        std::thread::spawn(move || {
+            let mut matched = 0usize;
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let Some((head, body)) = read_request(&mut conn) else {
+                    continue;
+                };
+                let body_text = String::from_utf8_lossy(&body).into_owned();
+                let action = body_text
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .unwrap_or("")
+                    .to_string();
+                seen.lock().unwrap().push(action.clone());
+                if action == fail_action {
+                    matched += 1;
+                    if matched > pass {
+                        let xml = "<ErrorResponse><Error><Type>Sender</Type><Code>InjectedFault</Code><Message>injected by the test proxy</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+                        let _ = write!(conn, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}", xml.len());
+                        continue;
+                    }
+                }
+                let Ok(mut up) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let head: String = head
+                    .lines()
+                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+                    .map(|l| format!("{l}\r\n"))
+                    .collect();
+                let _ = up.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes());
+                let _ = up.write_all(&body);
+                let mut response = Vec::new();
+                let _ = up.read_to_end(&mut response);
+                let _ = conn.write_all(&response);
+            }
+        });
+        FaultProxy { url, actions }
+    }
+
+    /// The actions seen so far, in order.
+    pub fn actions(&self) -> Vec<String> {
+        self.actions.lock().unwrap().clone()
+    }
+}
+
+/// One request: its head (without the blank line) and its Content-Length body.
+fn read_request(conn: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    conn.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if conn.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf[..buf.len() - 4]).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    conn.read_exact(&mut body).ok()?;
+    Some((head, body))
+}

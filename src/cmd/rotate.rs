@@ -1,0 +1,166 @@
+//! `awsenv rotate PROFILE`: replace a stored access key with a new one.
+//!
+//! The order is what makes it safe: create the new key (with the old one, or an MFA session
+//! made from it), store it, prove it (GetCallerIdentity answers with the same user), and only
+//! then delete the old key. Every failure on the way leaves a working key in the store: before
+//! the new key is proven, the old one is put back and the new one deleted from IAM.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::cli::RotateArgs;
+use crate::config::Files;
+use crate::creds::Credentials;
+use crate::iam::{user_name_of, Iam};
+use crate::mfa::CodeSource;
+use crate::resolve::{self, Env, Overrides, Source, FALLBACK_REGION};
+use crate::store::{Settings, Store};
+use crate::sts::Network;
+
+/// IAM is eventually consistent: a new key can be refused for a few seconds.
+const PROOF_ATTEMPTS: u32 = 8;
+
+pub fn run(args: RotateArgs) -> Result<()> {
+    let profile = args.profile.as_str();
+    let settings = Settings::load()?;
+    let store = Store::open(settings.keys_backend())?;
+    let place = store.kind().describe();
+    let stored = store.stored_keys()?;
+    if stored.access_key_id(profile).is_none() {
+        bail!("profile `{profile}` has no keys in the {place}; rotate replaces stored keys only (store them with `awsenv add {profile}`)");
+    }
+    let files = Files::load()?;
+    let env = Env::from_process();
+    let plan = resolve::plan_with(&files, profile, &Overrides::default(), &env, &stored)?;
+    if !matches!(&plan.source, Source::Stored { profile: p, .. } if p == profile) {
+        bail!(
+            "profile `{profile}` gets its credentials from {}, not from its stored keys",
+            super::describe_source(&plan)
+        );
+    }
+    let old = store
+        .keys(profile)
+        .with_context(|| format!("profile `{profile}`"))?
+        .with_context(|| format!("profile `{profile}`: the {place} lists keys but does not hold them; store them again with `awsenv add {profile} --force`"))?;
+    let old_id = old.access_key_id.clone();
+    let region = plan.region.as_deref().unwrap_or(FALLBACK_REGION);
+    let sts = plan.sts_endpoint.as_deref();
+    let iam_endpoint = resolve::service_endpoint(&files, profile, "iam", "IAM", &env)?;
+    let net = Network::new()?;
+
+    let arn = net.caller_arn(&old, region, sts).with_context(|| {
+        format!("profile `{profile}`: the stored key {old_id} does not work; nothing was changed")
+    })?;
+    let user = user_name_of(&arn).ok_or_else(|| {
+        anyhow!(
+            "profile `{profile}`: {arn} is not an IAM user; only an IAM user's keys can be rotated"
+        )
+    })?;
+    crate::debug!("rotating {old_id} of {arn}");
+
+    // With mfa_serial, IAM is called with an MFA session: policies often demand it.
+    let iam_creds = match &plan.mfa_session {
+        Some(m) => {
+            let code = CodeSource::new(args.mfa_token.clone()).code_for(&m.mfa)?;
+            net.get_session_token(
+                &old,
+                &m.region,
+                sts,
+                &m.mfa.serial,
+                &code,
+                Duration::from_secs(900),
+            )
+            .map_err(|e| anyhow!("profile `{profile}`: {e}; nothing was changed"))?
+        }
+        None => old.clone(),
+    };
+    let iam = Iam::new(&net, &iam_creds, iam_endpoint.as_deref());
+    let (new_id, new_secret) = iam.create_access_key(user).with_context(|| {
+        format!("profile `{profile}`: nothing was changed, {old_id} is still stored")
+    })?;
+    crate::debug!("created access key {new_id} for IAM user {user}");
+
+    // Store it. If that fails the new key is useless: take it back.
+    if let Err(e) = store.put_keys(profile, &new_id, &new_secret) {
+        let cleanup = iam.delete_access_key(user, &new_id);
+        let what = match cleanup {
+            Ok(()) => format!("deleted {new_id} again; {old_id} is still stored"),
+            Err(c) => {
+                format!("{old_id} is still stored; delete the unused {new_id} in IAM ({c:#})")
+            }
+        };
+        return Err(e.context(format!(
+            "profile `{profile}`: cannot store the new key; {what}"
+        )));
+    }
+
+    let new = Credentials {
+        access_key_id: new_id.clone(),
+        secret_access_key: new_secret,
+        session_token: None,
+        expiration: None,
+    };
+    if let Err(e) = prove(&net, &new, region, sts, &arn) {
+        // The old key goes back first: the store must hold a key that works.
+        return Err(match store.put_keys(profile, &old_id, &old.secret_access_key) {
+            Ok(()) => {
+                let cleanup = match iam.delete_access_key(user, &new_id) {
+                    Ok(()) => format!("deleted {new_id}"),
+                    Err(c) => format!("delete the unused {new_id} in IAM ({c:#})"),
+                };
+                e.context(format!("profile `{profile}`: the new key {new_id} does not work; {old_id} is stored again; {cleanup}"))
+            }
+            Err(restore) => e.context(format!(
+                "profile `{profile}`: the new key {new_id} is stored but did not answer, and {old_id} could not be put back ({restore:#}); both keys are active in IAM"
+            )),
+        });
+    }
+    crate::debug!("the new key works; deleting {old_id}");
+
+    // Without MFA the new key deletes the old one: its first IAM call.
+    let with_new;
+    let deleter = if plan.mfa_session.is_some() {
+        &iam
+    } else {
+        with_new = Iam::new(&net, &new, iam_endpoint.as_deref());
+        &with_new
+    };
+    deleter.delete_access_key(user, &old_id).with_context(|| {
+        format!("profile `{profile}`: the new key {new_id} is stored and works, but the old key {old_id} is still active; delete it in IAM")
+    })?;
+
+    // Sessions made from the old key go with it.
+    let cleared = super::session_cache(settings, &store)?
+        .remove(Some(profile))
+        .unwrap_or(0);
+    crate::debug!("cleared {cleared} cached session(s) of `{profile}`");
+    eprintln!("awsenv: rotated profile `{profile}`: {old_id} -> {new_id} in the {place}");
+    Ok(())
+}
+
+/// GetCallerIdentity with the new key answers with the same identity, retried while IAM has
+/// not yet spread the key (InvalidClientTokenId), failing at once on anything else.
+fn prove(
+    net: &Network,
+    creds: &Credentials,
+    region: &str,
+    sts: Option<&str>,
+    expected_arn: &str,
+) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match net.caller_arn(creds, region, sts) {
+            Ok(arn) if arn == expected_arn => return Ok(()),
+            Ok(arn) => bail!("the new key belongs to {arn}, not {expected_arn}"),
+            Err(e)
+                if attempt < PROOF_ATTEMPTS && e.to_string().contains("InvalidClientTokenId") =>
+            {
+                crate::debug!("the new key is not usable yet ({e}); retrying");
+                std::thread::sleep(Duration::from_millis(500 * u64::from(attempt)));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}

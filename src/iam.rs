@@ -1,0 +1,102 @@
+//! The IAM calls of `awsenv rotate`: CreateAccessKey and DeleteAccessKey, on the shared runtime
+//! and HTTPS client of [`Network`]. IAM is global: requests are signed for us-east-1.
+
+use anyhow::{anyhow, Result};
+use aws_sdk_iam::config::{BehaviorVersion, Region};
+
+use crate::creds::{Credentials, Secret};
+use crate::sts::{sdk_error, to_sdk, Network};
+
+/// The region IAM requests are signed for.
+const IAM_REGION: &str = "us-east-1";
+
+pub struct Iam<'n> {
+    net: &'n Network,
+    client: aws_sdk_iam::Client,
+}
+
+impl<'n> Iam<'n> {
+    pub fn new(net: &'n Network, creds: &Credentials, endpoint: Option<&str>) -> Iam<'n> {
+        let mut b = aws_sdk_iam::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(IAM_REGION))
+            .http_client(net.http_client())
+            .timeout_config(Network::timeouts())
+            .credentials_provider(to_sdk(creds));
+        if let Some(e) = endpoint {
+            b = b.endpoint_url(e);
+        }
+        Iam {
+            net,
+            client: aws_sdk_iam::Client::from_conf(b.build()),
+        }
+    }
+
+    /// A new access key for `user`: its id and secret.
+    pub fn create_access_key(&self, user: &str) -> Result<(String, Secret)> {
+        let out = self
+            .net
+            .block_on(self.client.create_access_key().user_name(user).send())
+            .map_err(|e| {
+                anyhow!(
+                    "CreateAccessKey for IAM user {user} failed: {}",
+                    sdk_error(&e)
+                )
+            })?;
+        let key = out
+            .access_key()
+            .ok_or_else(|| anyhow!("CreateAccessKey returned no key"))?;
+        Ok((
+            key.access_key_id().to_string(),
+            Secret::new(key.secret_access_key()),
+        ))
+    }
+
+    pub fn delete_access_key(&self, user: &str, access_key_id: &str) -> Result<()> {
+        self.net
+            .block_on(
+                self.client
+                    .delete_access_key()
+                    .user_name(user)
+                    .access_key_id(access_key_id)
+                    .send(),
+            )
+            .map_err(|e| {
+                anyhow!(
+                    "DeleteAccessKey {access_key_id} of IAM user {user} failed: {}",
+                    sdk_error(&e)
+                )
+            })?;
+        Ok(())
+    }
+}
+
+/// The user name in an IAM user ARN (`arn:aws:iam::123456789012:user/path/alice` → `alice`).
+pub fn user_name_of(arn: &str) -> Option<&str> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let rest = resource.strip_prefix("user/")?;
+    rest.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_from_arns() {
+        assert_eq!(
+            user_name_of("arn:aws:iam::123456789012:user/alice"),
+            Some("alice")
+        );
+        assert_eq!(
+            user_name_of("arn:aws:iam::123456789012:user/division/team/bob"),
+            Some("bob")
+        );
+        assert_eq!(
+            user_name_of("arn:aws:sts::123456789012:assumed-role/r/s"),
+            None
+        );
+        assert_eq!(user_name_of("arn:aws:iam::123456789012:root"), None);
+        assert_eq!(user_name_of("nonsense"), None);
+    }
+}

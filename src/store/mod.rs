@@ -1,0 +1,309 @@
+//! Where long-term keys (`awsenv add`) and, when configured, cached sessions are kept: the OS
+//! keyring or an encrypted file store. Never plain text.
+//!
+//! A [`Backend`] only stores opaque secrets under an [`ItemId`]. [`Store`] adds an index of what
+//! is stored (profile names, access key ids, session owners and expiry — no secrets), because
+//! the OS keyrings cannot list their items, and because planning and `awsenv list` must know
+//! which profiles have keys without unlocking anything or asking for a passphrase.
+//!
+//! Which backend: `AWSENV_BACKEND=keyring|file`, else `backend = …` in
+//! `$XDG_CONFIG_HOME/awsenv/config` (see [`settings`]).
+
+pub mod cache;
+pub mod file;
+mod index;
+pub mod keyring;
+pub mod settings;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::cache::{CacheKey, Entry};
+use crate::creds::{Credentials, Secret};
+use index::{Index, KeyInfo, SessionInfo};
+pub use settings::{BackendKind, Settings};
+
+/// What one stored secret is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ItemId {
+    /// The long-term keys of a profile.
+    Keys(String),
+    /// A cached session.
+    Session(CacheKey),
+}
+
+impl ItemId {
+    /// The item's name in the backend (the keyring's user name; hashed into a file name).
+    pub fn name(&self) -> String {
+        match self {
+            ItemId::Keys(profile) => format!("keys:{profile}"),
+            ItemId::Session(key) => format!("session:{}", key.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} is not available: {reason}; {advice}", advice = settings::ADVICE)]
+    Unavailable { what: String, reason: String },
+    #[error("wrong passphrase for the encrypted store in {path} (or its header was altered); nothing was changed")]
+    WrongPassphrase { path: String },
+    #[error("{path} is damaged or was tampered with ({problem}); nothing was changed")]
+    Damaged { path: String, problem: String },
+    #[error("the encrypted store in {path} needs a passphrase: set AWSENV_FILE_PASSPHRASE or run awsenv in a terminal ({reason})")]
+    NoPassphrase { path: String, reason: String },
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the OS keyring: {0}")]
+    Keyring(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Raw storage of secrets. Implementations never log or format the secret.
+pub trait Backend {
+    /// The secret under `id`, or None when there is none.
+    fn get(&self, id: &ItemId) -> StoreResult<Option<Zeroizing<Vec<u8>>>>;
+    /// Creates or replaces the secret under `id`.
+    fn set(&self, id: &ItemId, secret: &[u8]) -> StoreResult<()>;
+    /// Deletes the secret under `id`; false when there was none.
+    fn delete(&self, id: &ItemId) -> StoreResult<bool>;
+}
+
+/// The long-term keys as stored (JSON inside the secret).
+#[derive(Serialize, Deserialize)]
+struct StoredKeyPair {
+    access_key_id: String,
+    secret_access_key: Secret,
+}
+
+/// A backend plus its index.
+pub struct Store {
+    kind: BackendKind,
+    backend: Box<dyn Backend>,
+    index: Index,
+}
+
+impl Store {
+    /// Opens the store of `kind`. Cheap: nothing is unlocked, decrypted or asked until a secret
+    /// is read or written.
+    pub fn open(kind: BackendKind) -> anyhow::Result<Store> {
+        let dir = data_dir()?.join(kind.name());
+        let backend: Box<dyn Backend> = match kind {
+            BackendKind::Keyring => Box::new(keyring::KeyringBackend::new()),
+            BackendKind::File => Box::new(file::FileBackend::new(
+                dir.join("items"),
+                file::Passphrase::from_env_or_terminal(),
+            )),
+        };
+        Ok(Store {
+            kind,
+            backend,
+            index: Index::new(dir),
+        })
+    }
+
+    #[cfg(test)]
+    pub fn with_backend(kind: BackendKind, backend: Box<dyn Backend>, dir: PathBuf) -> Store {
+        Store {
+            kind,
+            backend,
+            index: Index::new(dir),
+        }
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// Profiles with stored keys and their access key ids, from the index (no secret is read).
+    pub fn stored_keys(&self) -> anyhow::Result<crate::resolve::StoredKeys> {
+        let idx = self.index.read()?;
+        Ok(crate::resolve::StoredKeys::new(
+            self.kind.name(),
+            idx.keys
+                .into_iter()
+                .map(|(p, k)| (p, k.access_key_id))
+                .collect(),
+        ))
+    }
+
+    /// The stored long-term keys of `profile`.
+    pub fn keys(&self, profile: &str) -> anyhow::Result<Option<Credentials>> {
+        let Some(bytes) = self.backend.get(&ItemId::Keys(profile.to_string()))? else {
+            return Ok(None);
+        };
+        let pair: StoredKeyPair = serde_json::from_slice(&bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "the keys of profile `{profile}` in the {} are not in awsenv's format; store them again with `awsenv add {profile} --force`",
+                self.kind.describe()
+            )
+        })?;
+        Ok(Some(Credentials {
+            access_key_id: pair.access_key_id,
+            secret_access_key: pair.secret_access_key,
+            session_token: None,
+            expiration: None,
+        }))
+    }
+
+    /// Stores (or replaces) the long-term keys of `profile`.
+    pub fn put_keys(
+        &self,
+        profile: &str,
+        access_key_id: &str,
+        secret: &Secret,
+    ) -> anyhow::Result<()> {
+        let json = Zeroizing::new(serde_json::to_vec(&StoredKeyPair {
+            access_key_id: access_key_id.to_string(),
+            secret_access_key: secret.clone(),
+        })?);
+        let id = ItemId::Keys(profile.to_string());
+        self.index.update(|idx| {
+            self.backend.set(&id, &json)?;
+            idx.keys.insert(
+                profile.to_string(),
+                KeyInfo {
+                    access_key_id: access_key_id.to_string(),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    /// Deletes the stored keys of `profile`; false when there were none.
+    pub fn delete_keys(&self, profile: &str) -> anyhow::Result<bool> {
+        let id = ItemId::Keys(profile.to_string());
+        self.index.update(|idx| {
+            // The item first: if this fails the index still shows the keys, so `remove` can be
+            // tried again; the reverse order could hide a secret that is still stored.
+            let deleted = self.backend.delete(&id)?;
+            let listed = idx.keys.remove(profile).is_some();
+            Ok(deleted || listed)
+        })
+    }
+
+    /// A cached session, fresh or not.
+    pub fn session(&self, key: &CacheKey) -> anyhow::Result<Option<Entry>> {
+        let Some(bytes) = self.backend.get(&ItemId::Session(key.clone()))? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&bytes).ok())
+    }
+
+    /// Caches a session, and forgets sessions that have expired.
+    pub fn put_session(&self, key: &CacheKey, entry: &Entry) -> anyhow::Result<()> {
+        let json = Zeroizing::new(serde_json::to_vec(entry)?);
+        self.index.update(|idx| {
+            self.backend.set(&ItemId::Session(key.clone()), &json)?;
+            idx.sessions.insert(
+                key.as_str().to_string(),
+                SessionInfo {
+                    profile: entry.profile.clone(),
+                    kind: entry.kind,
+                    expiration: entry.credentials.expiration,
+                },
+            );
+            let now = time::OffsetDateTime::now_utc();
+            let expired: Vec<String> = idx
+                .sessions
+                .iter()
+                .filter(|(_, s)| s.expiration.is_none_or(|e| e <= now))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in expired {
+                self.backend
+                    .delete(&ItemId::Session(CacheKey::from_hex(&k)))?;
+                idx.sessions.remove(&k);
+            }
+            Ok(())
+        })
+    }
+
+    /// Keys of the cached sessions (of `profile`, or all), with their owner, kind and expiry.
+    pub fn session_index(&self) -> anyhow::Result<Vec<(CacheKey, SessionInfo)>> {
+        Ok(self
+            .index
+            .read()?
+            .sessions
+            .into_iter()
+            .map(|(k, v)| (CacheKey::from_hex(&k), v))
+            .collect())
+    }
+
+    /// Deletes the cached sessions of `profile` (all when None); returns how many.
+    pub fn delete_sessions(&self, profile: Option<&str>) -> anyhow::Result<usize> {
+        self.index.update(|idx| {
+            let doomed: Vec<String> = idx
+                .sessions
+                .iter()
+                .filter(|(_, s)| profile.is_none_or(|p| s.profile == p))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in &doomed {
+                self.backend
+                    .delete(&ItemId::Session(CacheKey::from_hex(k)))?;
+                idx.sessions.remove(k);
+            }
+            Ok(doomed.len())
+        })
+    }
+}
+
+/// `$XDG_DATA_HOME/awsenv` (or the platform's data directory).
+fn data_dir() -> anyhow::Result<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::data_dir)
+        .context("cannot find a data directory (set XDG_DATA_HOME)")?;
+    Ok(base.join("awsenv"))
+}
+
+/// Creates `dir` (and parents) and makes sure only the owner can enter it.
+pub(crate) fn private_dir(dir: &std::path::Path) -> StoreResult<()> {
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        action: "cannot create",
+        path: dir.display().to_string(),
+        source,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+            |source| StoreError::Io {
+                action: "cannot restrict",
+                path: dir.display().to_string(),
+                source,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically: a 0600 temporary file in the same directory, synced,
+/// then renamed over `path`. Readers see the old or the new content, never a mix.
+pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> StoreResult<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let io = |source| StoreError::Io {
+        action: "cannot write",
+        path: path.display().to_string(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
