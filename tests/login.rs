@@ -83,7 +83,7 @@ fn check_login_url(
 
 #[test]
 fn role_chain_three_hops_signs_in_as_the_last_role() {
-    let fed = FederationEndpoint::start(&[]);
+    let fed = common::federation_endpoint(&[]);
     let h = home(&fed);
     let run = h.run(&["login", "c", "--print"]).success();
     let requests = fed.requests();
@@ -118,7 +118,7 @@ fn role_chain_three_hops_signs_in_as_the_last_role() {
 
 #[test]
 fn partitions_get_their_own_console() {
-    let fed = FederationEndpoint::start(&[]);
+    let fed = common::federation_endpoint(&[]);
     let h = home(&fed);
     for (region, console) in [
         ("us-east-2", "console.aws.amazon.com"),
@@ -165,7 +165,7 @@ fn moto_user(h: &Home, name: &str) -> (String, String) {
 
 #[test]
 fn long_term_keys_are_federated_first() {
-    let fed = FederationEndpoint::start(&[]);
+    let fed = common::federation_endpoint(&[]);
     let h = home(&fed);
     // A name longer than GetFederationToken's 32 characters, unique per run.
     let name = format!("user-with-a-rather-long-name-{}", std::process::id());
@@ -215,7 +215,7 @@ fn long_term_keys_are_federated_first() {
 
 #[test]
 fn without_a_profile_the_environment_credentials_are_used() {
-    let fed = FederationEndpoint::start(&[]);
+    let fed = common::federation_endpoint(&[]);
     let h = home(&fed);
     let script = h
         .run(&["use", "b", "--shell", "bash", "--region", "eu-west-1"])
@@ -249,7 +249,7 @@ fn without_a_profile_the_environment_credentials_are_used() {
 
 #[test]
 fn refusals_and_bad_input_fail_cleanly_without_secrets() {
-    let fed = FederationEndpoint::start(&["ASIAREJECTED"]);
+    let fed = common::federation_endpoint(&["ASIAREJECTED"]);
     let h = home(&fed);
     let run = h.run(&["login", "temp", "--print"]);
     let stderr = run.stderr.clone();
@@ -292,7 +292,7 @@ fn refusals_and_bad_input_fail_cleanly_without_secrets() {
 
 #[test]
 fn the_browser_gets_a_one_time_redirect_never_the_url() {
-    let fed = FederationEndpoint::start(&[]);
+    let fed = common::federation_endpoint(&[]);
     let mut h = home(&fed);
     // A "browser" that records its argv, then follows the link once (without going on to AWS),
     // then tries the same link again.
@@ -359,7 +359,7 @@ import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 
 #[test]
 fn no_browser_falls_back_to_printing() {
-    let fed = FederationEndpoint::start(&[]);
+    let fed = common::federation_endpoint(&[]);
     let mut h = home(&fed);
     let empty = tempfile::tempdir().unwrap();
     h.set("PATH", empty.path().to_str().unwrap());

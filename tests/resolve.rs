@@ -361,7 +361,7 @@ role_session_name = deploy
 
 #[test]
 fn sso_profiles_use_the_cli_token_cache() {
-    let portal = common::SsoPortal::start(&["good-token", "legacy-token"]);
+    let portal = common::sso_portal(&["good-token", "legacy-token"]);
     let mut home = Home::with_moto();
     home.set("AWS_ENDPOINT_URL_SSO", &portal.url);
     home.config(SSO);

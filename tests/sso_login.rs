@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{sso_cache_file, Home, OidcEndpoint, SsoPortal};
+use common::{sso_cache_file, Fixture, Home, OidcEndpoint};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -30,7 +30,7 @@ sso_role_name = ReadOnly
 region = eu-west-1
 ";
 
-fn home(oidc: &OidcEndpoint, portal: &SsoPortal) -> Home {
+fn home(oidc: &OidcEndpoint, portal: &Fixture) -> Home {
     let mut h = Home::with_moto();
     h.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url())
         .set("AWS_ENDPOINT_URL_SSO", &portal.url);
@@ -67,8 +67,8 @@ fn login(h: &Home, args: &[&str]) -> common::Run {
 
 #[test]
 fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
-    let oidc = OidcEndpoint::start(&["tok-1", "tok-2"]);
-    let portal = SsoPortal::start(&["tok-1"]);
+    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = common::sso_portal(&["tok-1"]);
     let mut h = home(&oidc, &portal);
     // A "browser" that records what it was asked to open.
     let argv = h.path().join("browser-argv");
@@ -179,9 +179,9 @@ fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
 
 #[test]
 fn awsenv_refreshes_an_expired_token_and_the_cli_reads_it() {
-    let oidc = OidcEndpoint::start(&["tok-1", "tok-2"]);
+    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
     // Only the refreshed token is any good at the portal.
-    let portal = SsoPortal::start(&["tok-2"]);
+    let portal = common::sso_portal(&["tok-2"]);
     let h = home(&oidc, &portal);
     login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
     let path = corp_token(&h);
@@ -227,8 +227,8 @@ fn awsenv_refreshes_an_expired_token_and_the_cli_reads_it() {
 
 #[test]
 fn botocore_refreshes_and_awsenv_reads_the_result() {
-    let oidc = OidcEndpoint::start(&["tok-1", "tok-2"]);
-    let portal = SsoPortal::start(&["tok-2"]);
+    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = common::sso_portal(&["tok-2"]);
     let h = home(&oidc, &portal);
     login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
     let path = corp_token(&h);
@@ -261,8 +261,8 @@ fn botocore_refreshes_and_awsenv_reads_the_result() {
 
 #[test]
 fn legacy_profiles_log_in_without_scopes_and_logout_removes_tokens() {
-    let oidc = OidcEndpoint::start(&["tok-1", "tok-2"]);
-    let portal = SsoPortal::start(&["tok-1", "tok-2"]);
+    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = common::sso_portal(&["tok-1", "tok-2"]);
     let h = home(&oidc, &portal);
     login(&h, &["--profile", "sso-legacy", "--no-browser"]).success();
     let reqs = oidc.requests();
@@ -313,8 +313,8 @@ fn legacy_profiles_log_in_without_scopes_and_logout_removes_tokens() {
 
 #[test]
 fn bad_targets_fail_cleanly() {
-    let oidc = OidcEndpoint::start(&["tok-1"]);
-    let portal = SsoPortal::start(&["tok-1"]);
+    let oidc = common::oidc_endpoint(&["tok-1"]);
+    let portal = common::sso_portal(&["tok-1"]);
     let h = home(&oidc, &portal);
     let err = login(&h, &["--profile", "nope"]).clean_failure();
     assert!(err.contains("`nope`"), "{err}");

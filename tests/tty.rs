@@ -3,7 +3,48 @@
 
 mod common;
 
-use common::{Home, Tmux};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{Home, Term};
+
+/// An interactive bash in tmux with only `home`'s environment.
+fn bash(home: &Home) -> Term {
+    Term::start(&["bash", "--noprofile", "--norc"], &home.env, home.path())
+}
+
+/// Types a line and presses Enter.
+fn line(t: &Term, text: &str) {
+    t.type_text(text);
+    t.keys(&["Enter"]);
+}
+
+/// Waits until the screen shows `text`, and returns the screen.
+#[track_caller]
+fn wait_for(t: &Term, text: &str) -> String {
+    t.wait_line(|l| l.contains(text));
+    t.screen()
+}
+
+/// Waits (10 s) until the shell has written a whole line to `path`, and returns the file.
+#[track_caller]
+fn wait_file(t: &Term, path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(s) = std::fs::read_to_string(path) {
+            if s.ends_with('\n') {
+                return s;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {}; screen:\n{}",
+            path.display(),
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 const CONFIG: &str = "\
 [profile user]
@@ -27,21 +68,27 @@ fn mfa_code_is_asked_on_the_terminal_once() {
     let home = Home::with_moto();
     home.config(CONFIG).credentials(KEYS);
     let bin = common::bin().display().to_string();
-    let t = Tmux::start(&home, "bash --noprofile --norc");
-    t.line("PS1='$ '");
-    t.line(&format!("eval \"$('{bin}' use admin)\""));
-    let screen = t.wait_for("MFA code for admin (arn:aws:iam::111111111111:mfa/alice):");
+    let t = bash(&home);
+    line(&t, "PS1='$ '");
+    line(&t, &format!("eval \"$('{bin}' use admin)\""));
+    let screen = wait_for(
+        &t,
+        "MFA code for admin (arn:aws:iam::111111111111:mfa/alice):",
+    );
     assert!(
         !screen.contains("export AWS"),
         "the script must not reach the terminal"
     );
-    t.line("123456");
+    line(&t, "123456");
     let out = home.path().join("out1");
-    t.line(&format!(
-        "echo \"$AWSENV_PROFILE $AWS_ACCESS_KEY_ID\" > '{}'",
-        out.display()
-    ));
-    let got = t.wait_file(&out);
+    line(
+        &t,
+        &format!(
+            "echo \"$AWSENV_PROFILE $AWS_ACCESS_KEY_ID\" > '{}'",
+            out.display()
+        ),
+    );
+    let got = wait_file(&t, &out);
     assert!(got.starts_with("admin ASIA"), "{got}");
     assert!(
         !t.screen().contains("123456\n123456"),
@@ -49,12 +96,14 @@ fn mfa_code_is_asked_on_the_terminal_once() {
     );
 
     // Another role behind the same user: the MFA session is cached, no prompt.
-    t.line("clear");
-    t.line(&format!(
-        "eval \"$('{bin}' use admin2)\" && echo \"second-$((1+1)) $AWSENV_PROFILE\""
-    ));
-    let screen = t.wait_for("second-2 admin2");
-    assert!(!screen.contains("MFA code"), "asked again:\n{screen}");
+    line(
+        &t,
+        &format!("eval \"$('{bin}' use admin2)\" && echo \"second-$((1+1)) $AWSENV_PROFILE\""),
+    );
+    let screen = wait_for(&t, "second-2 admin2");
+    // What the second command printed (the screen keeps the first one above it).
+    let after = &screen[screen.rfind("use admin2").unwrap()..];
+    assert!(!after.contains("MFA code"), "asked again:\n{screen}");
 }
 
 #[test]
@@ -62,23 +111,29 @@ fn ctrl_c_at_the_prompt_leaves_the_shell_as_it_was() {
     let home = Home::with_moto();
     home.config(CONFIG).credentials(KEYS);
     let bin = common::bin().display().to_string();
-    let t = Tmux::start(&home, "bash --noprofile --norc");
-    t.line("PS1='$ '");
-    t.line(&format!("eval \"$('{bin}' use user)\""));
-    t.line(&format!("eval \"$('{bin}' use admin)\""));
-    t.wait_for("MFA code for admin");
-    t.send(&["C-c"]);
+    let t = bash(&home);
+    line(&t, "PS1='$ '");
+    line(&t, &format!("eval \"$('{bin}' use user)\""));
+    line(&t, &format!("eval \"$('{bin}' use admin)\""));
+    wait_for(&t, "MFA code for admin");
+    t.keys(&["C-c"]);
     let out = home.path().join("out");
-    t.line(&format!(
-        "echo \"alive $AWSENV_PROFILE $AWS_ACCESS_KEY_ID\" > '{}'",
-        out.display()
-    ));
-    assert_eq!(t.wait_file(&out), "alive user AKIAUSERTTYEXAMPLE01\n");
+    line(
+        &t,
+        &format!(
+            "echo \"alive $AWSENV_PROFILE $AWS_ACCESS_KEY_ID\" > '{}'",
+            out.display()
+        ),
+    );
+    assert_eq!(wait_file(&t, &out), "alive user AKIAUSERTTYEXAMPLE01\n");
     // The terminal is usable: echo is back on (rpassword had turned it off).
     let stty = home.path().join("stty");
-    t.line(&format!(
-        "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo > '{}'",
-        stty.display()
-    ));
-    assert_eq!(t.wait_file(&stty), "echo\n");
+    line(
+        &t,
+        &format!(
+            "stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo > '{}'",
+            stty.display()
+        ),
+    );
+    assert_eq!(wait_file(&t, &stty), "echo\n");
 }

@@ -459,39 +459,9 @@ pub fn aws_vars(env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 // ---------------------------------------------------------------------------------------------
 // The IAM Identity Center portal stand-in (tests/fixtures/sso_portal.py).
 
-pub struct SsoPortal {
-    pub url: String,
-    child: Child,
-}
-
-impl SsoPortal {
-    /// Starts the stand-in, accepting `tokens` as valid access tokens.
-    pub fn start(tokens: &[&str]) -> SsoPortal {
-        use std::io::BufRead;
-        let mut child = Command::new(venv_bin("python"))
-            .arg(repo().join("tests/fixtures/sso_portal.py"))
-            .args(tokens)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SSO portal stand-in");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line.trim().parse().expect("the stand-in prints its port");
-        SsoPortal {
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-        }
-    }
-}
-
-impl Drop for SsoPortal {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The IAM Identity Center portal stand-in, accepting `tokens` as valid access tokens.
+pub fn sso_portal(tokens: &[&str]) -> Fixture {
+    Fixture::start("sso_portal.py", tokens)
 }
 
 /// Writes the AWS CLI's SSO token cache file for `key` (sso-session name or legacy start URL).
@@ -510,113 +480,6 @@ pub fn write_sso_token(home: &Home, key: &str, token: &str, expires_at: &str) {
         r#"{{"startUrl": "https://example.awsapps.com/start", "region": "us-east-1", "accessToken": "{token}", "expiresAt": "{expires_at}"}}"#
     );
     std::fs::write(dir.join(format!("{name}.json")), json).unwrap();
-}
-
-// ---------------------------------------------------------------------------------------------
-// An interactive shell in tmux, typed into as a person would.
-
-pub struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Starts `shell_command` in a detached tmux session with only `home`'s environment.
-    pub fn start(home: &Home, shell_command: &str) -> Tmux {
-        let socket = format!("awsenv-test-{}-{}", std::process::id(), rand_suffix());
-        let mut c = Command::new(require("tmux"));
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "50",
-            shell_command,
-        ]);
-        home.isolate(&mut c);
-        c.env("TERM", "xterm-256color");
-        let st = c.status().unwrap();
-        assert!(st.success(), "tmux did not start");
-        Tmux { socket }
-    }
-
-    pub fn send(&self, keys: &[&str]) {
-        let st = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-
-    /// Types a line and presses Enter.
-    pub fn line(&self, text: &str) {
-        self.send(&["-l", text]);
-        self.send(&["Enter"]);
-    }
-
-    pub fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen contains `text` (10 s), returning the screen.
-    #[track_caller]
-    pub fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Waits until `path` exists (10 s) and returns its content.
-    #[track_caller]
-    pub fn wait_file(&self, path: &Path) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(s) = std::fs::read_to_string(path) {
-                if s.ends_with('\n') {
-                    return s;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {}; screen:\n{}",
-                path.display(),
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,20 +523,19 @@ impl Drop for Fixture {
     }
 }
 
-/// tests/fixtures/federation.py, logging each getSigninToken request to a file.
-pub struct FederationEndpoint {
+/// A stand-in that logs each request it gets as a JSON line in a file (its first argument).
+pub struct LoggedFixture {
     pub fixture: Fixture,
     log: tempfile::NamedTempFile,
 }
 
-impl FederationEndpoint {
-    /// `rejected`: session ids the stand-in refuses.
-    pub fn start(rejected: &[&str]) -> FederationEndpoint {
+impl LoggedFixture {
+    pub fn start(script: &str, args: &[&str]) -> LoggedFixture {
         let log = tempfile::NamedTempFile::new().unwrap();
-        let mut args = vec![log.path().to_str().unwrap()];
-        args.extend_from_slice(rejected);
-        FederationEndpoint {
-            fixture: Fixture::start("federation.py", &args),
+        let mut all = vec![log.path().to_str().unwrap()];
+        all.extend_from_slice(args);
+        LoggedFixture {
+            fixture: Fixture::start(script, &all),
             log,
         }
     }
@@ -682,7 +544,7 @@ impl FederationEndpoint {
         &self.fixture.url
     }
 
-    /// Every getSigninToken request so far: `{"query": {...}, "problem": null | "..."}`.
+    /// Every request so far, as the stand-in logged it.
     pub fn requests(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.log.path())
             .unwrap()
@@ -690,6 +552,14 @@ impl FederationEndpoint {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
+}
+
+/// tests/fixtures/federation.py: getSigninToken requests are logged as
+/// `{"query": {...}, "problem": null | "..."}`; `rejected` session ids are refused.
+pub type FederationEndpoint = LoggedFixture;
+
+pub fn federation_endpoint(rejected: &[&str]) -> FederationEndpoint {
+    LoggedFixture::start("federation.py", rejected)
 }
 
 /// The query of a URL as a map, percent-decoded (parsed with Python's urllib, not our code).
@@ -710,35 +580,12 @@ pub fn parse_url(url: &str) -> BTreeMap<String, String> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// tests/fixtures/sso_oidc.py, handing out `tokens` as access tokens in order.
-pub struct OidcEndpoint {
-    pub fixture: Fixture,
-    log: tempfile::NamedTempFile,
-}
+/// tests/fixtures/sso_oidc.py, handing out `tokens` as access tokens in order; requests are
+/// logged as `{"path": "/token", "body": {...}}`.
+pub type OidcEndpoint = LoggedFixture;
 
-impl OidcEndpoint {
-    pub fn start(tokens: &[&str]) -> OidcEndpoint {
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let mut args = vec![log.path().to_str().unwrap()];
-        args.extend_from_slice(tokens);
-        OidcEndpoint {
-            fixture: Fixture::start("sso_oidc.py", &args),
-            log,
-        }
-    }
-
-    pub fn url(&self) -> &str {
-        &self.fixture.url
-    }
-
-    /// Every request so far: `{"path": "/token", "body": {...}}`.
-    pub fn requests(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.log.path())
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
+pub fn oidc_endpoint(tokens: &[&str]) -> OidcEndpoint {
+    LoggedFixture::start("sso_oidc.py", tokens)
 }
 
 /// `~/.aws/sso/cache/<name>.json` where name is Python's `hashlib.sha1(text).hexdigest()`.
