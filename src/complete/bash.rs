@@ -41,12 +41,14 @@ impl EnvCompleter for Bash {
         completer: &str,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let script = include_str!("awsenv.bash")
-            .replace("__VAR__", var)
-            .replace("__LINE__", LINE_VAR)
-            .replace("__WORDBREAKS__", WORDBREAKS_VAR)
-            .replace("__COMPLETER__", &Shell::Bash.quote(completer))
-            .replace("__BIN__", &Shell::Bash.quote(bin));
+        let script = super::shim(
+            include_str!("awsenv.bash"),
+            Shell::Bash,
+            var,
+            completer,
+            bin,
+            &[("__LINE__", LINE_VAR), ("__WORDBREAKS__", WORDBREAKS_VAR)],
+        );
         buf.write_all(script.as_bytes())
     }
 
@@ -64,14 +66,7 @@ impl EnvCompleter for Bash {
         let index = split.words.len() - 1;
         let args = split.words.iter().map(OsString::from).collect();
         let candidates = super::candidates(cmd, args, index, current_dir)?;
-        let mut out = String::new();
-        for candidate in &candidates {
-            if let Some(reply) = split.reply(&candidate.get_value().to_string_lossy()) {
-                out.push_str(&reply);
-                out.push('\n');
-            }
-        }
-        buf.write_all(out.as_bytes())
+        super::answer(&candidates, buf, |value, _| split.reply(value))
     }
 }
 

@@ -27,10 +27,14 @@ impl EnvCompleter for Fish {
         completer: &str,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let script = include_str!("awsenv.fish")
-            .replace("__VAR__", var)
-            .replace("__COMPLETER__", &Shell::Fish.quote(completer))
-            .replace("__BIN__", &Shell::Fish.quote(bin));
+        let script = super::shim(
+            include_str!("awsenv.fish"),
+            Shell::Fish,
+            var,
+            completer,
+            bin,
+            &[],
+        );
         buf.write_all(script.as_bytes())
     }
 
@@ -42,19 +46,13 @@ impl EnvCompleter for Fish {
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
         let index = args.len().saturating_sub(1);
-        let mut out = String::new();
-        for candidate in super::candidates(cmd, args, index, current_dir)? {
-            let value = candidate.get_value().to_string_lossy();
-            if value.contains(['\n', '\t']) {
-                continue;
-            }
-            out.push_str(&value);
-            if let Some(help) = super::help_line(&candidate) {
-                out.push('\t');
-                out.push_str(&help);
-            }
-            out.push('\n');
-        }
-        buf.write_all(out.as_bytes())
+        let candidates = super::candidates(cmd, args, index, current_dir)?;
+        super::answer(&candidates, buf, |value, help| {
+            // fish reads `value<TAB>description` lines.
+            (!value.contains(['\n', '\t'])).then(|| match help {
+                Some(help) => format!("{value}\t{help}"),
+                None => value.to_string(),
+            })
+        })
     }
 }

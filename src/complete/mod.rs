@@ -155,6 +155,44 @@ pub(crate) fn candidates(
     Ok(all)
 }
 
+/// A shim template from this folder with its placeholders filled in: the variable that asks for
+/// completion, and the program (quoted for `shell`), plus any of the adapter's own.
+pub(crate) fn shim(
+    template: &str,
+    shell: Shell,
+    var: &str,
+    completer: &str,
+    bin: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    let mut script = template
+        .replace("__VAR__", var)
+        .replace("__COMPLETER__", &shell.quote(completer))
+        .replace("__BIN__", &shell.quote(bin));
+    for (placeholder, value) in extra {
+        script = script.replace(placeholder, value);
+    }
+    script
+}
+
+/// Writes one answer line per candidate: `line` gets the value and its help, and returns the
+/// line to write (without newline), or None to leave the candidate out.
+pub(crate) fn answer(
+    candidates: &[CompletionCandidate],
+    buf: &mut dyn std::io::Write,
+    line: impl Fn(&str, Option<String>) -> Option<String>,
+) -> std::io::Result<()> {
+    let mut out = String::new();
+    for candidate in candidates {
+        let value = candidate.get_value().to_string_lossy();
+        if let Some(l) = line(&value, help_line(candidate)) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    buf.write_all(out.as_bytes())
+}
+
 /// The first line of a candidate's help, if any.
 pub(crate) fn help_line(candidate: &CompletionCandidate) -> Option<String> {
     let help = candidate.get_help()?.to_string();

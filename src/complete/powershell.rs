@@ -31,11 +31,14 @@ impl EnvCompleter for Powershell {
         completer: &str,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let script = include_str!("awsenv.ps1")
-            .replace("__VAR__", var)
-            .replace("__CURRENT__", CURRENT_VAR)
-            .replace("__COMPLETER__", &Shell::Powershell.quote(completer))
-            .replace("__BIN__", &Shell::Powershell.quote(bin));
+        let script = super::shim(
+            include_str!("awsenv.ps1"),
+            Shell::Powershell,
+            var,
+            completer,
+            bin,
+            &[("__CURRENT__", CURRENT_VAR)],
+        );
         buf.write_all(script.as_bytes())
     }
 
@@ -50,19 +53,16 @@ impl EnvCompleter for Powershell {
         args.push(unquote(&typed).into());
         let index = args.len() - 1;
         let candidates = super::candidates(cmd, args, index, current_dir)?;
-        let mut out = String::new();
-        for candidate in &candidates {
-            let value = candidate.get_value().to_string_lossy();
+        super::answer(&candidates, buf, |value, help| {
             if value.contains(['\n', '\t']) {
-                continue;
+                return None;
             }
             // A CompletionResult needs a non-empty tooltip.
-            let help = super::help_line(candidate)
+            let help = help
                 .filter(|h| !h.contains('\t'))
                 .unwrap_or_else(|| value.to_string());
-            out.push_str(&format!("{}\t{value}\t{help}\n", quote(&value)));
-        }
-        buf.write_all(out.as_bytes())
+            Some(format!("{}\t{value}\t{help}", quote(value)))
+        })
     }
 }
 

@@ -27,10 +27,14 @@ impl EnvCompleter for Zsh {
         completer: &str,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let script = include_str!("awsenv.zsh")
-            .replace("__VAR__", var)
-            .replace("__COMPLETER__", &Shell::Zsh.quote(completer))
-            .replace("__BIN__", &Shell::Zsh.quote(bin));
+        let script = super::shim(
+            include_str!("awsenv.zsh"),
+            Shell::Zsh,
+            var,
+            completer,
+            bin,
+            &[],
+        );
         buf.write_all(script.as_bytes())
     }
 
@@ -43,20 +47,14 @@ impl EnvCompleter for Zsh {
     ) -> std::io::Result<()> {
         // The shim passes the words before the cursor and the prefix under it.
         let index = args.len().saturating_sub(1);
-        let mut out = String::new();
-        for candidate in super::candidates(cmd, args, index, current_dir)? {
-            let value = candidate.get_value().to_string_lossy();
-            if value.contains('\n') {
-                continue;
-            }
+        let candidates = super::candidates(cmd, args, index, current_dir)?;
+        super::answer(&candidates, buf, |value, help| {
             // `_describe` reads `value:description`; a `:` or `\\` in the value is escaped.
-            out.push_str(&value.replace('\\', "\\\\").replace(':', "\\:"));
-            if let Some(help) = super::help_line(&candidate) {
-                out.push(':');
-                out.push_str(&help);
-            }
-            out.push('\n');
-        }
-        buf.write_all(out.as_bytes())
+            let value = value.replace('\\', "\\\\").replace(':', "\\:");
+            (!value.contains('\n')).then(|| match help {
+                Some(help) => format!("{value}:{help}"),
+                None => value,
+            })
+        })
     }
 }
