@@ -6,7 +6,6 @@
 //! The store is a trait so that a keyring-backed cache can replace the file one.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -144,18 +143,10 @@ impl SessionCache for FileCache {
     }
 
     fn put(&self, key: &CacheKey, entry: &Entry) -> Result<()> {
-        create_private_dir(&self.dir)?;
         let json = serde_json::to_vec(entry)?;
-        // tempfile creates the file with mode 0600 in the same directory, so the rename is atomic.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)
-            .with_context(|| format!("cannot write to {}", self.dir.display()))?;
-        tmp.write_all(&json)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(self.path(key))
-            .with_context(|| format!("cannot write to {}", self.dir.display()))?;
-        Ok(())
+        crate::private::create_dir(&self.dir)
+            .and_then(|()| crate::private::write(&self.path(key), &json))
+            .with_context(|| format!("cannot write to {}", self.dir.display()))
     }
 
     fn entries(&self) -> Vec<Entry> {
@@ -196,18 +187,6 @@ impl SessionCache for FileCache {
         }
         Ok(removed)
     }
-}
-
-/// Creates `dir` (and parents) and makes sure only the owner can enter it.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict {}", dir.display()))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod log;
 mod marker;
 mod mfa;
 mod oidc;
+mod private;
 mod process;
 mod providers;
 mod resolve;

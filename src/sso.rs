@@ -6,7 +6,6 @@
 //! Written files have the fields the AWS CLI v2 writes, mode 0600, replaced atomically (a
 //! temporary file in the same directory, then a rename), as botocore's JSONFileCache does.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -109,23 +108,10 @@ pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
 /// Writes `value` as JSON to `path`: mode 0600, atomically, in a directory only the owner enters.
 pub fn write_private_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let dir = path.parent().context("a cache file has a directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict {}", dir.display()))?;
-    }
-    // tempfile creates 0600 files; the rename within one directory is atomic.
-    let mut tmp = tempfile::Builder::new()
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write to {}", dir.display()))?;
-    tmp.write_all(&serde_json::to_vec(value)?)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    let json = serde_json::to_vec(value)?;
+    crate::private::create_dir(dir)
+        .and_then(|()| crate::private::write(path, &json))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A valid access token for the profile, refreshed first (and written back) when it expires

@@ -6,7 +6,6 @@
 //! its content. Entries are empty-ish files (they hold the path, for people who look), 0600 in
 //! 0700 directories under `$XDG_DATA_HOME/awsenv/`, written atomically.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -85,18 +84,11 @@ impl TrustStore {
 
     fn write_entry(&self, entry: &Path, abs: &Path) -> Result<()> {
         let dir = entry.parent().expect("entries live in a directory");
-        create_private_dir(&self.dir)?;
-        create_private_dir(dir)?;
-        // tempfile makes the file 0600 in the same directory, so the rename is atomic.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write to {}", dir.display()))?;
-        writeln!(tmp, "{}", abs.display())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(entry)
-            .with_context(|| format!("cannot write to {}", dir.display()))?;
-        Ok(())
+        let line = format!("{}\n", abs.display());
+        crate::private::create_dir(&self.dir)
+            .and_then(|()| crate::private::create_dir(dir))
+            .and_then(|()| crate::private::write(entry, line.as_bytes()))
+            .with_context(|| format!("cannot write to {}", dir.display()))
     }
 }
 
@@ -111,17 +103,6 @@ fn remove(path: &Path) -> Result<()> {
         }
         _ => Ok(()),
     }
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict {}", dir.display()))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -217,7 +217,6 @@ impl FileBackend {
     /// Writes a new header; None if another run created one meanwhile.
     fn create_header(&self) -> StoreResult<Option<XChaCha20Poly1305>> {
         use chacha20poly1305::aead::rand_core::RngCore;
-        use std::io::Write;
         private_dir(&self.dir)?;
         let passphrase = self.passphrase.get(&self.dir, true)?;
         let mut salt = [0u8; SALT_LEN];
@@ -246,17 +245,11 @@ impl FileBackend {
             path: path.display().to_string(),
             source,
         };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)
-            .map_err(io)?;
-        tmp.write_all(&header).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
         // Never replaces a header: that would make every stored item unreadable.
-        match tmp.persist_noclobber(&path) {
-            Ok(_) => Ok(Some(cipher)),
-            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
-            Err(e) => Err(io(e.error)),
+        match crate::private::write_new(&path, &header) {
+            Ok(()) => Ok(Some(cipher)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(io(e)),
         }
     }
 }

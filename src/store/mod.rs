@@ -269,41 +269,18 @@ fn data_dir() -> anyhow::Result<PathBuf> {
 
 /// Creates `dir` (and parents) and makes sure only the owner can enter it.
 pub(crate) fn private_dir(dir: &std::path::Path) -> StoreResult<()> {
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+    crate::private::create_dir(dir).map_err(|source| StoreError::Io {
         action: "cannot create",
         path: dir.display().to_string(),
         source,
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
-            |source| StoreError::Io {
-                action: "cannot restrict",
-                path: dir.display().to_string(),
-                source,
-            },
-        )?;
-    }
-    Ok(())
+    })
 }
 
-/// Writes `bytes` to `path` atomically: a 0600 temporary file in the same directory, synced,
-/// then renamed over `path`. Readers see the old or the new content, never a mix.
+/// Writes `bytes` to `path` atomically (see `crate::private`).
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> StoreResult<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let io = |source| StoreError::Io {
+    crate::private::write(path, bytes).map_err(|source| StoreError::Io {
         action: "cannot write",
         path: path.display().to_string(),
         source,
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    })
 }
