@@ -189,22 +189,27 @@ impl SessionCache for FileCache {
     }
 }
 
+/// A role session of `profile` that expires in `minutes`, for tests of session stores.
+#[cfg(test)]
+pub fn test_entry(profile: &str, minutes: i64) -> Entry {
+    Entry {
+        profile: profile.into(),
+        kind: SessionKind::Role,
+        credentials: Credentials {
+            access_key_id: "ASIA".into(),
+            secret_access_key: crate::creds::Secret::new("s"),
+            session_token: Some(crate::creds::Secret::new("t")),
+            expiration: Some(OffsetDateTime::now_utc() + time::Duration::minutes(minutes)),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::creds::Secret;
 
     fn entry(minutes: i64) -> Entry {
-        Entry {
-            profile: "p".into(),
-            kind: SessionKind::Role,
-            credentials: Credentials {
-                access_key_id: "ASIA".into(),
-                secret_access_key: Secret::new("s"),
-                session_token: Some(Secret::new("t")),
-                expiration: Some(OffsetDateTime::now_utc() + time::Duration::minutes(minutes)),
-            },
-        }
+        test_entry("p", minutes)
     }
 
     #[test]

@@ -11,8 +11,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap_complete::env::EnvCompleter;
-
+use super::Adapter;
 use crate::shell::Shell;
 
 /// The line up to the cursor. Sent through the environment rather than argv: only the user can
@@ -22,52 +21,28 @@ const WORDBREAKS_VAR: &str = "_AWSENV_COMP_WORDBREAKS";
 /// bash's default, for a shim run without `COMP_WORDBREAKS`.
 const DEFAULT_WORDBREAKS: &str = " \t\n\"'@><=;|&(:";
 
-pub struct Bash;
+pub(crate) const ADAPTER: Adapter = Adapter {
+    name: "bash",
+    aliases: &[],
+    template: include_str!("awsenv.bash"),
+    shell: Shell::Bash,
+    placeholders: &[("__LINE__", LINE_VAR), ("__WORDBREAKS__", WORDBREAKS_VAR)],
+    complete,
+};
 
-impl EnvCompleter for Bash {
-    fn name(&self) -> &'static str {
-        "bash"
-    }
-
-    fn is(&self, name: &str) -> bool {
-        name == "bash"
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        _name: &str,
-        bin: &str,
-        completer: &str,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        let script = super::shim(
-            include_str!("awsenv.bash"),
-            Shell::Bash,
-            var,
-            completer,
-            bin,
-            &[("__LINE__", LINE_VAR), ("__WORDBREAKS__", WORDBREAKS_VAR)],
-        );
-        buf.write_all(script.as_bytes())
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        _args: Vec<OsString>,
-        current_dir: Option<&std::path::Path>,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        let line = std::env::var(LINE_VAR).unwrap_or_default();
-        let breaks =
-            std::env::var(WORDBREAKS_VAR).unwrap_or_else(|_| DEFAULT_WORDBREAKS.to_string());
-        let split = split(&line, &breaks);
-        let index = split.words.len() - 1;
-        let args = split.words.iter().map(OsString::from).collect();
-        let candidates = super::candidates(cmd, args, index, current_dir)?;
-        super::answer(&candidates, buf, |value, _| split.reply(value))
-    }
+fn complete(
+    cmd: &mut clap::Command,
+    _args: Vec<OsString>,
+    current_dir: Option<&std::path::Path>,
+    buf: &mut dyn Write,
+) -> std::io::Result<()> {
+    let line = std::env::var(LINE_VAR).unwrap_or_default();
+    let breaks = std::env::var(WORDBREAKS_VAR).unwrap_or_else(|_| DEFAULT_WORDBREAKS.to_string());
+    let split = split(&line, &breaks);
+    let index = split.words.len() - 1;
+    let args = split.words.iter().map(OsString::from).collect();
+    let candidates = super::candidates(cmd, args, index, current_dir)?;
+    super::answer(&candidates, buf, |value, _| split.reply(value))
 }
 
 /// Where the word under the cursor is being typed.

@@ -8,10 +8,11 @@
 //!
 //! The completion path is kept cheap: no SDK, no network, no session cache; only the two files.
 //!
-//! bash and PowerShell have their own adapters here (see `bash.rs`, `powershell.rs`): bash splits
-//! words at `@`, `:` and `=` and does not quote what a function returns, and clap's PowerShell
-//! shim runs the typed line through `Invoke-Expression`. zsh's shim is ours too (it unquotes the
-//! words before asking), reusing clap's answer format; fish and elvish use clap's adapters as-is.
+//! Each shell has its own small adapter here (an [`Adapter`]: a shim file and an answer
+//! function), because clap's stock ones fall short: bash splits words at `@`, `:` and `=` and
+//! does not quote what a function returns; zsh and fish would receive the word with its quotes
+//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`. Elvish uses
+//! clap's adapter as it is.
 
 mod bash;
 mod fish;
@@ -60,22 +61,81 @@ impl CompletionShell {
 
     fn adapter(self) -> &'static dyn EnvCompleter {
         match self {
-            CompletionShell::Bash => &bash::Bash,
-            CompletionShell::Zsh => &zsh::Zsh,
-            CompletionShell::Fish => &fish::Fish,
-            CompletionShell::Powershell => &powershell::Powershell,
+            CompletionShell::Bash => &bash::ADAPTER,
+            CompletionShell::Zsh => &zsh::ADAPTER,
+            CompletionShell::Fish => &fish::ADAPTER,
+            CompletionShell::Powershell => &powershell::ADAPTER,
             CompletionShell::Elvish => &Elvish,
         }
     }
 }
 
 const SHELLS: Shells<'static> = Shells(&[
-    &bash::Bash,
-    &zsh::Zsh,
-    &fish::Fish,
-    &powershell::Powershell,
+    &bash::ADAPTER,
+    &zsh::ADAPTER,
+    &fish::ADAPTER,
+    &powershell::ADAPTER,
     &Elvish,
 ]);
+
+/// One of our shell adapters: the shim a shell loads, and how to answer its TAB requests.
+pub(crate) struct Adapter {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    /// The shim (a real file in this folder), with `__VAR__`, `__COMPLETER__`, `__BIN__` and
+    /// the adapter's own `placeholders` to fill in.
+    template: &'static str,
+    shell: Shell,
+    placeholders: &'static [(&'static str, &'static str)],
+    complete: Answerer,
+}
+
+/// Answers one TAB: the command tree, the words, the directory, where to write the answer.
+type Answerer = fn(
+    &mut clap::Command,
+    Vec<std::ffi::OsString>,
+    Option<&std::path::Path>,
+    &mut dyn std::io::Write,
+) -> std::io::Result<()>;
+
+impl EnvCompleter for Adapter {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn is(&self, name: &str) -> bool {
+        name == self.name || self.aliases.contains(&name)
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        _name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let script = shim(
+            self.template,
+            self.shell,
+            var,
+            completer,
+            bin,
+            self.placeholders,
+        );
+        buf.write_all(script.as_bytes())
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<std::ffi::OsString>,
+        current_dir: Option<&std::path::Path>,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        (self.complete)(cmd, args, current_dir, buf)
+    }
+}
 
 /// The completion script for `shell`: what `awsenv completions SHELL` prints and what the shell
 /// hooks can append, so one rc line sets up everything.

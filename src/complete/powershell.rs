@@ -5,65 +5,41 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap_complete::env::EnvCompleter;
-
+use super::Adapter;
 use crate::shell::Shell;
 
 /// The word under the cursor, as typed (quotes included).
 const CURRENT_VAR: &str = "_AWSENV_COMP_CURRENT";
 
-pub struct Powershell;
+pub(crate) const ADAPTER: Adapter = Adapter {
+    name: "powershell",
+    aliases: &["pwsh", "powershell_ise"],
+    template: include_str!("awsenv.ps1"),
+    shell: Shell::Powershell,
+    placeholders: &[("__CURRENT__", CURRENT_VAR)],
+    complete,
+};
 
-impl EnvCompleter for Powershell {
-    fn name(&self) -> &'static str {
-        "powershell"
-    }
-
-    fn is(&self, name: &str) -> bool {
-        matches!(name, "powershell" | "pwsh" | "powershell_ise")
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        _name: &str,
-        bin: &str,
-        completer: &str,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        let script = super::shim(
-            include_str!("awsenv.ps1"),
-            Shell::Powershell,
-            var,
-            completer,
-            bin,
-            &[("__CURRENT__", CURRENT_VAR)],
-        );
-        buf.write_all(script.as_bytes())
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        mut args: Vec<OsString>,
-        current_dir: Option<&std::path::Path>,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        let typed = std::env::var(CURRENT_VAR).unwrap_or_default();
-        args.push(unquote(&typed).into());
-        let index = args.len() - 1;
-        let candidates = super::candidates(cmd, args, index, current_dir)?;
-        super::answer(&candidates, buf, |value, help| {
-            if value.contains(['\n', '\t']) {
-                return None;
-            }
-            // A CompletionResult needs a non-empty tooltip.
-            let help = help
-                .filter(|h| !h.contains('\t'))
-                .unwrap_or_else(|| value.to_string());
-            Some(format!("{}\t{value}\t{help}", quote(value)))
-        })
-    }
+fn complete(
+    cmd: &mut clap::Command,
+    mut args: Vec<OsString>,
+    current_dir: Option<&std::path::Path>,
+    buf: &mut dyn Write,
+) -> std::io::Result<()> {
+    let typed = std::env::var(CURRENT_VAR).unwrap_or_default();
+    args.push(unquote(&typed).into());
+    let index = args.len() - 1;
+    let candidates = super::candidates(cmd, args, index, current_dir)?;
+    super::answer(&candidates, buf, |value, help| {
+        if value.contains(['\n', '\t']) {
+            return None;
+        }
+        // A CompletionResult needs a non-empty tooltip.
+        let help = help
+            .filter(|h| !h.contains('\t'))
+            .unwrap_or_else(|| value.to_string());
+        Some(format!("{}\t{value}\t{help}", quote(value)))
+    })
 }
 
 /// The value of a word as typed so far: `'my pro` → `my pro`, `'it''s'` → `it's`.

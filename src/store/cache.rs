@@ -75,8 +75,7 @@ impl SessionCache for StoreCache<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::SessionKind;
-    use crate::creds::{Credentials, Secret};
+    use crate::creds::Secret;
     use crate::store::file::{Cost, FileBackend, Passphrase};
     use crate::store::BackendKind;
 
@@ -91,16 +90,7 @@ mod tests {
     }
 
     fn entry(profile: &str, minutes: i64) -> Entry {
-        Entry {
-            profile: profile.into(),
-            kind: SessionKind::Role,
-            credentials: Credentials {
-                access_key_id: "ASIA".into(),
-                secret_access_key: Secret::new("s"),
-                session_token: Some(Secret::new("t")),
-                expiration: Some(OffsetDateTime::now_utc() + time::Duration::minutes(minutes)),
-            },
-        }
+        crate::cache::test_entry(profile, minutes)
     }
 
     #[test]
