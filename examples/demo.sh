@@ -9,7 +9,15 @@ cargo build --quiet
 awsenv=$root/target/debug/awsenv
 venv=$root/.venv-test
 if [ ! -x "$venv/bin/moto_server" ]; then
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    # Debian's python3 keeps venv in its own package.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$venv"; python3 -m venv "$venv"
+    else
+      echo "demo: python3 -m venv failed; install python3-venv" >&2; exit 1
+    fi
+  fi
   "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]"
 fi
 
