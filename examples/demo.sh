@@ -59,4 +59,5 @@ show 'awsenv use audit                       # no code asked this time'
 
 show 'eval "$(awsenv unset)"'
 eval "$("$awsenv" unset --shell bash)"
-env | grep -E '^AWS(ENV)?_' | grep -vE '^AWS_(CONFIG_FILE|SHARED_CREDENTIALS_FILE|ENDPOINT_URL_STS|EC2_METADATA_DISABLED)=' || echo "(no awsenv variables left)"
+env | grep -E '^(AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|CREDENTIAL_EXPIRATION|REGION|DEFAULT_REGION)|AWSENV_PROFILE)=' \
+  || echo "(none of the variables awsenv sets is left)"
