@@ -41,6 +41,20 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// The keys in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), if
+    /// both are set: what `credential_source = Environment` and `awsenv login` with no profile
+    /// use. Nothing else in awsenv takes keys from the environment.
+    pub fn from_env() -> Option<Credentials> {
+        use crate::vars;
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+        Some(Credentials {
+            access_key_id: var(vars::ACCESS_KEY_ID)?,
+            secret_access_key: Secret::new(var(vars::SECRET_ACCESS_KEY)?),
+            session_token: var(vars::SESSION_TOKEN).map(Secret::new),
+            expiration: None,
+        })
+    }
+
     /// Long-term keys of an IAM user: no session token. Only these may call GetSessionToken.
     #[cfg(test)]
     pub fn is_long_term(&self) -> bool {

@@ -379,16 +379,9 @@ fn default_session_name() -> String {
 }
 
 fn from_environment(profile: &str) -> Result<Credentials> {
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
-        return Err(anyhow!(
+    Credentials::from_env().ok_or_else(|| {
+        anyhow!(
             "profile `{profile}` uses credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
-        ));
-    };
-    Ok(Credentials {
-        access_key_id: id,
-        secret_access_key: Secret::new(secret),
-        session_token: var("AWS_SESSION_TOKEN").map(Secret::new),
-        expiration: None,
+        )
     })
 }

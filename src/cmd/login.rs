@@ -13,7 +13,7 @@ use anyhow::{anyhow, bail, Result};
 use crate::browser::{self, BrowserError};
 use crate::cli::LoginArgs;
 use crate::config::Files;
-use crate::creds::{Credentials, Secret};
+use crate::creds::Credentials;
 use crate::federation::{self, Endpoint, Partition, Session};
 use crate::resolve::{self, Env, Overrides, Source, FALLBACK_REGION};
 use crate::sts::Network;
@@ -84,15 +84,10 @@ pub fn run(args: LoginArgs) -> Result<()> {
 fn identity(args: &LoginArgs) -> Result<Identity> {
     let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
     if args.profile.is_none() {
-        if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        if let Some(creds) = Credentials::from_env() {
             return Ok(Identity {
                 label: var("AWSENV_PROFILE").unwrap_or_else(|| "environment".into()),
-                creds: Credentials {
-                    access_key_id: id,
-                    secret_access_key: Secret::new(secret),
-                    session_token: var("AWS_SESSION_TOKEN").map(Secret::new),
-                    expiration: None,
-                },
+                creds,
                 region: args
                     .resolve
                     .region

@@ -390,43 +390,17 @@ pub fn eval_in(
     std::fs::write(&file, script).unwrap();
     let f = file.display().to_string();
     let mut c = Command::new(require(shell.program()));
+    // Strict modes, no user config; POSIX shells eval the file's text as `eval "$(…)"` would.
+    const EVAL: &str = r#"eval "$(cat "$1")"; env -0"#;
     match shell {
-        Sh::Bash => c.args([
-            "--noprofile",
-            "--norc",
-            "-e",
-            "-u",
-            "-o",
-            "pipefail",
-            "-c",
-            r#"eval "$(cat "$1")"; env -0"#,
-            "bash",
-            &f,
-        ]),
-        Sh::Zsh => c.args([
-            "--no-rcs",
-            "-e",
-            "-u",
-            "-c",
-            r#"eval "$(cat "$1")"; env -0"#,
-            "zsh",
-            &f,
-        ]),
-        Sh::Dash => c.args([
-            "-e",
-            "-u",
-            "-c",
-            r#"eval "$(cat "$1")"; env -0"#,
-            "dash",
-            &f,
-        ]),
-        Sh::Fish => c.args([
-            "--no-config",
-            "--private",
-            "-c",
-            "cat $argv[1] | source; or exit 99; env -0",
-            &f,
-        ]),
+        Sh::Bash => c.args(["--noprofile", "--norc", "-e", "-u", "-o", "pipefail"]),
+        Sh::Zsh => c.args(["--no-rcs", "-e", "-u"]),
+        Sh::Dash => c.args(["-e", "-u"]),
+        Sh::Fish => c.args(["--no-config", "--private"]),
+    };
+    match shell {
+        Sh::Fish => c.args(["-c", "cat $argv[1] | source; or exit 99; env -0", &f]),
+        _ => c.args(["-c", EVAL, shell.program(), &f]),
     };
     c.env_clear()
         .envs(start_env)
