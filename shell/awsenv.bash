@@ -30,7 +30,7 @@ awsenv() {
       command "${__awsenv_bin}" "$@" || return
       # Apply the new trust now rather than at the next directory change.
       __awsenv_pwd=${PWD}
-      __awsenv_out="$(command "${__awsenv_bin}" hook bash --reload)" || return
+      __awsenv_out="$(__AWSENV_SAVED=${__awsenv_saved-} command "${__awsenv_bin}" hook bash --reload)" || return
       eval "${__awsenv_out}"
       ;;
     *)
@@ -64,7 +64,10 @@ __awsenv_hook() {
   # Cleared before the call: if it fails or Ctrl-C cancels an MFA prompt, the next prompts do not
   # ask again; the next directory change does.
   unset __AWSENV_REFRESH_AT
-  __awsenv_out="$(command "${__awsenv_bin}" hook bash)" && eval "${__awsenv_out}"
+  # What the shell had before a marker's profile stays in __awsenv_saved, a variable of this
+  # shell that is never exported: only this one call of the hook gets it, in its environment.
+  __awsenv_out="$(__AWSENV_SAVED=${__awsenv_saved-} command "${__awsenv_bin}" hook bash)" &&
+    eval "${__awsenv_out}"
   return "${__awsenv_status}"
 }
 

@@ -28,7 +28,7 @@ function awsenv --description 'AWS profiles for this shell (awsenv)'
             command $__awsenv_bin $argv; or return
             # Apply the new trust now rather than at the next directory change.
             set -g __awsenv_pwd $PWD
-            command $__awsenv_bin hook fish --reload | source
+            __AWSENV_SAVED="$__awsenv_saved" command $__awsenv_bin hook fish --reload | source
         case '*'
             command $__awsenv_bin $argv
     end
@@ -43,6 +43,8 @@ function __awsenv_hook --on-variable PWD --on-event fish_prompt
     # Cleared before the call: if it fails or Ctrl-C cancels an MFA prompt, nothing asks again
     # until the next directory change.
     set -e __AWSENV_REFRESH_AT
-    command $__awsenv_bin hook fish | source
+    # What the shell had before a marker's profile stays in __awsenv_saved, a variable of this
+    # shell that is never exported: only this one call of the hook gets it, in its environment.
+    __AWSENV_SAVED="$__awsenv_saved" command $__awsenv_bin hook fish | source
     return $__awsenv_status
 end

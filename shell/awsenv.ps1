@@ -32,13 +32,22 @@ function global:awsenv {
         if ($LASTEXITCODE -eq 0) {
             # Apply the new trust now rather than at the next location change.
             $global:__awsenv_pwd = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-            $out = & $global:__awsenv_bin hook powershell --reload | Out-String
+            $out = __awsenv_call_hook '--reload'
             if ($out) { Invoke-Expression $out }
         }
     }
     else {
         & $global:__awsenv_bin @args
     }
+}
+
+# Runs `awsenv hook`. What the session had before a marker's profile stays in
+# $global:__awsenv_saved, which child processes never see: only this one call gets it, in its
+# environment, removed again right after.
+function global:__awsenv_call_hook {
+    $env:__AWSENV_SAVED = $global:__awsenv_saved
+    try { & $global:__awsenv_bin hook powershell @args | Out-String }
+    finally { Remove-Item -LiteralPath 'Env:__AWSENV_SAVED' -ErrorAction SilentlyContinue }
 }
 
 function global:__awsenv_hook {
@@ -52,7 +61,7 @@ function global:__awsenv_hook {
     # Cleared before the call: if it fails or Ctrl-C cancels an MFA prompt, the next prompts do
     # not ask again; the next location change does.
     Remove-Item -LiteralPath 'Env:__AWSENV_REFRESH_AT' -ErrorAction SilentlyContinue
-    $out = & $global:__awsenv_bin hook powershell | Out-String
+    $out = __awsenv_call_hook
     if ($out) { Invoke-Expression $out }
 }
 

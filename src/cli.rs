@@ -1,9 +1,11 @@
-//! The command line: clap types only. Each subcommand is carried out in `cmd/`.
+//! The command line: clap types only. Each subcommand is carried out in `cmd/`, which turns
+//! these into the engine's own types; nothing below `cmd/` sees a clap struct.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::ArgValueCandidates;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::complete::{profile_candidates, CompletionShell};
+pub use crate::shell::export::ExportFormat;
 use crate::shell::Shell;
 
 #[derive(Debug, Parser)]
@@ -125,22 +127,6 @@ pub struct ExportArgs {
     pub resolve: ResolveArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// `export NAME=value` lines for POSIX shells.
-    Env,
-    /// `NAME=value` lines (for .env files).
-    EnvNoExport,
-    /// `set -gx NAME value` lines for fish.
-    Fish,
-    /// `$env:NAME = 'value'` lines for PowerShell.
-    Powershell,
-    /// `set NAME=value` lines for cmd.exe.
-    WindowsCmd,
-    /// The JSON of the credential_process protocol.
-    Process,
-}
-
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Show each profile's credential source, region, MFA and cached session.
@@ -201,7 +187,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A subcommand, for its own page (awsenv-use(1) and so on); none: the main page, awsenv(1).
-    #[arg(value_name = "SUBCOMMAND", add = ArgValueCandidates::new(crate::complete::subcommand_candidates))]
+    #[arg(value_name = "SUBCOMMAND", add = ArgValueCandidates::new(subcommand_candidates))]
     pub subcommand: Option<String>,
 }
 
@@ -232,8 +218,17 @@ pub struct HookArgs {
     pub reload: bool,
 }
 
+/// The names of the visible subcommands (`awsenv man SUBCOMMAND`).
+fn subcommand_candidates() -> Vec<CompletionCandidate> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| CompletionCandidate::new(c.get_name().to_string()).help(c.get_about().cloned()))
+        .collect()
+}
+
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    crate::resolve::parse_duration(s)
+    crate::plan::parse_duration(s)
         .ok_or_else(|| format!("`{s}` is not a duration like 3600, 90m or 12h"))
 }
 

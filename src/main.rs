@@ -1,74 +1,73 @@
 //! awsenv: resolve an AWS profile the way the AWS CLI does and hand its credentials to a shell.
 //!
-//! Data flows one way: `config` (the two files) → `resolve` (a plan) → `providers`/`sts`
-//! (credentials, through `cache`) → `shell` (a script). `cmd/` holds one file per subcommand.
+//! The folders follow the data:
+//! - `config/` reads the two files into profiles;
+//! - `plan/` turns a profile into a plan, purely;
+//! - `providers/` runs the plan over the AWS clients in `aws/`, through the caches in `creds/`
+//!   and the key store in `store/`; `engine.rs` is the one entry into all of it;
+//! - `shell/` turns credentials into text for a shell;
+//! - `hook/` (markers, trust, the decision at each prompt) stands beside the engine;
+//! - `os/` is the ground floor: environment, directories, private files, terminal, signals,
+//!   browser, messages, the debug log.
+//!
+//! `cli.rs` holds the clap definitions, `cmd/` one file per subcommand, `complete/` tab
+//! completion, and `context.rs` the one `Context` a run reads through.
 
-mod browser;
-mod cache;
+mod aws;
 mod cli;
 mod cmd;
 mod complete;
 mod config;
+mod context;
 mod creds;
-mod federation;
+mod engine;
 mod hook;
-mod iam;
-mod interrupt;
-mod log;
-mod marker;
-mod mfa;
-mod oidc;
-mod private;
-mod process;
+mod os;
+mod plan;
 mod providers;
-mod resolve;
 mod shell;
-mod sso;
 mod store;
-mod sts;
-mod trust;
-mod tty;
-mod vars;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
+use context::Context;
 
 fn main() -> ExitCode {
     // A TAB in a shell runs `awsenv` with `_AWSENV_COMPLETE` set: answer it and exit.
-    complete::answer_if_asked();
+    complete::answer_if_asked(Cli::command);
     let cli = Cli::parse();
     if cli.debug {
-        log::enable();
+        os::log::enable();
     }
+    let ctx = Context::from_process();
     let result = match cli.command {
-        Command::Use(a) => cmd::use_profile::run(a),
-        Command::Unset(a) => cmd::unset::run(a),
-        Command::Exec(a) => cmd::exec::run(a),
-        Command::Export(a) => cmd::export::run(a),
-        Command::List(a) => cmd::list::run(a),
-        Command::Login(a) => cmd::login::run(a),
-        Command::Sso(c) => cmd::sso::run(c),
-        Command::Completions(a) => cmd::completions::run(a),
+        Command::Use(a) => cmd::use_profile::run(&ctx, a),
+        Command::Unset(a) => cmd::unset::run(&ctx, a),
+        Command::Exec(a) => cmd::exec::run(&ctx, a),
+        Command::Export(a) => cmd::export::run(&ctx, a),
+        Command::List(a) => cmd::list::run(&ctx, a),
+        Command::Login(a) => cmd::login::run(&ctx, a),
+        Command::Sso(c) => cmd::sso::run(&ctx, c),
+        Command::Completions(a) => cmd::completions::run(&ctx, a),
         Command::Man(a) => cmd::man::run(a),
         Command::Init(a) => cmd::init::run(a),
-        Command::Allow(a) => cmd::allow::allow(a),
-        Command::Deny(a) => cmd::allow::deny(a),
-        Command::Status(a) => cmd::status::run(a),
-        Command::Hook(a) => cmd::hook::run(a),
-        Command::Add(a) => cmd::add::run(a),
-        Command::Remove(a) => cmd::remove::run(a),
-        Command::Clear(a) => cmd::clear::run(a),
-        Command::Rotate(a) => cmd::rotate::run(a),
+        Command::Allow(a) => cmd::allow::allow(&ctx, a),
+        Command::Deny(a) => cmd::allow::deny(&ctx, a),
+        Command::Status(a) => cmd::status::run(&ctx, a),
+        Command::Hook(a) => cmd::hook::run(&ctx, a),
+        Command::Add(a) => cmd::add::run(&ctx, a),
+        Command::Remove(a) => cmd::remove::run(&ctx, a),
+        Command::Clear(a) => cmd::clear::run(&ctx, a),
+        Command::Rotate(a) => cmd::rotate::run(&ctx, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the whole cause chain, newlines folded.
-            let msg = format!("{e:#}").replace(['\n', '\r'], " ");
-            eprintln!("awsenv: {msg}");
+            eprintln!("awsenv: {}", os::text::one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -1,21 +1,22 @@
 //! `awsenv add PROFILE`: store an IAM user's long-term keys in the configured store, asking for
 //! them on the terminal (nothing echoed) or, with `--env`, taking them from the environment.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Context as _, Result};
 
 use crate::cli::AddArgs;
-use crate::config::{FileKind, Files};
+use crate::config::{keys, FileKind};
+use crate::context::Context;
 use crate::creds::Secret;
-use crate::store::{Settings, Store};
+use crate::os::env;
+use crate::os::log::debug;
 
-pub fn run(args: AddArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: AddArgs) -> Result<()> {
     let profile = args.profile.as_str();
     check_profile_name(profile)?;
-    let settings = Settings::load()?;
-    let store = Store::open(settings.keys_backend())?;
+    let store = ctx.store()?;
     let place = store.kind().describe();
 
-    if let Some(old) = store
+    if let Some(old) = ctx
         .stored_keys()?
         .access_key_id(profile)
         .map(str::to_string)
@@ -25,7 +26,7 @@ pub fn run(args: AddArgs) -> Result<()> {
         let advice =
             format!("pass --force to replace them, or run `awsenv remove {profile}` first");
         if !args.force
-            && !crate::tty::confirm(&question, &advice).with_context(|| {
+            && !crate::os::tty::confirm(&question, &advice).with_context(|| {
                 format!("profile `{profile}` already has keys ({old}) in the {place}")
             })?
         {
@@ -34,11 +35,11 @@ pub fn run(args: AddArgs) -> Result<()> {
     }
 
     let (id, secret) = if args.env {
-        from_env(profile)?
+        from_env(ctx, profile)?
     } else {
         let advice = "use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
-        let id = crate::tty::secret("Access Key ID: ", advice)?;
-        let secret = Secret::new(crate::tty::secret("Secret Access Key: ", advice)?);
+        let id = crate::os::tty::secret("Access Key ID: ", advice)?;
+        let secret = Secret::new(crate::os::tty::secret("Secret Access Key: ", advice)?);
         (id.trim().to_string(), secret)
     };
     check_keys(profile, &id, &secret)?;
@@ -47,17 +48,16 @@ pub fn run(args: AddArgs) -> Result<()> {
         .put_keys(profile, &id, &secret)
         .with_context(|| format!("profile `{profile}`: cannot store the keys"))?;
     // Sessions made from the keys this replaces must not outlive them.
-    let cleared = super::session_cache(settings, &store)?
-        .remove(Some(profile))
-        .unwrap_or(0);
-    crate::debug!("cleared {cleared} cached session(s) of `{profile}`");
+    let cleared = ctx.session_cache()?.remove(Some(profile)).unwrap_or(0);
+    debug!("cleared {cleared} cached session(s) of `{profile}`");
     eprintln!("awsenv: stored the keys of profile `{profile}` ({id}) in the {place}");
 
-    if let Ok(files) = Files::load() {
-        let in_file = files.profile(profile).ok().flatten().is_some_and(|p| {
-            p.setting("aws_access_key_id")
-                .is_some_and(|s| s.file == FileKind::Credentials)
-        });
+    if let Ok(files) = ctx.files() {
+        let in_file = files
+            .profile(profile)
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.file_of(keys::ACCESS_KEY_ID) == Some(FileKind::Credentials));
         if in_file {
             eprintln!(
                 "awsenv: note: they take precedence over the keys of `{profile}` in {}, which you may now delete from it",
@@ -68,9 +68,9 @@ pub fn run(args: AddArgs) -> Result<()> {
     Ok(())
 }
 
-fn from_env(profile: &str) -> Result<(String, Secret)> {
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+fn from_env(ctx: &Context, profile: &str) -> Result<(String, Secret)> {
+    let var = |n: &str| ctx.env.get(n).filter(|v| !v.trim().is_empty());
+    let (Some(id), Some(secret)) = (var(env::ACCESS_KEY_ID), var(env::SECRET_ACCESS_KEY)) else {
         bail!("profile `{profile}`: --env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to be set");
     };
     Ok((id.trim().to_string(), Secret::new(secret.trim())))

@@ -6,17 +6,19 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
 
-use super::hook::{current_dir, shown};
+use super::hook::current_dir;
 use crate::cli::MarkerArgs;
-use crate::marker::{self, Found};
-use crate::trust::TrustStore;
+use crate::context::Context;
+use crate::hook::marker::{self, Found};
+use crate::hook::trust::TrustStore;
+use crate::os::text::shown;
 
-pub fn allow(args: MarkerArgs) -> Result<()> {
-    let found = locate(args.dir)?;
+pub fn allow(ctx: &Context, args: MarkerArgs) -> Result<()> {
+    let found = locate(ctx, args.dir)?;
     let content = marker::read(&found.path)?;
     // Only a marker that means something can be trusted: the user sees what they allow.
     let m = marker::parse(&found.path, &content)?;
-    TrustStore::default_location()?.allow(&found.path, &content)?;
+    TrustStore::default_location(&ctx.env)?.allow(&found.path, &content)?;
     let region = m
         .region
         .map(|r| format!(", region {r}"))
@@ -29,17 +31,17 @@ pub fn allow(args: MarkerArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn deny(args: MarkerArgs) -> Result<()> {
-    let found = locate(args.dir)?;
+pub fn deny(ctx: &Context, args: MarkerArgs) -> Result<()> {
+    let found = locate(ctx, args.dir)?;
     let content = marker::read(&found.path)?;
-    TrustStore::default_location()?.deny(&found.path, &content)?;
+    TrustStore::default_location(&ctx.env)?.deny(&found.path, &content)?;
     eprintln!("awsenv: denied {}", shown(&found.path));
     Ok(())
 }
 
 /// The marker file meant by DIR: a marker file itself, or the nearest one at or above a directory.
-fn locate(dir: Option<PathBuf>) -> Result<Found> {
-    let cwd = current_dir()?;
+fn locate(ctx: &Context, dir: Option<PathBuf>) -> Result<Found> {
+    let cwd = current_dir(&ctx.env)?;
     let start = match dir {
         Some(d) if d.is_absolute() => d,
         Some(d) => cwd.join(d),

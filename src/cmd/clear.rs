@@ -2,18 +2,16 @@
 
 use anyhow::Result;
 
-use crate::cache::{FileCache, SessionCache};
 use crate::cli::ClearArgs;
-use crate::store::{Settings, Store};
+use crate::context::Context;
+use crate::creds::cache::SessionCache;
 
-pub fn run(args: ClearArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: ClearArgs) -> Result<()> {
     let profile = args.profile.as_deref();
-    let settings = Settings::load()?;
-    let store = Store::open(settings.keys_backend())?;
-    let mut removed = super::session_cache(settings, &store)?.remove(profile)?;
-    if settings.sessions_backend().is_some() {
+    let mut removed = ctx.session_cache()?.remove(profile)?;
+    if ctx.settings()?.sessions_backend().is_some() {
         // Sessions cached in files before a backend was chosen go too.
-        removed += FileCache::default_location()?.remove(profile)?;
+        removed += ctx.file_cache()?.remove(profile)?;
     }
     match profile {
         Some(p) => eprintln!("awsenv: deleted {removed} cached session(s) of profile `{p}`"),

@@ -4,13 +4,14 @@ use anyhow::{anyhow, Result};
 
 use crate::cli::CompletionsArgs;
 use crate::complete::{self, CompletionShell};
+use crate::context::Context;
 use crate::shell::detect::calling_shell;
 
-pub fn run(args: CompletionsArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: CompletionsArgs) -> Result<()> {
     let shell = match args.shell {
         Some(shell) => shell,
         None => {
-            let caller = calling_shell();
+            let caller = calling_shell(&ctx.env);
             CompletionShell::for_shell(caller).ok_or_else(|| {
                 anyhow!(
                     "no completion for a plain POSIX shell ({caller:?} detected); \

@@ -2,6 +2,8 @@
 //!
 //! No shell in between, secrets only in the environment (never in argv). On Unix awsenv
 //! replaces itself with CMD, so signals, stdin/stdout/stderr and the exit status are CMD's own.
+//! The shell hook's variables are not passed on: CMD (a nested shell, say) holds the profile
+//! asked for, and never the state of the hook of the shell that started it.
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -9,22 +11,33 @@ use std::process::Command;
 use anyhow::{anyhow, Result};
 
 use crate::cli::ExecArgs;
-use crate::vars;
+use crate::context::Context;
+use crate::engine;
+use crate::os::env;
+use crate::shell::vars;
 
-pub fn run(args: ExecArgs) -> Result<()> {
-    let name = super::profile_name(args.profile)?;
-    let (plan, creds) = super::resolve_profile(&name, &args.resolve)?;
-    let replaces = std::env::var_os(vars::PROFILE_MARK).is_some();
+pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
+    let name = super::profile_name(ctx, args.profile)?;
+    let r = engine::resolve(ctx, &name, &(&args.resolve).into())?;
+    let replaces = ctx.env.is_set(env::AWSENV_PROFILE);
 
     let mut argv: Vec<OsString> = args.command;
     if argv.is_empty() {
-        argv.push(std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into()));
+        argv.push(
+            ctx.env
+                .get_os(env::SHELL)
+                .map(OsString::from)
+                .unwrap_or_else(|| "/bin/sh".into()),
+        );
     }
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
-    for change in vars::load(&name, &creds, plan.region.as_deref(), replaces) {
+    for name in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
+        cmd.env_remove(name);
+    }
+    for change in vars::load(&name, &r.creds, r.plan.region.as_deref(), replaces) {
         match change.value {
-            Some(v) => cmd.env(change.name, v.as_ref()),
+            Some(v) => cmd.env(change.name, v),
             None => cmd.env_remove(change.name),
         };
     }

@@ -1,6 +1,10 @@
 //! `awsenv hook SHELL` (hidden): called by the shell integration when `$PWD` changed or the
-//! refresh time came. Decides with [`crate::hook::decide`] and prints the script that carries the
-//! decision out, always including the new state, so the shell only has to `eval` it.
+//! refresh time came.
+//!
+//! direnv's model: the hook works out the environment the shell should have (the target: what it
+//! has, plus the marker's profile loaded, or minus the profile of a marker left behind), and
+//! prints the difference, with the new state, so the shell only has to `eval` it. With no marker
+//! and nothing loaded, the difference, and so the script, is empty.
 //!
 //! Messages go to stderr; stdout is shell code only. A failure to load a marker is a message, not
 //! an error exit: the script still records it, so the next `cd` inside the tree does not retry.
@@ -10,27 +14,30 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::cli::{HookArgs, ResolveArgs};
-use crate::hook::{self, Action, Here, Loaded, Reported, State, Vars, Why};
-use crate::marker;
-use crate::shell::Change;
-use crate::trust::{Trust, TrustStore};
-use crate::vars;
+use crate::cli::HookArgs;
+use crate::context::Context;
+use crate::engine::{self, Options};
+use crate::hook::decide::{self, Action, Here, REFRESH_MARGIN_SECS};
+use crate::hook::marker;
+use crate::hook::state::{fingerprint, Loaded, Reported, Saved, State, Why};
+use crate::hook::trust::{Trust, TrustStore};
+use crate::os::env::{self, Env};
+use crate::os::log::debug;
+use crate::os::text::{one_line, shown};
+use crate::shell::vars::{self, Vars};
+use crate::shell::{Change, Shell};
 
-pub fn run(args: HookArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
     // Read before anything can start a thread (the local offset is only readable single-threaded).
     let offset = UtcOffset::current_local_offset().ok();
-    let pwd = current_dir()?;
-    let vars_now = tracked_vars();
-    let state = read_state();
-    let store = TrustStore::default_location()?;
-
+    let pwd = current_dir(&ctx.env)?;
+    let trust = TrustStore::default_location(&ctx.env)?;
     let mut content = None;
     let here = match marker::find(&pwd) {
         Some(found) => match marker::read(&found.path) {
             Ok(bytes) => {
                 let h = Here {
-                    trust: store.check(&found.path, &bytes),
+                    trust: trust.check(&found.path, &bytes),
                     digest: marker::digest(&bytes),
                     marker: found.path,
                     dir: found.dir,
@@ -46,41 +53,44 @@ pub fn run(args: HookArgs) -> Result<()> {
         None => None,
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let action = hook::decide(&state, &vars_now, &pwd, here.as_ref(), now, args.reload);
-    crate::debug!("hook in {}: {action:?}", shown(&pwd));
+    let current = vars::current(&ctx.env);
+    let state = State::from_env(&ctx.env);
+    let action = decide::decide(&state, &current, &pwd, here.as_ref(), now, args.reload);
+    debug!("hook in {}: {action:?}", shown(&pwd));
 
-    let mut run = Run {
-        changes: Vec::new(),
-        model: vars_now,
-        state: state.clone(),
+    let mut next = Target {
+        ctx,
+        vars: current.clone(),
+        state,
+        saved: Saved::from_env(&ctx.env),
         offset,
         no_timer: false,
     };
     match action {
-        Action::Keep => run.state.reported = None,
-        Action::Refresh => run.refresh(here.as_ref(), content.as_deref()),
+        Action::Keep => next.state.reported = None,
+        Action::Refresh => next.refresh(here.as_ref(), content.as_deref()),
         Action::Load { restore } => {
             if restore {
-                run.restore();
+                next.restore();
             }
             // Load is only decided with an allowed marker at hand.
             if let (Some(h), Some(c)) = (&here, &content) {
-                run.load(h, c);
+                next.load(h, c);
             }
         }
         Action::Leave { restore, report } => {
             if restore {
-                if let Some(msg) = run.restore() {
+                if let Some(msg) = next.restore() {
                     eprintln!("{msg}");
                 }
             }
-            run.state.reported = None;
+            next.state.reported = None;
             if let (Some(h), Some(c)) = (&here, &content) {
                 if h.trust == Trust::Unknown {
                     if report {
                         eprintln!("{}", not_allowed(h, c));
                     }
-                    run.state.reported = Some(Reported {
+                    next.state.reported = Some(Reported {
                         marker: h.marker.clone(),
                         digest: h.digest.clone(),
                         why: Why::NotAllowed,
@@ -89,50 +99,43 @@ pub fn run(args: HookArgs) -> Result<()> {
             }
         }
     }
-    super::print(&run.script(args.shell))
+    super::print(&next.script(args.shell, &current))
 }
 
-/// The hook's working set: changes to print, the variables as they will be, the next state.
-struct Run {
-    changes: Vec<(String, Option<String>)>,
-    model: Vars,
+/// The environment and memory the shell should have after this prompt.
+struct Target<'c> {
+    ctx: &'c Context,
+    /// The tracked variables as they should be.
+    vars: Vars,
     state: State,
+    saved: Saved,
     offset: Option<UtcOffset>,
     /// A refresh failed: do not ask again at the next prompts.
     no_timer: bool,
 }
 
-impl Run {
-    fn push<'a>(&mut self, changes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
-        let changes: Vec<_> = changes.into_iter().collect();
-        self.changes.extend(
-            changes
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.map(str::to_string))),
-        );
-        hook::apply(&mut self.model, changes);
-    }
-
+impl Target<'_> {
     /// Puts back what the shell had before the loaded profile; says what happened.
     fn restore(&mut self) -> Option<String> {
         let loaded = self.state.loaded.take()?;
         let was = self
-            .model
-            .get(vars::PROFILE_MARK)
+            .vars
+            .get(env::AWSENV_PROFILE)
             .cloned()
             .unwrap_or_else(|| loaded.profile.clone());
-        let changes = hook::restore_changes(&loaded.saved);
-        self.push(changes.iter().map(|(n, v)| (*n, v.as_deref())));
-        Some(match loaded.saved.get(vars::PROFILE_MARK) {
-            Some(back) => format!("awsenv: unloaded {was}; back to {back}"),
+        let back = std::mem::take(&mut self.saved).0;
+        let msg = match back.get(env::AWSENV_PROFILE) {
+            Some(b) => format!("awsenv: unloaded {was}; back to {b}"),
             None => format!("awsenv: unloaded {was}"),
-        })
+        };
+        self.vars = back;
+        Some(msg)
     }
 
     fn load(&mut self, here: &Here, content: &[u8]) {
-        let failed = |run: &mut Run, message: String| {
+        let failed = |t: &mut Target<'_>, message: String| {
             eprintln!("awsenv: {}", one_line(&message));
-            run.state.reported = Some(Reported {
+            t.state.reported = Some(Reported {
                 marker: here.marker.clone(),
                 digest: here.digest.clone(),
                 why: Why::Failed,
@@ -142,29 +145,28 @@ impl Run {
             Ok(m) => m,
             Err(e) => return failed(self, e.to_string()),
         };
-        crate::interrupt::guard(format!(
+        crate::os::interrupt::guard(format!(
             "\nawsenv: cancelled; {} not loaded (cd again or run `awsenv use {}`)\n",
             m.profile, m.profile
         ));
-        let resolve = ResolveArgs {
+        let opts = Options {
             region: m.region.clone(),
-            ..ResolveArgs::default()
+            ..Options::default()
         };
-        match super::resolve_profile(&m.profile, &resolve) {
-            Ok((plan, creds)) => {
-                let saved = self.model.clone();
-                let replaces = saved.contains_key(vars::PROFILE_MARK);
-                let changes = vars::load(&m.profile, &creds, plan.region.as_deref(), replaces);
-                self.push(changes.iter().map(|c| (c.name, c.value.as_deref())));
-                let expires = creds.expiration.map(|e| e.unix_timestamp());
+        match engine::resolve(self.ctx, &m.profile, &opts) {
+            Ok(r) => {
+                let replaces = self.vars.contains_key(env::AWSENV_PROFILE);
+                let changes = vars::load(&m.profile, &r.creds, r.plan.region.as_deref(), replaces);
+                self.saved = Saved(self.vars.clone());
+                self.vars = vars::apply(&self.vars, &changes);
+                let expires = r.creds.expiration.map(|e| e.unix_timestamp());
                 self.state.loaded = Some(Loaded {
                     marker: here.marker.clone(),
                     dir: here.dir.clone(),
                     digest: here.digest.clone(),
                     profile: m.profile.clone(),
-                    fingerprint: hook::fingerprint(&self.model),
+                    fingerprint: fingerprint(&self.vars),
                     expires,
-                    saved,
                 });
                 self.state.reported = None;
                 eprintln!("awsenv: {}", self.describe(&m.profile, expires));
@@ -181,21 +183,21 @@ impl Run {
         let region = marker::parse(&here.marker, content)
             .ok()
             .and_then(|m| m.region);
-        crate::interrupt::guard(format!(
+        crate::os::interrupt::guard(format!(
             "\nawsenv: cancelled; {} stays as it is until it expires (cd again or run `awsenv use {}`)\n",
             loaded.profile, loaded.profile
         ));
-        let resolve = ResolveArgs {
+        let opts = Options {
             region,
-            ..ResolveArgs::default()
+            ..Options::default()
         };
-        match super::resolve_profile(&loaded.profile, &resolve) {
-            Ok((plan, creds)) => {
-                let changes = vars::load(&loaded.profile, &creds, plan.region.as_deref(), true);
-                self.push(changes.iter().map(|c| (c.name, c.value.as_deref())));
-                let expires = creds.expiration.map(|e| e.unix_timestamp());
+        match engine::resolve(self.ctx, &loaded.profile, &opts) {
+            Ok(r) => {
+                let changes = vars::load(&loaded.profile, &r.creds, r.plan.region.as_deref(), true);
+                self.vars = vars::apply(&self.vars, &changes);
+                let expires = r.creds.expiration.map(|e| e.unix_timestamp());
                 if let Some(l) = self.state.loaded.as_mut() {
-                    l.fingerprint = hook::fingerprint(&self.model);
+                    l.fingerprint = fingerprint(&self.vars);
                     l.expires = expires;
                 }
                 eprintln!(
@@ -223,45 +225,47 @@ impl Run {
         }
     }
 
-    /// The script: the variable changes, then the refresh time and the state.
-    fn script(mut self, shell: crate::shell::Shell) -> String {
+    /// The script: what differs from `current`, then the saved values, the refresh time and the
+    /// state, each only when it changed.
+    fn script(self, shell: Shell, current: &Vars) -> String {
+        let e = &self.ctx.env;
+        let mut changes = vars::diff(current, &self.vars, vars::tracked());
+        let saved = self.saved.to_text();
+        if saved.as_deref() != e.get(env::HOOK_SAVED) {
+            changes.push(match saved {
+                Some(s) => Change::set_local(vars::HOOK_SAVED_LOCAL, s),
+                None => Change::unset_local(vars::HOOK_SAVED_LOCAL),
+            });
+        }
         let refresh_at = self
             .state
             .loaded
             .as_ref()
-            .filter(|_| !self.no_timer && !self.state.overridden(&self.model))
+            .filter(|_| !self.no_timer && !self.state.overridden(&self.vars))
             .and_then(|l| l.expires)
-            .map(|e| (e - hook::REFRESH_MARGIN_SECS).to_string());
-        let state = (self.state != State::default())
-            .then(|| serde_json::to_string(&self.state).expect("state serializes"));
-        // Only what differs from the environment: with no marker and nothing loaded the script
-        // is empty. Unsets first, so that the script ends on a `set` where it can (status 0).
-        let mut tail: Vec<(String, Option<String>)> = [
-            (vars::HOOK_REFRESH_AT, refresh_at),
-            (vars::HOOK_STATE, state),
+            .map(|e| (e - REFRESH_MARGIN_SECS).to_string());
+        let mut tail: Vec<Change> = [
+            (env::HOOK_REFRESH_AT, refresh_at),
+            (env::HOOK_STATE, self.state.to_text()),
         ]
         .into_iter()
-        .filter(|(name, value)| std::env::var(name).ok() != *value)
-        .map(|(name, value)| (name.to_string(), value))
+        .filter(|(name, value)| e.get(name) != value.as_deref())
+        .map(|(name, value)| match value {
+            Some(v) => Change::set(name, v),
+            None => Change::unset(name),
+        })
         .collect();
-        tail.sort_by_key(|(_, v)| v.is_some());
-        self.changes.extend(tail);
-        let changes: Vec<Change<'_>> = self
-            .changes
-            .iter()
-            .map(|(n, v)| match v {
-                Some(v) => Change::set(n, v.as_str()),
-                None => Change::unset(n),
-            })
-            .collect();
+        // Unsets first, so that the script ends on a `set` where it can (status 0).
+        tail.sort_by_key(|c| c.value.is_some());
+        changes.extend(tail);
         shell.script(&changes)
     }
 }
 
 /// `$PWD` as the shell spells it (symlinks kept), when it names the current directory.
-pub fn current_dir() -> Result<PathBuf> {
+pub fn current_dir(e: &Env) -> Result<PathBuf> {
     let cwd = std::env::current_dir()?;
-    Ok(std::env::var_os("PWD")
+    Ok(e.get_os(env::PWD)
         .map(PathBuf::from)
         .filter(|p| p.is_absolute() && same_file(p, &cwd))
         .unwrap_or(cwd))
@@ -281,24 +285,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a == b
 }
 
-/// The tracked variables of this process.
-pub fn tracked_vars() -> Vars {
-    hook::tracked()
-        .filter_map(|n| Some((n.to_string(), std::env::var(n).ok()?)))
-        .collect()
-}
-
-/// The hook's state from the environment; a damaged one counts as none.
-pub fn read_state() -> State {
-    match std::env::var(vars::HOOK_STATE) {
-        Ok(s) if !s.is_empty() => serde_json::from_str(&s).unwrap_or_else(|e| {
-            crate::debug!("ignoring a damaged {}: {e}", vars::HOOK_STATE);
-            State::default()
-        }),
-        _ => State::default(),
-    }
-}
-
 /// The notice for a marker that is not allowed.
 fn not_allowed(here: &Here, content: &[u8]) -> String {
     let says = match marker::parse(&here.marker, content) {
@@ -309,27 +295,6 @@ fn not_allowed(here: &Here, content: &[u8]) -> String {
         "awsenv: {} is not allowed ({says}); run `awsenv allow` to trust it",
         shown(&here.marker)
     )
-}
-
-/// A path for a message: control characters (a hostile directory name) are escaped.
-pub fn shown(path: &Path) -> String {
-    escape_controls(&path.display().to_string())
-}
-
-fn escape_controls(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-fn one_line(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
 }
 
 /// `15:42` in local time, or `15:42 UTC` when the local offset is unknown.
@@ -349,11 +314,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_are_inert_and_one_line() {
-        assert_eq!(
-            shown(Path::new("/w/a\u{1b}[31mred\nx")),
-            "/w/a\\u{1b}[31mred\\nx"
-        );
+    fn clock_in_local_time_or_utc() {
         assert_eq!(clock(0, Some(UtcOffset::UTC)), "00:00");
         assert_eq!(clock(3600 + 120, None), "01:02 UTC");
     }

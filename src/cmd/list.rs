@@ -7,12 +7,13 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::cache::{FileCache, SessionCache, SessionKind};
 use crate::cli::ListArgs;
-use crate::config::{FileKind, Files};
+use crate::config::{keys, FileKind};
+use crate::context::Context;
+use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
-use crate::resolve::{self, Env, Overrides, Source};
-use crate::store::{Settings, Store};
+use crate::engine::{self, Options};
+use crate::plan::Source;
 
 /// One cached session, as listed.
 struct Session {
@@ -20,17 +21,8 @@ struct Session {
     expiration: time::OffsetDateTime,
 }
 
-pub fn run(args: ListArgs) -> Result<()> {
-    let files = Files::load()?;
-    let settings = Settings::load()?;
-    let store = Store::open(settings.keys_backend())?;
-    let stored = store.stored_keys()?;
-    let names: BTreeSet<String> = files
-        .profile_names()
-        .into_iter()
-        .map(|n| n.into_owned())
-        .chain(stored.names().map(str::to_string))
-        .collect();
+pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
+    let names: BTreeSet<String> = ctx.profile_names()?;
     if !args.long {
         let mut out = String::new();
         for name in &names {
@@ -42,9 +34,9 @@ pub fn run(args: ListArgs) -> Result<()> {
 
     let now = time::OffsetDateTime::now_utc();
     let mut sessions: BTreeMap<String, Vec<Session>> = BTreeMap::new();
-    if settings.sessions_backend().is_some() {
+    if ctx.settings()?.sessions_backend().is_some() {
         // The index has owners and expiry: no keyring call, no passphrase.
-        for (_, info) in store.session_index()? {
+        for (_, info) in ctx.store()?.session_index()? {
             if let Some(expiration) = info.expiration.filter(|e| *e > now) {
                 sessions.entry(info.profile).or_default().push(Session {
                     kind: info.kind,
@@ -52,7 +44,7 @@ pub fn run(args: ListArgs) -> Result<()> {
                 });
             }
         }
-    } else if let Ok(cache) = FileCache::default_location() {
+    } else if let Ok(cache) = ctx.file_cache() {
         for e in cache.entries() {
             if let Some(expiration) = e.credentials.expiration {
                 sessions.entry(e.profile).or_default().push(Session {
@@ -62,7 +54,8 @@ pub fn run(args: ListArgs) -> Result<()> {
             }
         }
     }
-    let env = Env::from_process();
+    let files = ctx.files()?;
+    let stored = ctx.stored_keys()?;
     let mut rows = vec![[
         "PROFILE".to_string(),
         "SOURCE".into(),
@@ -73,7 +66,7 @@ pub fn run(args: ListArgs) -> Result<()> {
     ]];
     for name in &names {
         let name = name.as_str();
-        let plan = resolve::plan_with(&files, name, &Overrides::default(), &env, &stored);
+        let plan = engine::plan(ctx, name, &Options::default());
         let (source, region, mfa) = match plan {
             Ok(plan) => {
                 let source = match (&plan.source, plan.hops.is_empty()) {
@@ -86,8 +79,7 @@ pub fn run(args: ListArgs) -> Result<()> {
                             .skip(1)
                             .map(|h| h.profile.as_str())
                             .collect();
-                        let origin = origin_name(&plan.source);
-                        chain.push(&origin);
+                        chain.push(plan.source.origin());
                         format!("role <- {}", chain.join(" <- "))
                     }
                     (Source::Static { .. }, true) => "static".into(),
@@ -112,7 +104,7 @@ pub fn run(args: ListArgs) -> Result<()> {
                 (source, plan.region.unwrap_or_else(|| "-".into()), mfa)
             }
             Err(e) => (
-                format!("error: {} (awsenv use {name})", e.summary()),
+                format!("error: {} (awsenv use {name})", summary(&e)),
                 "-".into(),
                 "-".into(),
             ),
@@ -124,8 +116,7 @@ pub fn run(args: ListArgs) -> Result<()> {
                 .profile(name)
                 .ok()
                 .flatten()
-                .and_then(|p| p.setting("aws_access_key_id"))
-                .map(|s| s.file)
+                .and_then(|p| p.file_of(keys::ACCESS_KEY_ID))
             {
                 Some(FileKind::Credentials) => "credentials file".into(),
                 Some(FileKind::Config) => "config file".into(),
@@ -153,22 +144,16 @@ pub fn run(args: ListArgs) -> Result<()> {
     super::print(&table(&rows))
 }
 
-/// The name of where a chain's first credentials come from.
-fn origin_name(source: &Source) -> String {
-    match source {
-        Source::Static { profile, .. }
-        | Source::Process { profile, .. }
-        | Source::Stored { profile, .. }
-        | Source::Sso { profile, .. }
-        | Source::WebIdentity { profile, .. } => profile.clone(),
-        Source::Environment => "Environment".into(),
-        Source::Ec2InstanceMetadata => "Ec2InstanceMetadata".into(),
-        Source::EcsContainer => "EcsContainer".into(),
+/// A few words for the table; the whole message is what `awsenv use` prints.
+fn summary(e: &anyhow::Error) -> &'static str {
+    match e.downcast_ref::<crate::plan::PlanError>() {
+        Some(p) => p.summary(),
+        None => "cannot read",
     }
 }
 
 fn kind_name(kind: SessionKind) -> &'static str {
-    use crate::cache::SessionKind::*;
+    use SessionKind::*;
     match kind {
         MfaSession => "mfa session",
         Role => "role",

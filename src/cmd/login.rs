@@ -10,13 +10,17 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 
-use crate::browser::{self, BrowserError};
+use crate::aws::federation::{self, Endpoint, Partition, Session};
+use crate::aws::Network;
 use crate::cli::LoginArgs;
-use crate::config::Files;
+use crate::config::endpoint::{self, Service};
+use crate::context::Context;
 use crate::creds::Credentials;
-use crate::federation::{self, Endpoint, Partition, Session};
-use crate::resolve::{self, Env, Overrides, Source, FALLBACK_REGION};
-use crate::sts::Network;
+use crate::engine::{self, Options};
+use crate::os::browser::{self, BrowserError};
+use crate::os::env;
+use crate::os::log::debug;
+use crate::plan::FALLBACK_REGION;
 
 /// How long to wait for the browser to follow the one-time redirect.
 const BROWSER_WAIT: Duration = Duration::from_secs(120);
@@ -28,17 +32,19 @@ struct Identity {
     creds: Credentials,
     region: String,
     sts_endpoint: Option<String>,
+    /// Where the console's federation endpoint is (None: the partition's).
+    signin_endpoint: Option<String>,
 }
 
-pub fn run(args: LoginArgs) -> Result<()> {
-    let id = identity(&args)?;
+pub fn run(ctx: &Context, args: LoginArgs) -> Result<()> {
+    let id = identity(ctx, &args)?;
     let label = id.label.clone();
     let in_profile = |e: anyhow::Error| anyhow!("profile `{label}`: {e:#}");
     let partition = Partition::of_region(&id.region);
-    let endpoint = Endpoint::new(partition, signin_override().as_deref()).map_err(in_profile)?;
+    let endpoint = Endpoint::new(partition, id.signin_endpoint.as_deref()).map_err(in_profile)?;
     let destination = federation::destination(&id.region, args.path.as_deref())?;
 
-    crate::debug!("starting the network client");
+    debug!("starting the network client");
     let net = Network::new()?;
     let (creds, federated) = if id.creds.session_token.is_some() {
         (id.creds, false)
@@ -50,7 +56,7 @@ pub fn run(args: LoginArgs) -> Result<()> {
     // GetFederationToken credentials carry their own duration; the endpoint refuses
     // SessionDuration for them.
     let console_duration = args.resolve.duration.filter(|_| !federated);
-    crate::debug!(
+    debug!(
         "getSigninToken at {} for `{label}` ({} credentials)",
         endpoint.display(),
         if federated {
@@ -81,70 +87,52 @@ pub fn run(args: LoginArgs) -> Result<()> {
 
 /// The profile's credentials as `use` resolves them; with no PROFILE, the environment's
 /// keys (what `awsenv use` exported), else `$AWS_PROFILE`.
-fn identity(args: &LoginArgs) -> Result<Identity> {
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+fn identity(ctx: &Context, args: &LoginArgs) -> Result<Identity> {
+    let e = &ctx.env;
     if args.profile.is_none() {
-        if let Some(creds) = Credentials::from_env() {
+        if let Some(creds) = Credentials::from_env(e) {
             return Ok(Identity {
-                label: var("AWSENV_PROFILE").unwrap_or_else(|| "environment".into()),
+                label: e
+                    .get(env::AWSENV_PROFILE)
+                    .unwrap_or("environment")
+                    .to_string(),
                 creds,
                 region: args
                     .resolve
                     .region
-                    .clone()
-                    .or_else(|| var("AWS_REGION"))
-                    .or_else(|| var("AWS_DEFAULT_REGION"))
-                    .unwrap_or_else(|| FALLBACK_REGION.into()),
-                sts_endpoint: env_sts_endpoint(),
+                    .as_deref()
+                    .or_else(|| e.get(env::REGION))
+                    .or_else(|| e.get(env::DEFAULT_REGION))
+                    .unwrap_or(FALLBACK_REGION)
+                    .to_string(),
+                sts_endpoint: endpoint::endpoint(None, None, Service::Sts, e)?,
+                signin_endpoint: endpoint::endpoint(None, None, Service::Signin, e)?,
             });
         }
     }
-    let name = super::profile_name(args.profile.clone()).map_err(|_| {
+    let name = super::profile_name(ctx, args.profile.clone()).map_err(|_| {
         anyhow!("no PROFILE given, and neither AWS_ACCESS_KEY_ID nor AWS_PROFILE is set; run `awsenv login PROFILE`")
     })?;
-    let files = Files::load()?;
-    let overrides = Overrides {
-        region: args.resolve.region.clone(),
-        duration: args.resolve.duration,
-    };
-    let plan = resolve::plan(&files, &name, &overrides, &Env::from_process())?;
-    let region = plan
-        .region
-        .clone()
-        .unwrap_or_else(|| FALLBACK_REGION.into());
+    let opts: Options = (&args.resolve).into();
+    let mut plan = engine::plan(ctx, &name, &opts)?;
     // Long-term keys with no role go to GetFederationToken themselves: an MFA session made from
     // them (GetSessionToken) is not accepted by the federation endpoint.
-    if let (
-        [],
-        Source::Static {
-            access_key_id,
-            secret_access_key,
-            session_token: None,
-            ..
-        },
-    ) = (plan.hops.as_slice(), &plan.source)
-    {
-        if plan.mfa_session.is_some() {
-            crate::debug!("`{name}` has mfa_serial but no role: GetFederationToken takes no MFA code, so none is asked");
-        }
-        return Ok(Identity {
-            label: name,
-            creds: Credentials {
-                access_key_id: access_key_id.clone(),
-                secret_access_key: secret_access_key.clone(),
-                session_token: None,
-                expiration: None,
-            },
-            region,
-            sts_endpoint: plan.sts_endpoint.clone(),
-        });
+    if plan.hops.is_empty() && plan.source.is_long_term() && plan.mfa_session.take().is_some() {
+        debug!("`{name}` has mfa_serial but no role: GetFederationToken takes no MFA code, so none is asked");
     }
-    let (plan, creds) = super::resolve_profile(&name, &args.resolve)?;
+    let creds = engine::run(ctx, &plan, &opts)?;
+    let files = ctx.files()?;
     Ok(Identity {
-        label: name,
+        label: name.clone(),
         creds,
-        region,
+        region: plan.region.unwrap_or_else(|| FALLBACK_REGION.into()),
         sts_endpoint: plan.sts_endpoint,
+        signin_endpoint: endpoint::endpoint(
+            Some(files),
+            files.profile(&name)?,
+            Service::Signin,
+            e,
+        )?,
     })
 }
 
@@ -153,7 +141,7 @@ fn identity(args: &LoginArgs) -> Result<Identity> {
 fn federate(net: &Network, id: &Identity, duration: Option<Duration>) -> Result<Credentials> {
     let arn = net.caller_arn(&id.creds, &id.region, id.sts_endpoint.as_deref())?;
     let name = federation_name(&arn);
-    crate::debug!("GetFederationToken as `{name}` for long-term keys");
+    debug!("GetFederationToken as `{name}` for long-term keys");
     net.get_federation_token(
         &id.creds,
         &id.region,
@@ -178,28 +166,6 @@ fn federation_name(arn: &str) -> String {
     } else {
         name
     }
-}
-
-/// `AWS_ENDPOINT_URL_SIGNIN`: the base in front of `/federation`, as `AWS_ENDPOINT_URL_STS` is
-/// for STS.
-fn signin_override() -> Option<String> {
-    let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    std::env::var("AWS_ENDPOINT_URL_SIGNIN")
-        .ok()
-        .filter(|v| !v.is_empty() && !ignore)
-}
-
-/// STS for credentials from the environment: the SDKs' environment variables.
-fn env_sts_endpoint() -> Option<String> {
-    let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    if ignore {
-        return None;
-    }
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
 #[cfg(test)]

@@ -1,16 +1,15 @@
 //! `awsenv remove PROFILE`: delete the stored keys of a profile and its cached sessions.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Context as _, Result};
 
 use crate::cli::RemoveArgs;
-use crate::store::{Settings, Store};
+use crate::context::Context;
 
-pub fn run(args: RemoveArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: RemoveArgs) -> Result<()> {
     let profile = args.profile.as_str();
-    let settings = Settings::load()?;
-    let store = Store::open(settings.keys_backend())?;
+    let store = ctx.store()?;
     let place = store.kind().describe();
-    let Some(id) = store
+    let Some(id) = ctx
         .stored_keys()?
         .access_key_id(profile)
         .map(str::to_string)
@@ -19,14 +18,15 @@ pub fn run(args: RemoveArgs) -> Result<()> {
     };
     if !args.force {
         let question = format!("Delete the keys of profile `{profile}` ({id}) from the {place}?");
-        if !crate::tty::confirm(&question, "pass --force to delete without asking")? {
+        if !crate::os::tty::confirm(&question, "pass --force to delete without asking")? {
             bail!("profile `{profile}`: nothing was deleted");
         }
     }
     store
         .delete_keys(profile)
         .with_context(|| format!("profile `{profile}`: cannot delete the keys"))?;
-    let sessions = super::session_cache(settings, &store)?
+    let sessions = ctx
+        .session_cache()?
         .remove(Some(profile))
         .with_context(|| {
             format!("profile `{profile}`: deleted the keys, but not its cached sessions")

@@ -7,36 +7,34 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 
+use crate::aws::iam::{user_name_of, Iam};
+use crate::aws::Network;
 use crate::cli::RotateArgs;
-use crate::config::Files;
+use crate::config::endpoint::{self, Service};
+use crate::context::Context;
 use crate::creds::Credentials;
-use crate::iam::{user_name_of, Iam};
-use crate::mfa::CodeSource;
-use crate::resolve::{self, Env, Overrides, Source, FALLBACK_REGION};
-use crate::store::{Settings, Store};
-use crate::sts::Network;
+use crate::engine::{self, Options};
+use crate::os::log::debug;
+use crate::plan::{Source, FALLBACK_REGION};
+use crate::providers::mfa::CodeSource;
 
 /// IAM is eventually consistent: a new key can be refused for a few seconds.
 const PROOF_ATTEMPTS: u32 = 8;
 
-pub fn run(args: RotateArgs) -> Result<()> {
+pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let profile = args.profile.as_str();
-    let settings = Settings::load()?;
-    let store = Store::open(settings.keys_backend())?;
+    let store = ctx.store()?;
     let place = store.kind().describe();
-    let stored = store.stored_keys()?;
-    if stored.access_key_id(profile).is_none() {
+    if ctx.stored_keys()?.access_key_id(profile).is_none() {
         bail!("profile `{profile}` has no keys in the {place}; rotate replaces stored keys only (store them with `awsenv add {profile}`)");
     }
-    let files = Files::load()?;
-    let env = Env::from_process();
-    let plan = resolve::plan_with(&files, profile, &Overrides::default(), &env, &stored)?;
+    let plan = engine::plan(ctx, profile, &Options::default())?;
     if !matches!(&plan.source, Source::Stored { profile: p, .. } if p == profile) {
         bail!(
             "profile `{profile}` gets its credentials from {}, not from its stored keys",
-            super::describe_source(&plan)
+            plan.source.describe()
         );
     }
     let old = store
@@ -46,7 +44,9 @@ pub fn run(args: RotateArgs) -> Result<()> {
     let old_id = old.access_key_id.clone();
     let region = plan.region.as_deref().unwrap_or(FALLBACK_REGION);
     let sts = plan.sts_endpoint.as_deref();
-    let iam_endpoint = resolve::service_endpoint(&files, profile, "iam", "IAM", &env)?;
+    let files = ctx.files()?;
+    let iam_endpoint =
+        endpoint::endpoint(Some(files), files.profile(profile)?, Service::Iam, &ctx.env)?;
     let net = Network::new()?;
 
     let arn = net.caller_arn(&old, region, sts).with_context(|| {
@@ -57,7 +57,7 @@ pub fn run(args: RotateArgs) -> Result<()> {
             "profile `{profile}`: {arn} is not an IAM user; only an IAM user's keys can be rotated"
         )
     })?;
-    crate::debug!("rotating {old_id} of {arn}");
+    debug!("rotating {old_id} of {arn}");
 
     // With mfa_serial, IAM is called with an MFA session: policies often demand it.
     let iam_creds = match &plan.mfa_session {
@@ -79,7 +79,7 @@ pub fn run(args: RotateArgs) -> Result<()> {
     let (new_id, new_secret) = iam.create_access_key(user).with_context(|| {
         format!("profile `{profile}`: nothing was changed, {old_id} is still stored")
     })?;
-    crate::debug!("created access key {new_id} for IAM user {user}");
+    debug!("created access key {new_id} for IAM user {user}");
 
     // Store it. If that fails the new key is useless: take it back.
     if let Err(e) = store.put_keys(profile, &new_id, &new_secret) {
@@ -116,7 +116,7 @@ pub fn run(args: RotateArgs) -> Result<()> {
             )),
         });
     }
-    crate::debug!("the new key works; deleting {old_id}");
+    debug!("the new key works; deleting {old_id}");
 
     // Without MFA the new key deletes the old one: its first IAM call.
     let with_new;
@@ -131,10 +131,8 @@ pub fn run(args: RotateArgs) -> Result<()> {
     })?;
 
     // Sessions made from the old key go with it.
-    let cleared = super::session_cache(settings, &store)?
-        .remove(Some(profile))
-        .unwrap_or(0);
-    crate::debug!("cleared {cleared} cached session(s) of `{profile}`");
+    let cleared = ctx.session_cache()?.remove(Some(profile)).unwrap_or(0);
+    debug!("cleared {cleared} cached session(s) of `{profile}`");
     eprintln!("awsenv: rotated profile `{profile}`: {old_id} -> {new_id} in the {place}");
     Ok(())
 }
@@ -157,7 +155,7 @@ fn prove(
             Err(e)
                 if attempt < PROOF_ATTEMPTS && e.to_string().contains("InvalidClientTokenId") =>
             {
-                crate::debug!("the new key is not usable yet ({e}); retrying");
+                debug!("the new key is not usable yet ({e}); retrying");
                 std::thread::sleep(Duration::from_millis(500 * u64::from(attempt)));
             }
             Err(e) => return Err(e),

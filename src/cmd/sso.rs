@@ -5,26 +5,33 @@
 
 use anyhow::{anyhow, bail, Result};
 
-use crate::cache::{FileCache, SessionKind};
+use crate::aws::Network;
 use crate::cli::{SsoCommand, SsoLoginArgs, SsoTarget};
-use crate::config::Files;
-use crate::sso::{self, SsoSession, DEFAULT_SCOPE};
-use crate::sts::Network;
+use crate::config::endpoint::{self, Service};
+use crate::config::sso_session::{self, SsoSession};
+use crate::config::{keys, Files};
+use crate::context::Context;
+use crate::creds::cache::SessionKind;
+use crate::os::env;
+use crate::os::log::debug;
+use crate::providers::sso_token::{self, TokenCache};
 
-pub fn run(command: SsoCommand) -> Result<()> {
+pub fn run(ctx: &Context, command: SsoCommand) -> Result<()> {
     match command {
-        SsoCommand::Login(args) => login(args),
-        SsoCommand::Logout(target) => logout(target),
+        SsoCommand::Login(args) => login(ctx, args),
+        SsoCommand::Logout(target) => logout(ctx, target),
     }
 }
 
-fn login(args: SsoLoginArgs) -> Result<()> {
-    let files = Files::load()?;
-    let (label, session) =
-        session_for(&files, &args.target, true)?.expect("a login target always resolves or fails");
-    crate::debug!("starting the network client");
+fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
+    let files = ctx.files()?;
+    let target =
+        target(ctx, files, &args.target, true)?.expect("a login target always resolves or fails");
+    debug!("starting the network client");
     let net = Network::new()?;
-    let path = sso::login(&net, &session, |p| {
+    let cache = token_cache(ctx, files, target.profile.as_deref())?;
+    let label = &target.label;
+    let path = sso_token::login(&cache, &net, &target.session, |p| {
         eprintln!(
             "awsenv: to sign in to IAM Identity Center for {label}, open {} and enter the code {}",
             p.verification_uri, p.user_code
@@ -47,18 +54,19 @@ fn login(args: SsoLoginArgs) -> Result<()> {
     Ok(())
 }
 
-fn logout(target: SsoTarget) -> Result<()> {
-    let files = Files::load()?;
-    let paths = match session_for(&files, &target, false)? {
-        Some((_, session)) => vec![sso::token_path(session.cache_key())],
+fn logout(ctx: &Context, target_args: SsoTarget) -> Result<()> {
+    let files = ctx.files()?;
+    let cache = token_cache(ctx, files, None)?;
+    let paths = match target(ctx, files, &target_args, false)? {
+        Some(t) => vec![cache.token_path(t.session.cache_key())],
         // No target: every cached token, as `aws sso logout` does. Client registrations are
         // kept: they identify awsenv to IAM Identity Center, not the user.
-        None => std::fs::read_dir(sso::cache_dir())
+        None => std::fs::read_dir(&cache.dir)
             .map(|d| {
                 d.filter_map(|e| e.ok())
                     .map(|e| e.path())
                     .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                    .filter(|p| matches!(sso::read_token(p), Ok(Some(_))))
+                    .filter(|p| matches!(sso_token::read_token(p), Ok(Some(_))))
                     .collect()
             })
             .unwrap_or_default(),
@@ -73,95 +81,74 @@ fn logout(target: SsoTarget) -> Result<()> {
     }
     // Role credentials already fetched with a token would outlive the sign-in; drop them too.
     // (Roles assumed on top of them stay cached until they expire.)
-    let sessions = FileCache::default_location()?.remove_kind(SessionKind::Sso)?;
+    let sessions = ctx.file_cache()?.remove_kind(SessionKind::Sso)?;
     eprintln!(
         "awsenv: removed {removed} cached IAM Identity Center token(s) and {sessions} cached SSO session(s)"
     );
     Ok(())
 }
 
+/// The token cache, with the OIDC endpoint for `profile` (the environment's without one).
+fn token_cache(ctx: &Context, files: &Files, profile: Option<&str>) -> Result<TokenCache> {
+    let p = match profile {
+        Some(name) => files.profile(name)?,
+        None => None,
+    };
+    Ok(TokenCache {
+        dir: crate::os::dirs::sso_cache(&ctx.env),
+        oidc_endpoint: endpoint::endpoint(Some(files), p, Service::SsoOidc, &ctx.env)?,
+    })
+}
+
+/// A sign-in and whose it is.
+struct Target {
+    /// For messages: "profile `x`" or "sso-session `y`".
+    label: String,
+    profile: Option<String>,
+    session: SsoSession,
+}
+
 /// The sign-in a `--profile`/`--sso-session` names. With neither: for login, `$AWS_PROFILE`
 /// else `default`; for logout, None (all of them).
-fn session_for(
+fn target(
+    ctx: &Context,
     files: &Files,
-    target: &SsoTarget,
+    t: &SsoTarget,
     default_profile: bool,
-) -> Result<Option<(String, SsoSession)>> {
-    if let Some(name) = &target.sso_session {
-        return Ok(Some((
-            format!("sso-session `{name}`"),
-            from_sso_session(files, name, None)?,
-        )));
+) -> Result<Option<Target>> {
+    if let Some(name) = &t.sso_session {
+        let session = sso_session::named(files, name)
+            .map_err(|e| anyhow!("{e} ({})", files.config.path.display()))?;
+        return Ok(Some(Target {
+            label: format!("sso-session `{name}`"),
+            profile: None,
+            session,
+        }));
     }
-    let name = match (&target.profile, default_profile) {
+    let name = match (&t.profile, default_profile) {
         (Some(p), _) => p.clone(),
-        (None, true) => std::env::var("AWS_PROFILE")
-            .ok()
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "default".into()),
+        (None, true) => ctx.env.get(env::PROFILE).unwrap_or("default").to_string(),
         (None, false) => return Ok(None),
     };
     let p = files
         .profile(&name)?
         .ok_or_else(|| anyhow!("profile `{name}` is not in {}", files.config.path.display()))?;
-    let label = format!("profile `{name}`");
-    if let Some(s) = p.get("sso_session") {
-        let at = files.location(p, "sso_session");
-        return Ok(Some((
-            label,
-            from_sso_session(files, s, Some((&name, at)))?,
-        )));
-    }
-    match (p.get("sso_start_url"), p.get("sso_region")) {
-        (Some(url), Some(region)) => Ok(Some((
-            label,
-            SsoSession {
-                name: None,
-                start_url: url.to_string(),
-                region: region.to_string(),
-                scopes: None,
-            },
-        ))),
-        _ => bail!(
+    let legacy = p.has(keys::SSO_START_URL) && p.has(keys::SSO_REGION);
+    if !p.has(keys::SSO_SESSION) && !legacy {
+        bail!(
             "profile `{name}` has neither sso_session nor sso_start_url and sso_region ({})",
-            files.location(p, "sso_start_url")
-        ),
+            files.location(p, keys::SSO_START_URL)
+        );
     }
-}
-
-fn from_sso_session(
-    files: &Files,
-    name: &str,
-    from_profile: Option<(&str, crate::config::Location)>,
-) -> Result<SsoSession> {
-    let whose = |problem: String| match &from_profile {
-        Some((p, at)) => anyhow!("profile `{p}`: {problem} ({at})"),
-        None => anyhow!("{problem} ({})", files.config.path.display()),
-    };
-    let s = files
-        .sso_session(name)?
-        .ok_or_else(|| whose(format!("there is no [sso-session {name}] section")))?;
-    let get = |k: &str| {
-        s.get(k)
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .ok_or_else(|| whose(format!("[sso-session {name}] is missing {k}")))
-    };
-    // The AWS CLI's default scope: without one, IAM Identity Center issues no refresh token.
-    let scopes: Vec<String> = s
-        .get("sso_registration_scopes")
-        .map(|v| {
-            v.split(',')
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect()
-        })
-        .filter(|v: &Vec<String>| !v.is_empty())
-        .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()]);
-    Ok(SsoSession {
-        name: Some(name.to_string()),
-        start_url: get("sso_start_url")?,
-        region: get("sso_region")?,
-        scopes: Some(scopes),
-    })
+    let session = sso_session::of_profile(files, p).map_err(|e| {
+        anyhow!(
+            "profile `{name}`: {e} ({})",
+            files.location(p, keys::SSO_SESSION)
+        )
+    })?;
+    Ok(Some(Target {
+        label: format!("profile `{name}`"),
+        profile: Some(name),
+        session,
+    }))
 }

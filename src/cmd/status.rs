@@ -6,20 +6,24 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::hook::{clock, current_dir, read_state, shown, tracked_vars};
+use super::hook::{clock, current_dir};
 use crate::cli::StatusArgs;
+use crate::context::Context;
 use crate::creds::parse_timestamp;
-use crate::marker;
-use crate::trust::{Trust, TrustStore};
-use crate::vars;
+use crate::hook::marker;
+use crate::hook::state::State;
+use crate::hook::trust::{Trust, TrustStore};
+use crate::os::env;
+use crate::os::text::shown;
+use crate::shell::vars;
 
-pub fn run(_args: StatusArgs) -> Result<()> {
+pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
     let offset = UtcOffset::current_local_offset().ok();
-    let vars_now = tracked_vars();
-    let state = read_state();
+    let vars_now = vars::current(&ctx.env);
+    let state = State::from_env(&ctx.env);
     let mut out = String::new();
 
-    let profile = vars_now.get(vars::PROFILE_MARK);
+    let profile = vars_now.get(env::AWSENV_PROFILE);
     let by_hand = state.overridden(&vars_now);
     let origin = match (&state.loaded, by_hand) {
         (Some(l), false) => format!("from {}", shown(&l.marker)),
@@ -34,13 +38,13 @@ pub fn run(_args: StatusArgs) -> Result<()> {
         Some(p) => {
             let _ = writeln!(out, "profile: {p} ({origin})");
         }
-        None if vars_now.contains_key(vars::ACCESS_KEY_ID) => {
+        None if vars_now.contains_key(env::ACCESS_KEY_ID) => {
             let _ = writeln!(
                 out,
                 "profile: none (AWS_ACCESS_KEY_ID is set, not by awsenv)"
             );
         }
-        None => match vars_now.get("AWS_PROFILE") {
+        None => match vars_now.get(env::PROFILE) {
             Some(p) => {
                 let _ = writeln!(out, "profile: none loaded (AWS_PROFILE={p}, not by awsenv)");
             }
@@ -49,7 +53,7 @@ pub fn run(_args: StatusArgs) -> Result<()> {
     }
     if profile.is_some() {
         let expires = vars_now
-            .get(vars::EXPIRATION)
+            .get(env::EXPIRATION)
             .and_then(|e| parse_timestamp(e));
         let line = match expires {
             Some(t) => {
@@ -64,12 +68,12 @@ pub fn run(_args: StatusArgs) -> Result<()> {
             None => "never (long-term keys)".into(),
         };
         let _ = writeln!(out, "expires: {line}");
-        if let Some(r) = vars_now.get(vars::REGION) {
+        if let Some(r) = vars_now.get(env::REGION) {
             let _ = writeln!(out, "region: {r}");
         }
     }
 
-    let pwd = current_dir()?;
+    let pwd = current_dir(&ctx.env)?;
     match marker::find(&pwd) {
         None => {
             let _ = writeln!(out, "marker: none in {} or above", shown(&pwd));
@@ -80,7 +84,7 @@ pub fn run(_args: StatusArgs) -> Result<()> {
                 Ok(m) => format!("profile `{}`", m.profile),
                 Err(e) => format!("invalid: {e}"),
             };
-            let trust = match TrustStore::default_location()?.check(&found.path, &content) {
+            let trust = match TrustStore::default_location(&ctx.env)?.check(&found.path, &content) {
                 Trust::Allowed => "allowed",
                 Trust::Denied => "denied (`awsenv allow` to trust it)",
                 Trust::Unknown => "not allowed (`awsenv allow` to trust it)",

@@ -3,10 +3,11 @@
 use anyhow::Result;
 
 use crate::cli::UnsetArgs;
+use crate::context::Context;
 use crate::shell::detect::calling_shell;
-use crate::vars;
+use crate::shell::vars;
 
-pub fn run(args: UnsetArgs) -> Result<()> {
-    let shell = args.shell.unwrap_or_else(calling_shell);
+pub fn run(ctx: &Context, args: UnsetArgs) -> Result<()> {
+    let shell = args.shell.unwrap_or_else(|| calling_shell(&ctx.env));
     super::print(&shell.script(&vars::unload()))
 }

@@ -12,19 +12,20 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use super::Adapter;
+use crate::os::env::{self, Env};
 use crate::shell::Shell;
 
 /// The line up to the cursor. Sent through the environment rather than argv: only the user can
 /// read a process's environment, while anyone on the machine can read its argv.
-const LINE_VAR: &str = "_AWSENV_COMP_LINE";
-const WORDBREAKS_VAR: &str = "_AWSENV_COMP_WORDBREAKS";
+const LINE_VAR: &str = env::COMP_LINE;
+const WORDBREAKS_VAR: &str = env::COMP_WORDBREAKS;
 /// bash's default, for a shim run without `COMP_WORDBREAKS`.
 const DEFAULT_WORDBREAKS: &str = " \t\n\"'@><=;|&(:";
 
 pub(crate) const ADAPTER: Adapter = Adapter {
     name: "bash",
     aliases: &[],
-    template: include_str!("awsenv.bash"),
+    template: include_str!("../../shell/complete/awsenv.bash"),
     shell: Shell::Bash,
     placeholders: &[("__LINE__", LINE_VAR), ("__WORDBREAKS__", WORDBREAKS_VAR)],
     complete,
@@ -36,8 +37,14 @@ fn complete(
     current_dir: Option<&std::path::Path>,
     buf: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let line = std::env::var(LINE_VAR).unwrap_or_default();
-    let breaks = std::env::var(WORDBREAKS_VAR).unwrap_or_else(|_| DEFAULT_WORDBREAKS.to_string());
+    let e = Env::from_process();
+    let line = e.get(LINE_VAR).unwrap_or_default().to_string();
+    // Set but empty: no word breaks at all.
+    let breaks = match e.get(WORDBREAKS_VAR) {
+        Some(b) => b.to_string(),
+        None if e.is_set(WORDBREAKS_VAR) => String::new(),
+        None => DEFAULT_WORDBREAKS.to_string(),
+    };
     let split = split(&line, &breaks);
     let index = split.words.len() - 1;
     let args = split.words.iter().map(OsString::from).collect();

@@ -10,7 +10,7 @@ use crate::shell::Shell;
 pub(crate) const ADAPTER: Adapter = Adapter {
     name: "fish",
     aliases: &[],
-    template: include_str!("awsenv.fish"),
+    template: include_str!("../../shell/complete/awsenv.fish"),
     shell: Shell::Fish,
     placeholders: &[],
     complete,

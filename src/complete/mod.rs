@@ -19,17 +19,16 @@ mod fish;
 mod powershell;
 mod zsh;
 
-use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{CompleteEnv, Elvish, EnvCompleter, Shells};
 
-use crate::cli::Cli;
-use crate::config;
+use crate::context::Context;
+use crate::os::env;
 use crate::shell::Shell;
 
 /// The environment variable that turns a run of `awsenv` into a completion request. Specific to
 /// awsenv so that a `COMPLETE` meant for another clap program never changes what `awsenv` prints.
-pub const VAR: &str = "_AWSENV_COMPLETE";
+pub const VAR: &str = env::COMPLETE;
 
 /// The program the scripts call back, found on `PATH` (`command awsenv` in the POSIX shells, so a
 /// shell function wrapping `awsenv` is not run at every TAB).
@@ -149,49 +148,27 @@ pub fn script(shell: CompletionShell) -> String {
 }
 
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.
-/// Must run before anything else can write to stdout.
-pub fn answer_if_asked() {
-    CompleteEnv::with_factory(Cli::command)
+/// Must run before anything else can write to stdout. `cli` builds the command tree (the clap
+/// definitions live in `cli.rs`, which needs this module for its candidates, not the reverse).
+pub fn answer_if_asked(cli: fn() -> clap::Command) {
+    CompleteEnv::with_factory(cli)
         .var(VAR)
         .shells(SHELLS)
         .complete();
 }
 
-/// The profile names in the user's config and credentials files (honouring `AWS_CONFIG_FILE` and
-/// `AWS_SHARED_CREDENTIALS_FILE`), for every argument that takes a profile:
+/// The profile names in the user's files (honouring `AWS_CONFIG_FILE` and
+/// `AWS_SHARED_CREDENTIALS_FILE`) and in awsenv's store, for every argument that takes a profile:
 /// `#[arg(add = ArgValueCandidates::new(complete::profile_candidates))]`.
 ///
-/// Only the section headers are read (`Files::load` indexes headers and parses nothing else), so
-/// this stays cheap on a 10,000-profile config and a syntax error inside a section does not hide
-/// the names; running the command shows the error with its file and line. A file that cannot be
-/// read, or a malformed header line, gives no names: a TAB cannot print an error usefully.
+/// Only the section headers are read (`Files::load` indexes headers and parses nothing else),
+/// and the store's names come from its index file, which holds no secret: no keyring is
+/// unlocked and no passphrase asked. So this stays cheap on a 10,000-profile config, and a
+/// syntax error inside a section does not hide the names. A file that cannot be read, or a
+/// malformed header line, gives no names from it: a TAB cannot print an error usefully.
 pub fn profile_candidates() -> Vec<CompletionCandidate> {
-    let Ok(files) = config::Files::load() else {
-        return Vec::new();
-    };
-    let mut names: std::collections::BTreeSet<String> = files
-        .profile_names()
-        .into_iter()
-        .map(|n| n.into_owned())
-        .collect();
-    // Profiles whose keys are only in awsenv's store: their names come from the store's index
-    // file, which holds no secret, so no keyring is unlocked and no passphrase is asked.
-    if let Ok(stored) = crate::store::Settings::load()
-        .and_then(|s| crate::store::Store::open(s.keys_backend()))
-        .and_then(|store| store.stored_keys())
-    {
-        names.extend(stored.names().map(str::to_string));
-    }
+    let names = Context::from_process().profile_names().unwrap_or_default();
     names.into_iter().map(CompletionCandidate::new).collect()
-}
-
-/// The names of the visible subcommands (`awsenv man SUBCOMMAND`).
-pub fn subcommand_candidates() -> Vec<CompletionCandidate> {
-    Cli::command()
-        .get_subcommands()
-        .filter(|c| !c.is_hide_set())
-        .map(|c| CompletionCandidate::new(c.get_name().to_string()).help(c.get_about().cloned()))
-        .collect()
 }
 
 /// The candidates for `args[index]`, as clap_complete's engine finds them, minus the flags when

@@ -9,12 +9,12 @@ use super::Adapter;
 use crate::shell::Shell;
 
 /// The word under the cursor, as typed (quotes included).
-const CURRENT_VAR: &str = "_AWSENV_COMP_CURRENT";
+const CURRENT_VAR: &str = crate::os::env::COMP_CURRENT;
 
 pub(crate) const ADAPTER: Adapter = Adapter {
     name: "powershell",
     aliases: &["pwsh", "powershell_ise"],
-    template: include_str!("awsenv.ps1"),
+    template: include_str!("../../shell/complete/awsenv.ps1"),
     shell: Shell::Powershell,
     placeholders: &[("__CURRENT__", CURRENT_VAR)],
     complete,
@@ -26,7 +26,10 @@ fn complete(
     current_dir: Option<&std::path::Path>,
     buf: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let typed = std::env::var(CURRENT_VAR).unwrap_or_default();
+    let typed = crate::os::env::Env::from_process()
+        .get(CURRENT_VAR)
+        .unwrap_or_default()
+        .to_string();
     args.push(unquote(&typed).into());
     let index = args.len() - 1;
     let candidates = super::candidates(cmd, args, index, current_dir)?;

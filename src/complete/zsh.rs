@@ -10,7 +10,7 @@ use crate::shell::Shell;
 pub(crate) const ADAPTER: Adapter = Adapter {
     name: "zsh",
     aliases: &[],
-    template: include_str!("awsenv.zsh"),
+    template: include_str!("../../shell/complete/awsenv.zsh"),
     shell: Shell::Zsh,
     placeholders: &[],
     complete,

@@ -6,15 +6,21 @@
 //! the credentials file's settings win when both files name the same key.
 //! The files are only ever read.
 
+pub mod endpoint;
 pub mod ini;
+pub mod keys;
+mod profile;
+pub mod sso_session;
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use ini::{Span, Value};
+pub use profile::{FileKind, Location, Profile, Setting};
+
+use crate::os::{dirs, env::Env};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConfigError {
@@ -28,50 +34,12 @@ pub enum ConfigError {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FileKind {
-    Config,
-    Credentials,
-}
-
 /// One of the two files: its text and where its sections are.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     text: String,
     spans: Vec<Span>,
-}
-
-/// A setting's value and the file it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Setting {
-    pub value: String,
-    pub file: FileKind,
-}
-
-/// A profile: its merged settings, and the section header it had in each file.
-#[derive(Clone, Debug, Default)]
-pub struct Profile {
-    pub name: String,
-    settings: BTreeMap<String, Setting>,
-    headers: BTreeMap<FileKind, String>,
-}
-
-impl Profile {
-    /// A non-empty setting (keys are lower case). An empty `key =` counts as absent.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.setting(key).map(|s| s.value.as_str())
-    }
-
-    pub fn setting(&self, key: &str) -> Option<&Setting> {
-        self.settings
-            .get(key)
-            .filter(|s| !s.value.trim().is_empty())
-    }
-
-    pub fn has(&self, key: &str) -> bool {
-        self.setting(key).is_some()
-    }
 }
 
 type Nested = BTreeMap<String, BTreeMap<String, String>>;
@@ -98,9 +66,11 @@ pub struct Files {
 
 impl Files {
     /// Reads the files named by the environment (or the defaults under the home directory).
-    pub fn load() -> Result<Files, ConfigError> {
-        let (config, credentials) = paths();
-        Files::from_paths(&config, &credentials)
+    pub fn load(env: &Env) -> Result<Files, ConfigError> {
+        Files::from_paths(
+            &dirs::aws_config_file(env),
+            &dirs::aws_credentials_file(env),
+        )
     }
 
     pub fn from_paths(config: &Path, credentials: &Path) -> Result<Files, ConfigError> {
@@ -230,8 +200,8 @@ impl Files {
         names
     }
 
-    /// The settings of `[sso-session NAME]`.
-    pub fn sso_session(
+    /// The settings of `[sso-session NAME]` (read them through [`sso_session`]).
+    fn sso_session_section(
         &self,
         name: &str,
     ) -> Result<Option<&BTreeMap<String, String>>, ConfigError> {
@@ -320,32 +290,6 @@ impl Files {
     }
 }
 
-/// The config and credentials paths the environment names (or the defaults under the home
-/// directory).
-fn paths() -> (PathBuf, PathBuf) {
-    let home = dirs::home_dir().unwrap_or_default();
-    let config = env_path("AWS_CONFIG_FILE").unwrap_or_else(|| home.join(".aws/config"));
-    let credentials =
-        env_path("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| home.join(".aws/credentials"));
-    (config, credentials)
-}
-
-/// `path:line` (or just `path`) for messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}", self.path.display(), line),
-            None => write!(f, "{}", self.path.display()),
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum HeaderKind {
     Profile,
@@ -389,18 +333,6 @@ fn flat(entries: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
             Value::Nested(_) => None,
         })
         .collect()
-}
-
-fn env_path(var: &str) -> Option<PathBuf> {
-    let value = std::env::var_os(var).filter(|v| !v.is_empty())?;
-    Some(expand_tilde(Path::new(&value)))
-}
-
-fn expand_tilde(path: &Path) -> PathBuf {
-    match path.strip_prefix("~") {
-        Ok(rest) => dirs::home_dir().unwrap_or_default().join(rest),
-        Err(_) => path.to_path_buf(),
-    }
 }
 
 fn read(path: &Path) -> Result<SourceFile, ConfigError> {
@@ -462,14 +394,7 @@ mod tests {
             FileKind::Credentials
         );
         assert_eq!(dev.get("region"), Some("eu-west-1"));
-        assert_eq!(
-            f.sso_session("corp")
-                .unwrap()
-                .unwrap()
-                .get("sso_region")
-                .map(String::as_str),
-            Some("us-east-1")
-        );
+        assert_eq!(sso_session::named(&f, "corp").unwrap().region, "us-east-1");
         assert_eq!(
             f.service_setting("local", "sts", "endpoint_url").unwrap(),
             Some("http://127.0.0.1:5000")

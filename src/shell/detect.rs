@@ -2,15 +2,12 @@
 //! shell's own subshell), then `$SHELL`, then POSIX.
 
 use super::Shell;
+use crate::os::env::{self, Env};
 
-pub fn calling_shell() -> Shell {
+pub fn calling_shell(e: &Env) -> Shell {
     parent_process_name()
         .and_then(|n| from_program_name(&n))
-        .or_else(|| {
-            std::env::var("SHELL")
-                .ok()
-                .and_then(|s| from_program_name(&s))
-        })
+        .or_else(|| e.get(env::SHELL).and_then(from_program_name))
         .unwrap_or(Shell::Posix)
 }
 

@@ -1,5 +1,7 @@
-//! One place that knows shells: which shell is calling, how to quote a value for it, and how to
-//! turn an ordered list of changes (set NAME to VALUE / remove NAME) into a script.
+//! One place that knows shells: which shell is calling ([`detect`]), how to quote a value for
+//! it, and how to turn an ordered list of [`Change`]s (set NAME to VALUE / remove NAME) into a
+//! script. Beside it, the per-shell tables: the variables awsenv manages ([`vars`]), the
+//! export formats ([`export`]) and the rc-file integration ([`init`]).
 //!
 //! Quoting rules:
 //! - POSIX shells (bash, zsh, sh): single quotes, a `'` written as `'\''` (`shell-escape`).
@@ -11,6 +13,9 @@
 //! Inside single quotes none of the shells expand `$`, backticks or `;`, so every value is inert.
 
 pub mod detect;
+pub mod export;
+pub mod init;
+pub mod vars;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -28,22 +33,43 @@ pub enum Shell {
     Posix,
 }
 
-/// One change to the environment: set `name` to a value, or remove it.
+/// One change to the environment: set `name` to a value, or remove it. Names are awsenv's own
+/// constants (`AWS_*`, `AWSENV_*`, `__AWSENV_*`), never text from outside.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change<'a> {
-    pub name: &'a str,
-    pub value: Option<Cow<'a, str>>,
+pub struct Change {
+    pub name: &'static str,
+    pub value: Option<String>,
+    /// False for a variable of the shell alone, never exported to its children.
+    pub exported: bool,
 }
 
-impl<'a> Change<'a> {
-    pub fn set(name: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
+impl Change {
+    pub fn set(name: &'static str, value: impl Into<String>) -> Self {
         Change {
             name,
             value: Some(value.into()),
+            exported: true,
         }
     }
-    pub fn unset(name: &'a str) -> Self {
-        Change { name, value: None }
+    pub fn unset(name: &'static str) -> Self {
+        Change {
+            name,
+            value: None,
+            exported: true,
+        }
+    }
+    /// A shell variable that children never see.
+    pub fn set_local(name: &'static str, value: impl Into<String>) -> Self {
+        Change {
+            exported: false,
+            ..Change::set(name, value)
+        }
+    }
+    pub fn unset_local(name: &'static str) -> Self {
+        Change {
+            exported: false,
+            ..Change::unset(name)
+        }
     }
 }
 
@@ -59,7 +85,7 @@ impl Shell {
 
     /// The script applying `changes` in order. Variable names are ours (`AWS_*`, `AWSENV_*`), so
     /// only values are quoted; a name that is not a plain identifier is a bug and panics in debug.
-    pub fn script(self, changes: &[Change<'_>]) -> String {
+    pub fn script(self, changes: &[Change]) -> String {
         let mut out = String::new();
         for change in changes {
             debug_assert!(
@@ -68,6 +94,10 @@ impl Shell {
                 change.name
             );
             let name = change.name;
+            if !change.exported {
+                out.push_str(&self.local(name, change.value.as_deref()));
+                continue;
+            }
             match (&change.value, self) {
                 (Some(v), Shell::Bash | Shell::Zsh | Shell::Posix) => {
                     let _ = writeln!(out, "export {name}={};", self.quote(v));
@@ -99,6 +129,23 @@ impl Shell {
             out.push_str("true;\n");
         }
         out
+    }
+
+    /// Sets or removes a variable of the shell itself, which its children do not inherit.
+    fn local(self, name: &str, value: Option<&str>) -> String {
+        match (value, self) {
+            (Some(v), Shell::Bash | Shell::Zsh | Shell::Posix) => {
+                format!("{name}={};\n", self.quote(v))
+            }
+            (None, Shell::Bash | Shell::Zsh | Shell::Posix) => format!("unset {name};\n"),
+            // -u: not exported, even if it was.
+            (Some(v), Shell::Fish) => format!("set -gu {name} {};\n", self.quote(v)),
+            (None, Shell::Fish) => format!("set -e -g {name};\n"),
+            (Some(v), Shell::Powershell) => format!("$global:{name} = {};\n", self.quote(v)),
+            (None, Shell::Powershell) => format!(
+                "Remove-Variable -Name '{name}' -Scope Global -ErrorAction SilentlyContinue;\n"
+            ),
+        }
     }
 }
 
@@ -183,6 +230,27 @@ mod tests {
         assert_eq!(
             Shell::Powershell.script(&changes),
             "Remove-Item -LiteralPath 'Env:AWS_PROFILE' -ErrorAction SilentlyContinue;\n$env:AWS_REGION = 'x''y';\n"
+        );
+    }
+
+    #[test]
+    fn shell_local_variables_are_never_exported() {
+        let changes = [Change::set_local("__awsenv_saved", "{'a'}")];
+        assert_eq!(
+            Shell::Bash.script(&changes),
+            "__awsenv_saved='{'\\''a'\\''}';\n"
+        );
+        assert_eq!(
+            Shell::Fish.script(&changes),
+            "set -gu __awsenv_saved '{\\'a\\'}';\n"
+        );
+        assert_eq!(
+            Shell::Powershell.script(&changes),
+            "$global:__awsenv_saved = '{''a''}';\n"
+        );
+        assert_eq!(
+            Shell::Zsh.script(&[Change::unset_local("__awsenv_saved")]),
+            "unset __awsenv_saved;\n"
         );
     }
 }

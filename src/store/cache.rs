@@ -7,7 +7,7 @@ use anyhow::Result;
 use time::OffsetDateTime;
 
 use super::Store;
-use crate::cache::{CacheKey, Entry, SessionCache};
+use crate::creds::cache::{CacheKey, Entry, SessionCache};
 
 pub struct StoreCache<'s> {
     store: &'s Store,
@@ -90,7 +90,7 @@ mod tests {
     }
 
     fn entry(profile: &str, minutes: i64) -> Entry {
-        crate::cache::test_entry(profile, minutes)
+        crate::creds::cache::test_entry(profile, minutes)
     }
 
     #[test]

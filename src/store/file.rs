@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::{private_dir, write_atomic, Backend, ItemId, StoreError, StoreResult};
+use crate::os::env::{self, Env};
 
 const MAGIC: &[u8] = b"awsenv-store-1\n";
 const ITEM_MAGIC: &[u8] = b"awsenv-item-1\n";
@@ -53,15 +54,18 @@ impl Cost {
 
 /// Where the passphrase comes from.
 pub enum Passphrase {
-    /// `AWSENV_FILE_PASSPHRASE`, else a prompt on the terminal.
-    EnvOrTerminal,
+    /// `AWSENV_FILE_PASSPHRASE` (the value given), else a prompt on the terminal.
+    EnvOrTerminal(Option<Zeroizing<String>>),
     #[cfg(test)]
     Fixed(String),
 }
 
 impl Passphrase {
-    pub fn from_env_or_terminal() -> Passphrase {
-        Passphrase::EnvOrTerminal
+    pub fn from_env_or_terminal(env: &Env) -> Passphrase {
+        Passphrase::EnvOrTerminal(
+            env.get(env::FILE_PASSPHRASE)
+                .map(|p| Zeroizing::new(p.to_string())),
+        )
     }
 
     fn get(&self, dir: &Path, new_store: bool) -> StoreResult<Zeroizing<String>> {
@@ -72,12 +76,9 @@ impl Passphrase {
         match self {
             #[cfg(test)]
             Passphrase::Fixed(p) => Ok(Zeroizing::new(p.clone())),
-            Passphrase::EnvOrTerminal => {
-                if let Some(p) = std::env::var("AWSENV_FILE_PASSPHRASE")
-                    .ok()
-                    .filter(|p| !p.is_empty())
-                {
-                    return Ok(Zeroizing::new(p));
+            Passphrase::EnvOrTerminal(given) => {
+                if let Some(p) = given {
+                    return Ok(p.clone());
                 }
                 let ask = |prompt: &str| {
                     rpassword::prompt_password(prompt)
@@ -246,7 +247,7 @@ impl FileBackend {
             source,
         };
         // Never replaces a header: that would make every stored item unreadable.
-        match crate::private::write_new(&path, &header) {
+        match crate::os::private_file::write_new(&path, &header) {
             Ok(()) => Ok(Some(cipher)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
             Err(e) => Err(io(e)),
@@ -347,7 +348,7 @@ impl Backend for FileBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::CacheKey;
+    use crate::creds::cache::CacheKey;
 
     /// Cheap parameters keep the tests fast; the format is the same.
     const CHEAP: Cost = Cost {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{private_dir, write_atomic};
-use crate::cache::SessionKind;
+use crate::creds::cache::SessionKind;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct IndexData {

@@ -6,23 +6,33 @@
 use zeroize::Zeroizing;
 
 use super::{Backend, ItemId, StoreError, StoreResult};
+use crate::os::env::{self, Env};
 
 pub const SERVICE: &str = "awsenv";
 
-pub struct KeyringBackend;
+pub struct KeyringBackend {
+    /// No D-Bus session bus is named in the environment: the likely cause of a failure.
+    no_bus: bool,
+}
 
 impl KeyringBackend {
-    pub fn new() -> KeyringBackend {
-        KeyringBackend
+    pub fn new(env: &Env) -> KeyringBackend {
+        KeyringBackend {
+            no_bus: cfg!(target_os = "linux") && env.get(env::DBUS_SESSION_BUS_ADDRESS).is_none(),
+        }
     }
 
-    fn entry(id: &ItemId) -> StoreResult<keyring::Entry> {
-        keyring::Entry::new(SERVICE, &id.name()).map_err(map_error)
+    fn entry(&self, id: &ItemId) -> StoreResult<keyring::Entry> {
+        keyring::Entry::new(SERVICE, &id.name()).map_err(|e| self.map_error(e))
+    }
+
+    /// Turns the crate's errors into ones that say what is wrong and what to do about it.
+    fn map_error(&self, e: keyring::Error) -> StoreError {
+        map_error(e, self.no_bus)
     }
 }
 
-/// Turns the crate's errors into ones that say what is wrong and what to do about it.
-fn map_error(e: keyring::Error) -> StoreError {
+fn map_error(e: keyring::Error, no_bus: bool) -> StoreError {
     use keyring::Error as E;
     let unavailable = |reason: String| StoreError::Unavailable {
         what: "the OS keyring".into(),
@@ -30,8 +40,6 @@ fn map_error(e: keyring::Error) -> StoreError {
     };
     match e {
         E::PlatformFailure(inner) => {
-            let no_bus = cfg!(target_os = "linux")
-                && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none_or(|v| v.is_empty());
             if no_bus {
                 unavailable(format!(
                     "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set) to reach the Secret Service ({inner})"
@@ -54,27 +62,29 @@ fn map_error(e: keyring::Error) -> StoreError {
 }
 
 fn one_line(e: &(dyn std::error::Error + Send + Sync)) -> String {
-    e.to_string().replace(['\n', '\r'], " ")
+    crate::os::text::one_line(&e.to_string())
 }
 
 impl Backend for KeyringBackend {
     fn get(&self, id: &ItemId) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
-        match Self::entry(id)?.get_secret() {
+        match self.entry(id)?.get_secret() {
             Ok(s) => Ok(Some(Zeroizing::new(s))),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(map_error(e)),
+            Err(e) => Err(self.map_error(e)),
         }
     }
 
     fn set(&self, id: &ItemId, secret: &[u8]) -> StoreResult<()> {
-        Self::entry(id)?.set_secret(secret).map_err(map_error)
+        self.entry(id)?
+            .set_secret(secret)
+            .map_err(|e| self.map_error(e))
     }
 
     fn delete(&self, id: &ItemId) -> StoreResult<bool> {
-        match Self::entry(id)?.delete_credential() {
+        match self.entry(id)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(map_error(e)),
+            Err(e) => Err(self.map_error(e)),
         }
     }
 }

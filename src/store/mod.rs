@@ -15,14 +15,13 @@ mod index;
 pub mod keyring;
 pub mod settings;
 
-use std::path::PathBuf;
-
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::cache::{CacheKey, Entry};
+use crate::creds::cache::{CacheKey, Entry};
 use crate::creds::{Credentials, Secret};
+use crate::os::env::Env;
+use crate::plan::StoredKeys;
 use index::{Index, KeyInfo, SessionInfo};
 pub use settings::{BackendKind, Settings};
 
@@ -94,13 +93,15 @@ pub struct Store {
 impl Store {
     /// Opens the store of `kind`. Cheap: nothing is unlocked, decrypted or asked until a secret
     /// is read or written.
-    pub fn open(kind: BackendKind) -> anyhow::Result<Store> {
-        let dir = data_dir()?.join(kind.name());
+    pub fn open(kind: BackendKind, env: &Env) -> anyhow::Result<Store> {
+        let dir = crate::os::dirs::data(env)
+            .map_err(anyhow::Error::msg)?
+            .join(kind.name());
         let backend: Box<dyn Backend> = match kind {
-            BackendKind::Keyring => Box::new(keyring::KeyringBackend::new()),
+            BackendKind::Keyring => Box::new(keyring::KeyringBackend::new(env)),
             BackendKind::File => Box::new(file::FileBackend::new(
                 dir.join("items"),
-                file::Passphrase::from_env_or_terminal(),
+                file::Passphrase::from_env_or_terminal(env),
             )),
         };
         Ok(Store {
@@ -111,7 +112,11 @@ impl Store {
     }
 
     #[cfg(test)]
-    pub fn with_backend(kind: BackendKind, backend: Box<dyn Backend>, dir: PathBuf) -> Store {
+    pub fn with_backend(
+        kind: BackendKind,
+        backend: Box<dyn Backend>,
+        dir: std::path::PathBuf,
+    ) -> Store {
         Store {
             kind,
             backend,
@@ -124,9 +129,9 @@ impl Store {
     }
 
     /// Profiles with stored keys and their access key ids, from the index (no secret is read).
-    pub fn stored_keys(&self) -> anyhow::Result<crate::resolve::StoredKeys> {
+    pub fn stored_keys(&self) -> anyhow::Result<StoredKeys> {
         let idx = self.index.read()?;
-        Ok(crate::resolve::StoredKeys::new(
+        Ok(StoredKeys::new(
             self.kind.name(),
             idx.keys
                 .into_iter()
@@ -257,28 +262,18 @@ impl Store {
     }
 }
 
-/// `$XDG_DATA_HOME/awsenv` (or the platform's data directory).
-fn data_dir() -> anyhow::Result<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(dirs::data_dir)
-        .context("cannot find a data directory (set XDG_DATA_HOME)")?;
-    Ok(base.join("awsenv"))
-}
-
 /// Creates `dir` (and parents) and makes sure only the owner can enter it.
 pub(crate) fn private_dir(dir: &std::path::Path) -> StoreResult<()> {
-    crate::private::create_dir(dir).map_err(|source| StoreError::Io {
+    crate::os::private_file::create_dir(dir).map_err(|source| StoreError::Io {
         action: "cannot create",
         path: dir.display().to_string(),
         source,
     })
 }
 
-/// Writes `bytes` to `path` atomically (see `crate::private`).
+/// Writes `bytes` to `path` atomically (see `crate::os::private_file`).
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> StoreResult<()> {
-    crate::private::write(path, bytes).map_err(|source| StoreError::Io {
+    crate::os::private_file::write(path, bytes).map_err(|source| StoreError::Io {
         action: "cannot write",
         path: path.display().to_string(),
         source,

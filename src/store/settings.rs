@@ -6,9 +6,9 @@
 //! no D-Bus round trip or passphrase on the shell-hook path, and it holds only temporary
 //! credentials, as the AWS CLI's own cache does. Choosing a backend moves sessions there too.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context, Result};
+
+use crate::os::env::{self, Env};
 
 /// How to choose a backend, for error messages.
 pub const ADVICE: &str = "choose a store with AWSENV_BACKEND=keyring|file or `backend = keyring|file` in $XDG_CONFIG_HOME/awsenv/config (`file` is an encrypted file, with AWSENV_FILE_PASSPHRASE or a prompt)";
@@ -54,20 +54,18 @@ pub struct Settings {
 
 impl Settings {
     /// Reads `AWSENV_BACKEND`, then the config file.
-    pub fn load() -> Result<Settings> {
-        if let Some(v) = std::env::var("AWSENV_BACKEND")
-            .ok()
-            .filter(|v| !v.is_empty())
-        {
-            let backend = BackendKind::parse(&v)
+    pub fn load(env: &Env) -> Result<Settings> {
+        if let Some(v) = env.get(env::BACKEND) {
+            let backend = BackendKind::parse(v)
                 .with_context(|| format!("AWSENV_BACKEND=`{v}` is not one of keyring, file"))?;
             return Ok(Settings {
                 backend: Some(backend),
             });
         }
-        let Some(path) = config_path() else {
+        let Ok(dir) = crate::os::dirs::config(env) else {
             return Ok(Settings::default());
         };
+        let path = dir.join("config");
         match std::fs::read_to_string(&path) {
             Ok(text) => Settings::parse(&text, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
@@ -106,14 +104,6 @@ impl Settings {
     pub fn sessions_backend(self) -> Option<BackendKind> {
         self.backend
     }
-}
-
-fn config_path() -> Option<PathBuf> {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(dirs::config_dir)
-        .map(|d| d.join("awsenv").join("config"))
 }
 
 #[cfg(test)]

@@ -1,78 +1,24 @@
-//! The shell hook's decisions, kept pure so they can be tested without shells or files.
+//! The hook's decision at one prompt, pure: the state, the variables, the directory and the
+//! nearest marker in; one [`Action`] out. `cmd/hook.rs` carries it out.
 //!
-//! The shell calls `awsenv hook SHELL` when `$PWD` changed or the refresh time has come. The hook
-//! reads its state (`__AWSENV_STATE`, exported by the previous call), the variables awsenv
-//! manages, and the nearest marker, and decides one [`Action`]. `cmd/hook.rs` carries it out.
-//!
-//! Rules (issue 3):
+//! Rules:
 //! - The nearest allowed marker governs; entering its tree loads its profile, leaving restores
-//!   exactly what the shell had before (saved in the state).
+//!   exactly what the shell had before.
 //! - A profile set by hand inside a marked tree wins until the shell leaves that tree. "By hand"
 //!   is detected, not declared: the state keeps a fingerprint of the variables as the hook left
 //!   them, and anything else (`awsenv use`, `awsenv unset`, `export AWS_…`) differs from it.
-//! - A marker that is not allowed is reported once per entry into its tree; one that failed to load
-//!   is not retried until the shell leaves the tree, the file changes, or the user allows it again.
+//! - A marker that is not allowed is reported once per entry into its tree; one that failed to
+//!   load is not retried until the shell leaves the tree, the file changes, or the user allows
+//!   it again.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use crate::trust::Trust;
-use crate::vars;
+use super::state::{State, Why};
+use super::trust::Trust;
+use crate::shell::vars::Vars;
 
 /// Refresh credentials this many seconds before they expire (the session cache's margin).
-pub const REFRESH_MARGIN_SECS: i64 = crate::cache::EXPIRY_MARGIN.whole_seconds();
-
-/// The variables the hook saves before loading and restores after leaving: all `use` can change.
-pub fn tracked() -> impl Iterator<Item = &'static str> {
-    vars::MANAGED.iter().chain(vars::CONTRADICTING).copied()
-}
-
-/// The tracked variables that are set, with their values.
-pub type Vars = BTreeMap<String, String>;
-
-/// What the hook remembers between calls.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct State {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub loaded: Option<Loaded>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reported: Option<Reported>,
-}
-
-/// A profile the hook loaded from a marker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Loaded {
-    /// The marker file and the tree it governs, as `$PWD` spells them.
-    pub marker: PathBuf,
-    pub dir: PathBuf,
-    /// The marker's content digest when it was loaded: an edit unloads it.
-    pub digest: String,
-    pub profile: String,
-    /// Fingerprint of the tracked variables as the hook left them.
-    pub fingerprint: String,
-    /// Unix time the credentials expire, if they do.
-    pub expires: Option<i64>,
-    /// The tracked variables the shell had before the hook loaded anything (absent = unset).
-    pub saved: Vars,
-}
-
-/// A marker already reported to the user, so it is not reported again at every `cd` inside it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reported {
-    pub marker: PathBuf,
-    pub digest: String,
-    pub why: Why,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Why {
-    NotAllowed,
-    Failed,
-}
+pub const REFRESH_MARGIN_SECS: i64 = crate::creds::cache::EXPIRY_MARGIN.whole_seconds();
 
 /// The nearest marker, as the hook sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,29 +47,6 @@ pub enum Action {
     /// Restore the saved variables (when `restore`); tell the user about an unallowed marker
     /// (when `report`).
     Leave { restore: bool, report: bool },
-}
-
-/// A fingerprint of the tracked variables (SHA-256, so secrets cannot be read back from it).
-pub fn fingerprint(vars: &Vars) -> String {
-    let mut h = Sha256::new();
-    for name in tracked() {
-        if let Some(v) = vars.get(name) {
-            h.update((name.len() as u64).to_le_bytes());
-            h.update(name.as_bytes());
-            h.update((v.len() as u64).to_le_bytes());
-            h.update(v.as_bytes());
-        }
-    }
-    hex::encode(&h.finalize()[..16])
-}
-
-impl State {
-    /// True when the tracked variables are no longer what the hook left: set by hand.
-    pub fn overridden(&self, vars: &Vars) -> bool {
-        self.loaded
-            .as_ref()
-            .is_some_and(|l| l.fingerprint != fingerprint(vars))
-    }
 }
 
 /// The decision. `reload`: the user just ran `awsenv allow`/`deny`; forget earlier reports.
@@ -175,34 +98,14 @@ pub fn decide(
     }
 }
 
-/// The `(name, value)` changes that put the tracked variables back to `saved`.
-pub fn restore_changes(saved: &Vars) -> Vec<(&'static str, Option<String>)> {
-    let (unset, set): (Vec<_>, Vec<_>) = tracked()
-        .map(|n| (n, saved.get(n).cloned()))
-        .partition(|(_, v)| v.is_none());
-    // Removals first: a script that ends on a `set` leaves status 0 in every shell.
-    unset.into_iter().chain(set).collect()
-}
-
-/// Applies changes to a model of the tracked variables.
-pub fn apply<'a>(vars: &mut Vars, changes: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
-    for (name, value) in changes {
-        match value {
-            Some(v) => vars.insert(name.to_string(), v.to_string()),
-            None => vars.remove(name),
-        };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hook::state::{Loaded, Reported};
+    use crate::os::env;
 
-    fn vars(pairs: &[(&str, &str)]) -> Vars {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn vars(pairs: &[(&'static str, &str)]) -> Vars {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
     }
 
     fn here(dir: &str, digest: &str, trust: Trust) -> Here {
@@ -222,9 +125,8 @@ mod tests {
                 dir: "/w/prod".into(),
                 digest: "d1".into(),
                 profile: "prod".into(),
-                fingerprint: fingerprint(now_vars),
+                fingerprint: crate::hook::state::fingerprint(now_vars),
                 expires,
-                saved: vars(&[("AWSENV_PROFILE", "mine")]),
             }),
             reported: None,
         }
@@ -269,7 +171,7 @@ mod tests {
 
     #[test]
     fn moving_inside_keeps_and_leaving_or_editing_restores() {
-        let v = vars(&[("AWSENV_PROFILE", "prod")]);
+        let v = vars(&[(env::AWSENV_PROFILE, "prod")]);
         let s = loaded(&v, None);
         let same = here("/w/prod", "d1", Trust::Allowed);
         assert_eq!(
@@ -302,9 +204,9 @@ mod tests {
 
     #[test]
     fn a_profile_set_by_hand_wins_until_the_tree_is_left() {
-        let hook_left = vars(&[("AWSENV_PROFILE", "prod")]);
+        let hook_left = vars(&[(env::AWSENV_PROFILE, "prod")]);
         let s = loaded(&hook_left, None);
-        let by_hand = vars(&[("AWSENV_PROFILE", "dev")]);
+        let by_hand = vars(&[(env::AWSENV_PROFILE, "dev")]);
         assert!(s.overridden(&by_hand));
         let nested = here("/w/prod/x", "d3", Trust::Allowed);
         assert_eq!(
@@ -334,7 +236,7 @@ mod tests {
 
     #[test]
     fn refresh_only_near_expiry() {
-        let v = vars(&[("AWSENV_PROFILE", "prod")]);
+        let v = vars(&[(env::AWSENV_PROFILE, "prod")]);
         let same = here("/w/prod", "d1", Trust::Allowed);
         let pwd = Path::new("/w/prod");
         let soon = loaded(&v, Some(NOW + REFRESH_MARGIN_SECS - 1));
@@ -393,33 +295,6 @@ mod tests {
         assert_eq!(
             decide(&s, &v, pwd, Some(&edited), NOW, false),
             Action::Load { restore: false }
-        );
-    }
-
-    #[test]
-    fn restoring_puts_back_exactly_the_saved_values() {
-        let saved = vars(&[("AWS_ACCESS_KEY_ID", "AKIAMINE"), ("AWS_PROFILE", "p")]);
-        let mut now = vars(&[("AWS_ACCESS_KEY_ID", "ASIAHOOK"), ("AWS_REGION", "x")]);
-        let changes = restore_changes(&saved);
-        apply(&mut now, changes.iter().map(|(n, v)| (*n, v.as_deref())));
-        assert_eq!(now, saved);
-        // Unsets come first.
-        let first_set = changes.iter().position(|(_, v)| v.is_some()).unwrap();
-        assert!(changes[first_set..].iter().all(|(_, v)| v.is_some()));
-    }
-
-    #[test]
-    fn fingerprint_sees_every_tracked_variable() {
-        let a = vars(&[("AWS_ACCESS_KEY_ID", "A")]);
-        for name in tracked() {
-            let mut b = a.clone();
-            b.insert(name.into(), "changed".into());
-            assert_ne!(fingerprint(&a), fingerprint(&b), "{name}");
-        }
-        // Ambiguity: moving bytes between values changes it too.
-        assert_ne!(
-            fingerprint(&vars(&[("AWS_REGION", "ab"), ("AWS_PROFILE", "c")])),
-            fingerprint(&vars(&[("AWS_REGION", "a"), ("AWS_PROFILE", "bc")]))
         );
     }
 }

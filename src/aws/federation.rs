@@ -10,8 +10,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use url::Url;
 
+use crate::aws::Network;
 use crate::creds::Credentials;
-use crate::sts::Network;
 
 /// Who we say we are in the login URL (`Issuer`); the console shows it on session timeout.
 const ISSUER: &str = "awsenv";

@@ -2,11 +2,11 @@
 //! terminal (`/dev/tty`, never stdout, so `eval "$(awsenv use p)"` still works).
 
 use std::cell::RefCell;
-use std::process::{Command, Stdio};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 
-use crate::resolve::Mfa;
+use crate::config::keys;
+use crate::plan::Mfa;
 
 /// Hands out MFA codes. A code given on the command line is used once: a second device (or a
 /// second call) asks again.
@@ -25,7 +25,8 @@ impl CodeSource {
         let code = if let Some(code) = self.given.borrow_mut().take() {
             code
         } else if let Some(process) = &mfa.process {
-            run_process(&mfa.profile, process)?
+            let out = super::command::run(&mfa.profile, keys::MFA_PROCESS, process)?;
+            String::from_utf8_lossy(&out).into_owned()
         } else {
             prompt(mfa)?
         };
@@ -43,7 +44,7 @@ impl CodeSource {
 
 fn prompt(mfa: &Mfa) -> Result<String> {
     // Ctrl-C at the prompt must give the terminal back with echo on (rpassword reads it raw).
-    crate::interrupt::guard(format!(
+    crate::os::interrupt::guard(format!(
         "\nawsenv: cancelled: no MFA code for profile `{}`\n",
         mfa.profile
     ));
@@ -55,25 +56,4 @@ fn prompt(mfa: &Mfa) -> Result<String> {
                 mfa.serial
             )
         })
-}
-
-fn run_process(profile: &str, command: &str) -> Result<String> {
-    let argv = crate::process::split(command).ok_or_else(|| {
-        anyhow!("profile `{profile}`: mfa_process is empty or has unbalanced quotes")
-    })?;
-    let out = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .output()
-        .with_context(|| format!("profile `{profile}`: cannot run mfa_process `{}`", argv[0]))?;
-    if !out.status.success() {
-        bail!(
-            "profile `{profile}`: mfa_process `{}` failed ({})",
-            argv[0],
-            out.status
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -1,12 +1,10 @@
-//! `credential_process`: run a command (no shell in between; the line is split the way the AWS
-//! CLI splits it, like a POSIX shell would) and read the JSON it prints.
-//! Its stderr goes straight to ours, so its prompts and messages reach the user.
+//! `credential_process`: run the command (see [`super::command`]) and read the JSON it prints,
+//! as the AWS CLI reads it (Version 1).
 
-use std::process::{Command, Stdio};
-
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Result};
 use serde::Deserialize;
 
+use crate::config::keys;
 use crate::creds::{parse_timestamp, Credentials, Secret};
 
 #[derive(Deserialize)]
@@ -19,44 +17,14 @@ struct Output {
     expiration: Option<String>,
 }
 
-/// Splits a command line as botocore does on POSIX systems (`shlex.split`).
-pub fn split(command: &str) -> Option<Vec<String>> {
-    shlex::split(command).filter(|v| !v.is_empty())
-}
-
-/// Runs `command` for `profile` and returns its credentials.
+/// Runs the `credential_process` of `profile` and returns its credentials.
 pub fn run(profile: &str, command: &str) -> Result<Credentials> {
-    let argv = split(command).ok_or_else(|| {
-        anyhow!("profile `{profile}`: credential_process is empty or has unbalanced quotes")
-    })?;
-    crate::debug!(
-        "profile `{profile}`: running credential_process {}",
-        argv[0]
-    );
-    let out = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .output()
-        .with_context(|| {
-            format!(
-                "profile `{profile}`: cannot run credential_process `{}`",
-                argv[0]
-            )
-        })?;
-    if !out.status.success() {
-        bail!(
-            "profile `{profile}`: credential_process `{}` failed ({})",
-            argv[0],
-            out.status
-        );
-    }
-    parse(&out.stdout).map_err(|why| {
+    let stdout = super::command::run(profile, keys::CREDENTIAL_PROCESS, command)?;
+    parse(&stdout).map_err(|why| {
         // Never echo the output: it may hold secrets.
         anyhow!(
             "profile `{profile}`: credential_process `{}` printed {why}",
-            argv[0]
+            super::command::program(command)
         )
     })
 }
@@ -92,16 +60,6 @@ pub fn parse(stdout: &[u8]) -> Result<Credentials, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_like_shlex() {
-        assert_eq!(
-            split(r#"/bin/tool --name "a b" 'c d' e\ f"#).unwrap(),
-            ["/bin/tool", "--name", "a b", "c d", "e f"]
-        );
-        assert!(split("tool 'unbalanced").is_none());
-        assert!(split("   ").is_none());
-    }
 
     #[test]
     fn validates_json() {

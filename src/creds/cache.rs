@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::creds::Credentials;
+use crate::os::env::Env;
 
 /// Cached credentials are not handed out when they expire within this margin.
 pub const EXPIRY_MARGIN: time::Duration = time::Duration::minutes(5);
@@ -92,14 +93,10 @@ pub struct FileCache {
 
 impl FileCache {
     /// `$XDG_CACHE_HOME/awsenv/sessions` (or the platform's cache directory).
-    pub fn default_location() -> Result<FileCache> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(dirs::cache_dir)
-            .context("cannot find a cache directory (set XDG_CACHE_HOME)")?;
+    pub fn default_location(env: &Env) -> Result<FileCache> {
+        let base = crate::os::dirs::cache(env).map_err(anyhow::Error::msg)?;
         Ok(FileCache {
-            dir: base.join("awsenv").join("sessions"),
+            dir: base.join("sessions"),
         })
     }
 
@@ -144,8 +141,8 @@ impl SessionCache for FileCache {
 
     fn put(&self, key: &CacheKey, entry: &Entry) -> Result<()> {
         let json = serde_json::to_vec(entry)?;
-        crate::private::create_dir(&self.dir)
-            .and_then(|()| crate::private::write(&self.path(key), &json))
+        crate::os::private_file::create_dir(&self.dir)
+            .and_then(|()| crate::os::private_file::write(&self.path(key), &json))
             .with_context(|| format!("cannot write to {}", self.dir.display()))
     }
 

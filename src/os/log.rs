@@ -13,11 +13,12 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-#[macro_export]
+/// `debug!("…", args)`: one `awsenv: debug:` line on stderr when `--debug` is on.
 macro_rules! debug {
     ($($arg:tt)*) => {
-        if $crate::log::enabled() {
+        if $crate::os::log::enabled() {
             eprintln!("awsenv: debug: {}", format_args!($($arg)*));
         }
     };
 }
+pub(crate) use debug;

@@ -7,8 +7,8 @@ use anyhow::{anyhow, Result};
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 
+use crate::aws::{sdk_error, Network};
 use crate::creds::Secret;
-use crate::sts::{sdk_error, Network};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// RFC 8628: wait this much longer after each `slow_down`.

@@ -1,12 +1,17 @@
-//! Credentials as they travel through awsenv: from a source or STS call to a script.
+//! Credentials as they travel through awsenv: from a source or STS call to a script, and the
+//! cache of temporary ones ([`cache`]).
 //!
 //! Secrets are wrapped in [`Secret`] so that a stray `{:?}` (in `--debug` output, an error, a
 //! panic) prints a placeholder instead of the key.
+
+pub mod cache;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use crate::os::env::{self, Env};
 
 /// A secret string whose `Debug`/`Display` never show the value.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,13 +49,11 @@ impl Credentials {
     /// The keys in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), if
     /// both are set: what `credential_source = Environment` and `awsenv login` with no profile
     /// use. Nothing else in awsenv takes keys from the environment.
-    pub fn from_env() -> Option<Credentials> {
-        use crate::vars;
-        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    pub fn from_env(env: &Env) -> Option<Credentials> {
         Some(Credentials {
-            access_key_id: var(vars::ACCESS_KEY_ID)?,
-            secret_access_key: Secret::new(var(vars::SECRET_ACCESS_KEY)?),
-            session_token: var(vars::SESSION_TOKEN).map(Secret::new),
+            access_key_id: env.get(env::ACCESS_KEY_ID)?.to_string(),
+            secret_access_key: Secret::new(env.get(env::SECRET_ACCESS_KEY)?),
+            session_token: env.get(env::SESSION_TOKEN).map(Secret::new),
             expiration: None,
         })
     }

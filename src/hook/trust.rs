@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use crate::os::env::Env;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trust {
     Allowed,
@@ -25,14 +27,9 @@ pub struct TrustStore {
 
 impl TrustStore {
     /// `$XDG_DATA_HOME/awsenv` (or the platform's data directory).
-    pub fn default_location() -> Result<TrustStore> {
-        let base = std::env::var_os("XDG_DATA_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(dirs::data_dir)
-            .context("cannot find a data directory (set XDG_DATA_HOME)")?;
+    pub fn default_location(env: &Env) -> Result<TrustStore> {
         Ok(TrustStore {
-            dir: base.join("awsenv"),
+            dir: crate::os::dirs::data(env).map_err(anyhow::Error::msg)?,
         })
     }
 
@@ -85,9 +82,9 @@ impl TrustStore {
     fn write_entry(&self, entry: &Path, abs: &Path) -> Result<()> {
         let dir = entry.parent().expect("entries live in a directory");
         let line = format!("{}\n", abs.display());
-        crate::private::create_dir(&self.dir)
-            .and_then(|()| crate::private::create_dir(dir))
-            .and_then(|()| crate::private::write(entry, line.as_bytes()))
+        crate::os::private_file::create_dir(&self.dir)
+            .and_then(|()| crate::os::private_file::create_dir(dir))
+            .and_then(|()| crate::os::private_file::write(entry, line.as_bytes()))
             .with_context(|| format!("cannot write to {}", dir.display()))
     }
 }

@@ -4,8 +4,8 @@
 use anyhow::{anyhow, Result};
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 
+use crate::aws::{sdk_error, to_sdk, Network};
 use crate::creds::{Credentials, Secret};
-use crate::sts::{sdk_error, to_sdk, Network};
 
 /// The region IAM requests are signed for.
 const IAM_REGION: &str = "us-east-1";

@@ -1,22 +1,32 @@
-//! Executing a [`Plan`]: get the source credentials, then the MFA session, then each role, in
+//! Running a [`Plan`]: get the source credentials, then the MFA session, then each role, in
 //! order. Each temporary result is cached; a run starts from the latest step still cached, so a
 //! cached role needs no network at all and a cached MFA session needs no code.
+//!
+//! The sources that are not STS calls have a file each: [`process`] (credential_process),
+//! [`mfa`] (codes), [`sso_token`] (IAM Identity Center sign-ins), run through [`command`].
+
+pub mod command;
+pub mod mfa;
+pub mod process;
+pub mod sso_token;
 
 use std::cell::OnceCell;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Context as _, Result};
 use time::OffsetDateTime;
 
-use crate::cache::{CacheKey, Entry, SessionCache, SessionKind};
+use crate::aws::Network;
+use crate::config::endpoint::{self, Service};
+use crate::context::Context;
+use crate::creds::cache::{CacheKey, Entry, SessionCache, SessionKind};
 use crate::creds::{Credentials, Secret};
-use crate::mfa::CodeSource;
-use crate::resolve::{MfaSession, Plan, RoleHop, Source};
-use crate::sts::Network;
+use crate::os::log::debug;
+use crate::plan::{MfaSession, Plan, RoleHop, Source};
+use mfa::CodeSource;
 
-pub struct Resolver<'a> {
+pub struct Runner<'a> {
+    ctx: &'a Context,
     cache: Option<&'a dyn SessionCache>,
-    /// Where `Source::Stored` keys are read from.
-    store: Option<&'a crate::store::Store>,
     codes: CodeSource,
     net: OnceCell<Network>,
 }
@@ -27,27 +37,25 @@ enum Step<'p> {
     Hop(&'p RoleHop),
 }
 
-impl<'a> Resolver<'a> {
-    pub fn new(cache: Option<&'a dyn SessionCache>, mfa_token: Option<String>) -> Resolver<'a> {
-        Resolver {
+impl<'a> Runner<'a> {
+    pub fn new(
+        ctx: &'a Context,
+        cache: Option<&'a dyn SessionCache>,
+        mfa_token: Option<String>,
+    ) -> Runner<'a> {
+        Runner {
+            ctx,
             cache,
-            store: None,
             codes: CodeSource::new(mfa_token),
             net: OnceCell::new(),
         }
-    }
-
-    /// Reads long-term keys of `Source::Stored` plans from `store`.
-    pub fn with_store(mut self, store: &'a crate::store::Store) -> Resolver<'a> {
-        self.store = Some(store);
-        self
     }
 
     fn net(&self) -> Result<&Network> {
         if let Some(n) = self.net.get() {
             return Ok(n);
         }
-        crate::debug!("starting the network client");
+        debug!("starting the network client");
         let n = Network::new()?;
         Ok(self.net.get_or_init(|| n))
     }
@@ -61,7 +69,7 @@ impl<'a> Resolver<'a> {
         steps.extend(plan.hops.iter().map(Step::Hop));
 
         // keys[i] identifies the credentials after step i.
-        let mut parts = source_fingerprint(plan);
+        let mut parts = source_fingerprint(plan, &self.ctx.env);
         let mut keys = Vec::with_capacity(steps.len());
         for step in &steps {
             match step {
@@ -94,10 +102,9 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 if let Some(hit) = cache.get(&keys[i]) {
-                    crate::debug!(
+                    debug!(
                         "cache hit: {:?} session of profile `{}`",
-                        hit.kind,
-                        hit.profile
+                        hit.kind, hit.profile
                     );
                     creds = Some(hit.credentials);
                     start = i + 1;
@@ -117,10 +124,9 @@ impl<'a> Resolver<'a> {
                         .as_ref()
                         .context("MFA session without source credentials")?;
                     let code = self.codes.code_for(&m.mfa)?;
-                    crate::debug!(
+                    debug!(
                         "GetSessionToken for profile `{}` with MFA device {}",
-                        m.mfa.profile,
-                        m.mfa.serial
+                        m.mfa.profile, m.mfa.serial
                     );
                     let c = self
                         .net()?
@@ -142,10 +148,9 @@ impl<'a> Resolver<'a> {
                         None => None,
                     };
                     let session_name = h.session_name.clone().unwrap_or_else(default_session_name);
-                    crate::debug!(
+                    debug!(
                         "AssumeRole {} for profile `{}` (session {session_name})",
-                        h.role_arn,
-                        h.profile
+                        h.role_arn, h.profile
                     );
                     let c = self
                         .net()?
@@ -195,12 +200,10 @@ impl<'a> Resolver<'a> {
                 session_token: session_token.clone(),
                 expiration: None,
             }),
-            Source::Process { profile, command } => crate::process::run(profile, command),
+            Source::Process { profile, command } => process::run(profile, command),
             Source::Stored { profile, .. } => {
-                let store = self.store.with_context(|| {
-                    format!("profile `{profile}`: its keys are stored, but no store was opened")
-                })?;
-                crate::debug!(
+                let store = self.ctx.store()?;
+                debug!(
                     "long-term keys of `{profile}` from the {}",
                     store.kind().describe()
                 );
@@ -217,26 +220,17 @@ impl<'a> Resolver<'a> {
             Source::Sso {
                 profile,
                 session,
-                start_url,
-                sso_region,
                 account_id,
                 role_name,
             } => {
-                let token = crate::sso::access_token(
-                    || self.net(),
-                    profile,
-                    session.as_deref(),
-                    start_url,
-                    sso_region,
-                )?;
-                crate::debug!(
-                    "GetRoleCredentials {role_name} in {account_id} for profile `{profile}`"
-                );
-                crate::sso::role_credentials(
+                let tokens = self.token_cache(profile)?;
+                let token = sso_token::access_token(&tokens, || self.net(), profile, session)?;
+                debug!("GetRoleCredentials {role_name} in {account_id} for profile `{profile}`");
+                crate::aws::sso::role_credentials(
                     self.net()?,
                     profile,
                     &token,
-                    sso_region,
+                    &session.region,
                     plan.sso_endpoint.as_deref(),
                     account_id,
                     role_name,
@@ -253,7 +247,7 @@ impl<'a> Resolver<'a> {
                     format!("profile `{profile}`: cannot read web_identity_token_file {token_file}")
                 })?;
                 let session_name = session_name.clone().unwrap_or_else(default_session_name);
-                crate::debug!("AssumeRoleWithWebIdentity {role_arn} for profile `{profile}`");
+                debug!("AssumeRoleWithWebIdentity {role_arn} for profile `{profile}`");
                 self.net()?
                     .assume_role_with_web_identity(
                         region,
@@ -264,9 +258,24 @@ impl<'a> Resolver<'a> {
                     )
                     .map_err(|e| anyhow!("profile `{profile}`: {e}"))
             }
-            Source::Environment => from_environment(&plan.profile),
+            Source::Environment => from_environment(&self.ctx.env, &plan.profile),
             Source::Ec2InstanceMetadata | Source::EcsContainer => self.container_or_instance(plan),
         }
+    }
+
+    /// Where IAM Identity Center tokens are, and the OIDC endpoint that refreshes them.
+    fn token_cache(&self, profile: &str) -> Result<sso_token::TokenCache> {
+        let files = self.ctx.files()?;
+        let oidc = endpoint::endpoint(
+            Some(files),
+            files.profile(profile)?,
+            Service::SsoOidc,
+            &self.ctx.env,
+        )?;
+        Ok(sso_token::TokenCache {
+            dir: crate::os::dirs::sso_cache(&self.ctx.env),
+            oidc_endpoint: oidc,
+        })
     }
 
     fn container_or_instance(&self, plan: &Plan) -> Result<Credentials> {
@@ -322,7 +331,7 @@ fn source_kind(source: &Source) -> Option<SessionKind> {
 }
 
 /// What identifies the source, for cache keys. No secret goes in.
-fn source_fingerprint(plan: &Plan) -> Vec<String> {
+fn source_fingerprint(plan: &Plan, env: &crate::os::env::Env) -> Vec<String> {
     let mut parts: Vec<String> = match &plan.source {
         Source::Static {
             profile,
@@ -337,15 +346,14 @@ fn source_fingerprint(plan: &Plan) -> Vec<String> {
             access_key_id,
         } => vec!["stored".into(), profile.clone(), access_key_id.clone()],
         Source::Sso {
-            start_url,
-            sso_region,
+            session,
             account_id,
             role_name,
             ..
         } => vec![
             "sso".into(),
-            start_url.clone(),
-            sso_region.clone(),
+            session.start_url.clone(),
+            session.region.clone(),
             account_id.clone(),
             role_name.clone(),
         ],
@@ -364,7 +372,9 @@ fn source_fingerprint(plan: &Plan) -> Vec<String> {
         ],
         Source::Environment => vec![
             "environment".into(),
-            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+            env.get(crate::os::env::ACCESS_KEY_ID)
+                .unwrap_or_default()
+                .to_string(),
         ],
         Source::Ec2InstanceMetadata => vec!["imds".into()],
         Source::EcsContainer => vec!["ecs".into()],
@@ -378,8 +388,8 @@ fn default_session_name() -> String {
     format!("awsenv-{}", OffsetDateTime::now_utc().unix_timestamp())
 }
 
-fn from_environment(profile: &str) -> Result<Credentials> {
-    Credentials::from_env().ok_or_else(|| {
+fn from_environment(env: &crate::os::env::Env, profile: &str) -> Result<Credentials> {
+    Credentials::from_env(env).ok_or_else(|| {
         anyhow!(
             "profile `{profile}` uses credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
         )

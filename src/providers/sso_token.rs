@@ -1,5 +1,5 @@
-//! IAM Identity Center: the access token the AWS CLI keeps in `~/.aws/sso/cache/` (read, refresh,
-//! write), and the portal's `GetRoleCredentials` call that trades it for role credentials.
+//! IAM Identity Center sign-ins: the access token the AWS CLI keeps in `~/.aws/sso/cache/`
+//! (read, refresh, write), and the device-code login that creates it.
 //!
 //! The cache file is named by the SHA-1 of the `[sso-session]` name, or of the start URL for a
 //! legacy profile, exactly as botocore names it, so one login serves the AWS CLI and awsenv.
@@ -13,15 +13,16 @@ use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
-use crate::creds::{format_rfc3339, parse_timestamp, Credentials, Secret};
-use crate::oidc::{Oidc, Registration, Token};
-use crate::sts::{sdk_error, Network};
+use crate::aws::oidc::{Oidc, Registration, Token};
+use crate::aws::sso::login_hint;
+use crate::aws::Network;
+use crate::config::sso_session::SsoSession;
+use crate::creds::{format_rfc3339, parse_timestamp, Secret};
+use crate::os::log::debug;
+use crate::os::private_file;
 
 /// botocore refreshes a token this long before it expires.
 const REFRESH_WINDOW: time::Duration = time::Duration::minutes(15);
-/// The scope that makes IAM Identity Center issue refresh tokens; the AWS CLI's default for
-/// `sso-session` sections that name no `sso_registration_scopes`.
-pub const DEFAULT_SCOPE: &str = "sso:account:access";
 
 /// A token cache file, with every field the AWS CLI v2 writes. Only `accessToken` and
 /// `expiresAt` are required to read one (botocore's rule); the rest enables refreshing.
@@ -44,54 +45,18 @@ pub struct CachedToken {
     pub refresh_token: Option<Secret>,
 }
 
-/// One IAM Identity Center sign-in: an `[sso-session]`, or a legacy profile's start URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SsoSession {
-    /// The `[sso-session]` name; None for a legacy profile (`sso_start_url` in the profile).
-    pub name: Option<String>,
-    pub start_url: String,
-    pub region: String,
-    /// Registration scopes: None for legacy profiles (no refresh tokens, as in the AWS CLI).
-    pub scopes: Option<Vec<String>>,
+/// Where sign-ins are cached (`~/.aws/sso/cache`), and where the OIDC service is.
+pub struct TokenCache {
+    pub dir: PathBuf,
+    pub oidc_endpoint: Option<String>,
 }
 
-impl SsoSession {
-    /// What the token file is named after.
-    pub fn cache_key(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.start_url)
+impl TokenCache {
+    /// The cache file for a session name (or legacy start URL), named as botocore names it.
+    pub fn token_path(&self, session_or_start_url: &str) -> PathBuf {
+        let digest = Sha1::digest(session_or_start_url.as_bytes());
+        self.dir.join(format!("{}.json", hex::encode(digest)))
     }
-}
-
-/// `~/.aws/sso/cache`.
-pub fn cache_dir() -> PathBuf {
-    dirs::home_dir()
-        .unwrap_or_default()
-        .join(".aws")
-        .join("sso")
-        .join("cache")
-}
-
-/// The cache file for a session name (or legacy start URL).
-pub fn token_path(session_or_start_url: &str) -> PathBuf {
-    let digest = Sha1::digest(session_or_start_url.as_bytes());
-    cache_dir().join(format!("{}.json", hex::encode(digest)))
-}
-
-/// The command that logs in again, for error messages.
-fn login_hint(profile: &str) -> String {
-    format!("run `awsenv sso login --profile {profile}` (or `aws sso login --profile {profile}`)")
-}
-
-/// The SDKs' endpoint override for the OIDC service.
-pub fn oidc_endpoint() -> Option<String> {
-    let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    if ignore {
-        return None;
-    }
-    ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
 /// Reads a token file; Ok(None) when there is none.
@@ -109,8 +74,8 @@ pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
 pub fn write_private_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let dir = path.parent().context("a cache file has a directory")?;
     let json = serde_json::to_vec(value)?;
-    crate::private::create_dir(dir)
-        .and_then(|()| crate::private::write(path, &json))
+    private_file::create_dir(dir)
+        .and_then(|()| private_file::write(path, &json))
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -118,13 +83,12 @@ pub fn write_private_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 /// within 15 minutes and the sign-in has a refresh token, as botocore's SSOTokenProvider does;
 /// else an error saying how to log in. `net` is only called when a refresh is needed.
 pub fn access_token<'n>(
+    cache: &TokenCache,
     net: impl FnOnce() -> Result<&'n Network>,
     profile: &str,
-    session: Option<&str>,
-    start_url: &str,
-    sso_region: &str,
+    session: &SsoSession,
 ) -> Result<String> {
-    let path = token_path(session.unwrap_or(start_url));
+    let path = cache.token_path(session.cache_key());
     let token = read_token(&path)
         .map_err(|e| anyhow!("profile `{profile}`: {e:#}; {}", login_hint(profile)))?
         .ok_or_else(|| {
@@ -146,18 +110,12 @@ pub fn access_token<'n>(
         return Ok(token.access_token.expose().to_string());
     }
     // Only sso-session sign-ins are refreshed (legacy profiles have no refresh token).
-    let refreshed = match session {
+    let refreshed = match &session.name {
         Some(name) if can_refresh(&token, now) => {
-            let s = SsoSession {
-                name: Some(name.to_string()),
-                start_url: start_url.to_string(),
-                region: sso_region.to_string(),
-                scopes: None,
-            };
-            crate::debug!("refreshing the IAM Identity Center token of sso-session `{name}`");
-            let attempt = net().and_then(|n| refresh(n, &s, &token));
+            debug!("refreshing the IAM Identity Center token of sso-session `{name}`");
+            let attempt = net().and_then(|n| refresh(cache, n, session, &token));
             if let Err(e) = &attempt {
-                crate::debug!("refresh failed: {e:#}");
+                debug!("refresh failed: {e:#}");
             }
             attempt.ok()
         }
@@ -188,13 +146,18 @@ fn can_refresh(token: &CachedToken, now: OffsetDateTime) -> bool {
 }
 
 /// Trades the refresh token for a new access token and writes it back in the AWS CLI's shape.
-fn refresh(net: &Network, session: &SsoSession, old: &CachedToken) -> Result<CachedToken> {
+fn refresh(
+    cache: &TokenCache,
+    net: &Network,
+    session: &SsoSession,
+    old: &CachedToken,
+) -> Result<CachedToken> {
     let (Some(id), Some(secret), Some(rt)) =
         (&old.client_id, &old.client_secret, &old.refresh_token)
     else {
         bail!("the cached sign-in has no refresh token");
     };
-    let oidc = Oidc::new(net, &session.region, oidc_endpoint().as_deref());
+    let oidc = Oidc::new(net, &session.region, cache.oidc_endpoint.as_deref());
     let t = oidc.refresh(id, secret, rt)?;
     let new = CachedToken {
         start_url: Some(session.start_url.clone()),
@@ -207,7 +170,7 @@ fn refresh(net: &Network, session: &SsoSession, old: &CachedToken) -> Result<Cac
         // Like botocore: a refresh token is kept only if the service sent one.
         refresh_token: t.refresh_token,
     };
-    write_private_json(&token_path(session.cache_key()), &new)?;
+    write_private_json(&cache.token_path(session.cache_key()), &new)?;
     Ok(new)
 }
 
@@ -217,7 +180,7 @@ fn expires_at(after: std::time::Duration) -> String {
 
 /// The registration cache file, named as botocore's SSOTokenFetcher names it: the SHA-1 of
 /// Python's `json.dumps({...}, sort_keys=True)` of tool, startUrl, session_name and scopes.
-pub fn registration_path(session: &SsoSession) -> PathBuf {
+pub fn registration_path(dir: &Path, session: &SsoSession) -> PathBuf {
     let mut fields: Vec<(&str, String)> = vec![
         ("startUrl", py_json_str(&session.start_url)),
         ("tool", py_json_str("botocore")),
@@ -235,7 +198,7 @@ pub fn registration_path(session: &SsoSession) -> PathBuf {
         .map(|(k, v)| format!("{}: {v}", py_json_str(k)))
         .collect();
     let text = format!("{{{}}}", body.join(", "));
-    cache_dir().join(format!(
+    dir.join(format!(
         "{}.json",
         hex::encode(Sha1::digest(text.as_bytes()))
     ))
@@ -278,14 +241,14 @@ struct CachedRegistration {
 }
 
 /// A cached client registration still valid for 15 minutes, else a new one (cached).
-fn registration(oidc: &Oidc<'_>, session: &SsoSession) -> Result<Registration> {
-    let path = registration_path(session);
+fn registration(dir: &Path, oidc: &Oidc<'_>, session: &SsoSession) -> Result<Registration> {
+    let path = registration_path(dir, session);
     let now = OffsetDateTime::now_utc();
     if let Ok(bytes) = std::fs::read(&path) {
         if let Ok(r) = serde_json::from_slice::<CachedRegistration>(&bytes) {
             if let Some(exp) = parse_timestamp(&r.expires_at).filter(|e| *e - REFRESH_WINDOW > now)
             {
-                crate::debug!("reusing the OIDC client registration in {}", path.display());
+                debug!("reusing the OIDC client registration in {}", path.display());
                 return Ok(Registration {
                     client_id: r.client_id,
                     client_secret: r.client_secret,
@@ -326,12 +289,13 @@ pub struct Prompt<'a> {
 /// The device authorization flow: register (or reuse the registration), start, let the caller
 /// show the code, poll, and write the token file. Returns the file written.
 pub fn login(
+    cache: &TokenCache,
     net: &Network,
     session: &SsoSession,
     show: impl FnOnce(&Prompt<'_>),
 ) -> Result<PathBuf> {
-    let oidc = Oidc::new(net, &session.region, oidc_endpoint().as_deref());
-    let reg = registration(&oidc, session)?;
+    let oidc = Oidc::new(net, &session.region, cache.oidc_endpoint.as_deref());
+    let reg = registration(&cache.dir, &oidc, session)?;
     let device = oidc.start_device(&reg, &session.start_url)?;
     show(&Prompt {
         verification_uri: &device.verification_uri,
@@ -353,63 +317,9 @@ pub fn login(
         registration_expires_at: Some(timestamp(reg.expires_at)?),
         refresh_token,
     };
-    let path = token_path(session.cache_key());
+    let path = cache.token_path(session.cache_key());
     write_private_json(&path, &token)?;
     Ok(path)
-}
-
-/// Calls the portal's GetRoleCredentials.
-pub fn role_credentials(
-    net: &Network,
-    profile: &str,
-    token: &str,
-    sso_region: &str,
-    endpoint: Option<&str>,
-    account_id: &str,
-    role_name: &str,
-) -> Result<Credentials> {
-    use aws_sdk_sso::config::{BehaviorVersion, Region};
-    let mut b = aws_sdk_sso::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(sso_region.to_string()))
-        .http_client(net.http_client())
-        .timeout_config(Network::timeouts());
-    if let Some(e) = endpoint {
-        b = b.endpoint_url(e);
-    }
-    let client = aws_sdk_sso::Client::from_conf(b.build());
-    let out = net
-        .block_on(
-            client
-                .get_role_credentials()
-                .access_token(token)
-                .account_id(account_id)
-                .role_name(role_name)
-                .send(),
-        )
-        .map_err(|e| {
-            let unauthorized = e
-                .as_service_error()
-                .is_some_and(|s| s.is_unauthorized_exception());
-            if unauthorized {
-                anyhow!("profile `{profile}`: IAM Identity Center rejected the cached login; {}", login_hint(profile))
-            } else {
-                anyhow!("profile `{profile}`: GetRoleCredentials for {role_name} in {account_id} failed: {}", sdk_error(&e))
-            }
-        })?;
-    let c = out.role_credentials().ok_or_else(|| {
-        anyhow!("profile `{profile}`: GetRoleCredentials returned no credentials")
-    })?;
-    let expiration =
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(c.expiration()) * 1_000_000).map_err(
-            |_| anyhow!("profile `{profile}`: GetRoleCredentials returned an invalid expiration"),
-        )?;
-    Ok(Credentials {
-        access_key_id: c.access_key_id().unwrap_or_default().to_string(),
-        secret_access_key: Secret::new(c.secret_access_key().unwrap_or_default()),
-        session_token: c.session_token().map(Secret::new),
-        expiration: Some(expiration),
-    })
 }
 
 #[cfg(test)]
@@ -426,7 +336,11 @@ mod tests {
     #[test]
     fn cache_file_name_is_botocores() {
         // `printf %s my-sso | sha1sum`, as botocore names the file for sso-session `my-sso`.
-        let p = super::token_path("my-sso");
+        let cache = super::TokenCache {
+            dir: "/c".into(),
+            oidc_endpoint: None,
+        };
+        let p = cache.token_path("my-sso");
         assert_eq!(
             p.file_name().unwrap().to_str().unwrap(),
             "0ad374308c5a4e22f723adf10145eafad7c4031c.json"

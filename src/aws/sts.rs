@@ -1,0 +1,175 @@
+//! The STS calls: GetSessionToken (MFA sessions), AssumeRole, AssumeRoleWithWebIdentity,
+//! GetCallerIdentity and GetFederationToken.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Result};
+use aws_sdk_sts::config::{BehaviorVersion, Region};
+
+use super::{sdk_error, to_sdk, Network};
+use crate::creds::{Credentials, Secret};
+use crate::os::log::debug;
+
+impl Network {
+    fn sts(
+        &self,
+        creds: Option<&Credentials>,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> aws_sdk_sts::Client {
+        let mut b = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .http_client(self.http.clone())
+            .timeout_config(Self::timeouts());
+        if let Some(c) = creds {
+            b = b.credentials_provider(to_sdk(c));
+        }
+        if let Some(e) = endpoint {
+            b = b.endpoint_url(e);
+        }
+        aws_sdk_sts::Client::from_conf(b.build())
+    }
+
+    pub fn get_session_token(
+        &self,
+        source: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+        serial: &str,
+        code: &str,
+        duration: Duration,
+    ) -> Result<Credentials> {
+        let client = self.sts(Some(source), region, endpoint);
+        let out = self
+            .block_on(
+                client
+                    .get_session_token()
+                    .serial_number(serial)
+                    .token_code(code)
+                    .duration_seconds(clamp_secs(duration))
+                    .send(),
+            )
+            .map_err(|e| {
+                anyhow!(
+                    "GetSessionToken with MFA device {serial} failed: {}",
+                    sdk_error(&e)
+                )
+            })?;
+        from_sts(out.credentials(), "GetSessionToken")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn assume_role(
+        &self,
+        source: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+        duration: Option<Duration>,
+        mfa: Option<(&str, &str)>,
+    ) -> Result<Credentials> {
+        let client = self.sts(Some(source), region, endpoint);
+        let mut req = client
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_string))
+            .set_duration_seconds(duration.map(clamp_secs));
+        if let Some((serial, code)) = mfa {
+            req = req.serial_number(serial).token_code(code);
+        }
+        let out = self
+            .block_on(req.send())
+            .map_err(|e| anyhow!("AssumeRole {role_arn} failed: {}", sdk_error(&e)))?;
+        from_sts(out.credentials(), "AssumeRole")
+    }
+
+    pub fn assume_role_with_web_identity(
+        &self,
+        region: &str,
+        endpoint: Option<&str>,
+        role_arn: &str,
+        session_name: &str,
+        token: &str,
+    ) -> Result<Credentials> {
+        let client = self.sts(None, region, endpoint);
+        let out = self
+            .block_on(
+                client
+                    .assume_role_with_web_identity()
+                    .role_arn(role_arn)
+                    .role_session_name(session_name)
+                    .web_identity_token(token)
+                    .send(),
+            )
+            .map_err(|e| {
+                anyhow!(
+                    "AssumeRoleWithWebIdentity {role_arn} failed: {}",
+                    sdk_error(&e)
+                )
+            })?;
+        from_sts(out.credentials(), "AssumeRoleWithWebIdentity")
+    }
+
+    /// The ARN of the identity `creds` belong to (GetCallerIdentity).
+    pub fn caller_arn(
+        &self,
+        creds: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> Result<String> {
+        let client = self.sts(Some(creds), region, endpoint);
+        let out = self
+            .block_on(client.get_caller_identity().send())
+            .map_err(|e| anyhow!("GetCallerIdentity failed: {}", sdk_error(&e)))?;
+        out.arn
+            .ok_or_else(|| anyhow!("GetCallerIdentity returned no ARN"))
+    }
+
+    /// Federated-user credentials made from an IAM user's long-term keys. The policy allows
+    /// everything, so the session has exactly the user's permissions (the intersection).
+    pub fn get_federation_token(
+        &self,
+        source: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+        name: &str,
+        duration: Option<Duration>,
+    ) -> Result<Credentials> {
+        const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let client = self.sts(Some(source), region, endpoint);
+        let out = self
+            .block_on(
+                client
+                    .get_federation_token()
+                    .name(name)
+                    .policy(ALLOW_ALL)
+                    .set_duration_seconds(duration.map(clamp_secs))
+                    .send(),
+            )
+            .map_err(|e| anyhow!("GetFederationToken failed: {}", sdk_error(&e)))?;
+        if let Some(user) = out.federated_user() {
+            debug!("signed in as {}", user.arn());
+        }
+        from_sts(out.credentials(), "GetFederationToken")
+    }
+}
+
+fn clamp_secs(d: Duration) -> i32 {
+    i32::try_from(d.as_secs()).unwrap_or(i32::MAX)
+}
+
+fn from_sts(c: Option<&aws_sdk_sts::types::Credentials>, call: &str) -> Result<Credentials> {
+    let c = c.ok_or_else(|| anyhow!("{call} returned no credentials"))?;
+    let expiration = time::OffsetDateTime::from_unix_timestamp(c.expiration().secs())
+        .map_err(|_| anyhow!("{call} returned an invalid expiration"))?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id().to_string(),
+        secret_access_key: Secret::new(c.secret_access_key()),
+        session_token: Some(Secret::new(c.session_token())),
+        expiration: Some(expiration),
+    })
+}

@@ -1,0 +1,45 @@
+//! The names of the settings awsenv reads from the two files, written once.
+//!
+//! Keys are lower case: the reader lower-cases every key, as botocore does.
+
+pub const REGION: &str = "region";
+
+// Static keys.
+pub const ACCESS_KEY_ID: &str = "aws_access_key_id";
+pub const SECRET_ACCESS_KEY: &str = "aws_secret_access_key";
+pub const SESSION_TOKEN: &str = "aws_session_token";
+
+// Roles.
+pub const ROLE_ARN: &str = "role_arn";
+pub const SOURCE_PROFILE: &str = "source_profile";
+pub const CREDENTIAL_SOURCE: &str = "credential_source";
+pub const ROLE_SESSION_NAME: &str = "role_session_name";
+pub const EXTERNAL_ID: &str = "external_id";
+pub const DURATION_SECONDS: &str = "duration_seconds";
+pub const MFA_SERIAL: &str = "mfa_serial";
+/// aws-vault's: a command that prints an MFA code.
+pub const MFA_PROCESS: &str = "mfa_process";
+pub const WEB_IDENTITY_TOKEN_FILE: &str = "web_identity_token_file";
+
+pub const CREDENTIAL_PROCESS: &str = "credential_process";
+
+// IAM Identity Center, in a profile and in `[sso-session]`.
+pub const SSO_SESSION: &str = "sso_session";
+pub const SSO_START_URL: &str = "sso_start_url";
+pub const SSO_REGION: &str = "sso_region";
+pub const SSO_ACCOUNT_ID: &str = "sso_account_id";
+pub const SSO_ROLE_NAME: &str = "sso_role_name";
+pub const SSO_REGISTRATION_SCOPES: &str = "sso_registration_scopes";
+/// Any of these makes a profile an IAM Identity Center profile (botocore's test).
+pub const SSO_ANY: &[&str] = &[
+    SSO_SESSION,
+    SSO_START_URL,
+    SSO_REGION,
+    SSO_ACCOUNT_ID,
+    SSO_ROLE_NAME,
+];
+
+// Endpoints.
+pub const ENDPOINT_URL: &str = "endpoint_url";
+pub const SERVICES: &str = "services";
+pub const IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "ignore_configured_endpoint_urls";

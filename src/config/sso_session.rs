@@ -1,0 +1,127 @@
+//! One IAM Identity Center sign-in, as a profile names it: an `[sso-session NAME]` section, or
+//! a legacy profile's own `sso_start_url` and `sso_region`. Read here once, for planning and for
+//! `awsenv sso login`/`logout` alike.
+
+use super::{keys, ConfigError, Files, Profile};
+
+/// The AWS CLI's default scope: without one, IAM Identity Center issues no refresh token.
+pub const DEFAULT_SCOPE: &str = "sso:account:access";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSession {
+    /// The `[sso-session]` name; None for a legacy profile (`sso_start_url` in the profile).
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    /// Registration scopes: None for legacy profiles (no refresh tokens, as in the AWS CLI).
+    pub scopes: Option<Vec<String>>,
+}
+
+impl SsoSession {
+    /// What the token cache file is named after (botocore's rule).
+    pub fn cache_key(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.start_url)
+    }
+}
+
+/// What is wrong with a sign-in's settings (the caller adds whose and where).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SsoSessionError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("sso_session `{0}` has no [sso-session {0}] section")]
+    NoSection(String),
+    #[error("[sso-session {name}] is missing {key}")]
+    Missing { name: String, key: &'static str },
+    #[error("SSO profile is missing {0}")]
+    ProfileMissing(String),
+}
+
+/// The `[sso-session NAME]` section.
+pub fn named(files: &Files, name: &str) -> Result<SsoSession, SsoSessionError> {
+    let s = files
+        .sso_session_section(name)?
+        .ok_or_else(|| SsoSessionError::NoSection(name.to_string()))?;
+    let get = |key: &'static str| {
+        s.get(key)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .ok_or_else(|| SsoSessionError::Missing {
+                name: name.to_string(),
+                key,
+            })
+    };
+    let scopes: Vec<String> = s
+        .get(keys::SSO_REGISTRATION_SCOPES)
+        .map(|v| {
+            v.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(SsoSession {
+        name: Some(name.to_string()),
+        start_url: get(keys::SSO_START_URL)?,
+        region: get(keys::SSO_REGION)?,
+        scopes: Some(if scopes.is_empty() {
+            vec![DEFAULT_SCOPE.to_string()]
+        } else {
+            scopes
+        }),
+    })
+}
+
+/// The sign-in of a profile: its `sso_session`, else its legacy `sso_start_url`/`sso_region`.
+pub fn of_profile(files: &Files, p: &Profile) -> Result<SsoSession, SsoSessionError> {
+    if let Some(name) = p.get(keys::SSO_SESSION) {
+        return named(files, name);
+    }
+    let missing: Vec<&str> = [keys::SSO_START_URL, keys::SSO_REGION]
+        .into_iter()
+        .filter(|k| !p.has(k))
+        .collect();
+    if !missing.is_empty() {
+        return Err(SsoSessionError::ProfileMissing(missing.join(", ")));
+    }
+    Ok(SsoSession {
+        name: None,
+        start_url: p.get(keys::SSO_START_URL).unwrap_or_default().to_string(),
+        region: p.get(keys::SSO_REGION).unwrap_or_default().to_string(),
+        scopes: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::from_strs;
+
+    #[test]
+    fn sessions_and_legacy_profiles() {
+        let f = from_strs("[sso-session corp]\nsso_start_url = https://c/start\nsso_region = eu-west-1\nsso_registration_scopes = a, b\n[sso-session bare]\nsso_start_url = https://b\nsso_region = us-east-1\n[sso-session half]\nsso_region = us-east-1\n[profile old]\nsso_start_url = https://o\nsso_region = us-west-2\n[profile none]\nsso_account_id = 1\n", "");
+        let corp = named(&f, "corp").unwrap();
+        assert_eq!(
+            corp.scopes.as_deref(),
+            Some(&["a".to_string(), "b".to_string()][..])
+        );
+        assert_eq!(corp.cache_key(), "corp");
+        assert_eq!(named(&f, "bare").unwrap().scopes.unwrap(), [DEFAULT_SCOPE]);
+        assert_eq!(
+            named(&f, "half").unwrap_err().to_string(),
+            "[sso-session half] is missing sso_start_url"
+        );
+        assert!(matches!(
+            named(&f, "nope"),
+            Err(SsoSessionError::NoSection(_))
+        ));
+        let old = of_profile(&f, f.profile("old").unwrap().unwrap()).unwrap();
+        assert_eq!((old.name.as_deref(), old.cache_key()), (None, "https://o"));
+        assert_eq!(
+            of_profile(&f, f.profile("none").unwrap().unwrap())
+                .unwrap_err()
+                .to_string(),
+            "SSO profile is missing sso_start_url, sso_region"
+        );
+    }
+}

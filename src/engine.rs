@@ -1,0 +1,71 @@
+//! The one entry into the credential engine: plan a profile from the files ([`crate::plan`]),
+//! then run the plan over the AWS clients ([`crate::providers`]). Every command that needs
+//! credentials — use, exec, export, login, the hook, rotate, list, status — comes through here,
+//! with the run's [`Context`], so they cannot disagree about what a profile means.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::context::Context;
+use crate::creds::Credentials;
+use crate::os::log::debug;
+use crate::plan::{self, Inputs, Overrides, Plan};
+use crate::providers::Runner;
+
+/// How to resolve, as the command line (or a marker) asks.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Region to export instead of the profile's `region`.
+    pub region: Option<String>,
+    /// Lifetime of the last role (or of the MFA session when there is no role).
+    pub duration: Option<Duration>,
+    /// An MFA code given up front, used once.
+    pub mfa_token: Option<String>,
+    /// Neither read nor write cached sessions.
+    pub no_cache: bool,
+}
+
+/// A plan and the credentials it ended on.
+pub struct Resolved {
+    pub plan: Plan,
+    pub creds: Credentials,
+}
+
+/// The plan for `name`: pure, no secret read, no network.
+pub fn plan(ctx: &Context, name: &str, opts: &Options) -> Result<Plan> {
+    let inputs = Inputs {
+        files: ctx.files()?,
+        stored: ctx.stored_keys()?,
+        env: &ctx.env,
+    };
+    let overrides = Overrides {
+        region: opts.region.clone(),
+        duration: opts.duration,
+    };
+    let plan = plan::plan(&inputs, name, &overrides)?;
+    debug!(
+        "plan for `{name}`: source {}, {} role(s), MFA session: {}",
+        plan.source.describe(),
+        plan.hops.len(),
+        plan.mfa_session.is_some()
+    );
+    Ok(plan)
+}
+
+/// Carries out `plan`: the source, the MFA session, each role, through the session cache.
+pub fn run(ctx: &Context, plan: &Plan, opts: &Options) -> Result<Credentials> {
+    let cache = if opts.no_cache {
+        None
+    } else {
+        Some(ctx.session_cache()?)
+    };
+    Runner::new(ctx, cache.as_deref(), opts.mfa_token.clone()).credentials(plan)
+}
+
+/// Plans and runs: the credentials of profile `name`.
+pub fn resolve(ctx: &Context, name: &str, opts: &Options) -> Result<Resolved> {
+    let plan = plan(ctx, name, opts)?;
+    let creds = run(ctx, &plan, opts)?;
+    Ok(Resolved { plan, creds })
+}

@@ -1,0 +1,168 @@
+//! The process environment, read once per run.
+//!
+//! Every variable awsenv reads or writes is named here, and nothing else in awsenv calls
+//! `std::env::var`: commands and the engine see the environment through one [`Env`] snapshot
+//! held by the run's `Context`, so planning stays pure and tests can hand in any environment.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+
+// Credentials and region, as the SDKs read them (and as `use` writes them).
+pub const ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+pub const SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+pub const SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+/// The pre-2014 name of the session token, still read by boto2-era tools.
+pub const SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
+/// RFC 3339 expiry, read by the SDKs' environment credential providers.
+pub const EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
+pub const REGION: &str = "AWS_REGION";
+pub const DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+pub const PROFILE: &str = "AWS_PROFILE";
+pub const DEFAULT_PROFILE: &str = "AWS_DEFAULT_PROFILE";
+
+// Where the two files are.
+pub const CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+pub const SHARED_CREDENTIALS_FILE: &str = "AWS_SHARED_CREDENTIALS_FILE";
+
+// Endpoints (the SDKs' rules; see `config::endpoint`).
+pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+pub const IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+/// `AWS_ENDPOINT_URL_<SERVICE>` for the services awsenv calls.
+pub const ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+pub const ENDPOINT_URL_SSO: &str = "AWS_ENDPOINT_URL_SSO";
+pub const ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
+pub const ENDPOINT_URL_IAM: &str = "AWS_ENDPOINT_URL_IAM";
+pub const ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
+
+// awsenv's own settings.
+/// The profile awsenv loaded into this environment.
+pub const AWSENV_PROFILE: &str = "AWSENV_PROFILE";
+pub const MFA_SESSION_DURATION: &str = "AWSENV_MFA_SESSION_DURATION";
+pub const BACKEND: &str = "AWSENV_BACKEND";
+pub const FILE_PASSPHRASE: &str = "AWSENV_FILE_PASSPHRASE";
+
+// The shell hook's state (see `hook`).
+/// What the hook loaded, from which marker; exported and free of secrets.
+pub const HOOK_STATE: &str = "__AWSENV_STATE";
+/// Unix time at which the hook should refresh what it loaded.
+pub const HOOK_REFRESH_AT: &str = "__AWSENV_REFRESH_AT";
+/// The values the shell had before the hook loaded a marker. The shell keeps them in a
+/// variable of its own that is never exported, and hands them to `awsenv hook` alone, in its
+/// environment for that one call.
+pub const HOOK_SAVED: &str = "__AWSENV_SAVED";
+
+// Tab completion (set by the shims for one call).
+pub const COMPLETE: &str = "_AWSENV_COMPLETE";
+pub const COMP_LINE: &str = "_AWSENV_COMP_LINE";
+pub const COMP_WORDBREAKS: &str = "_AWSENV_COMP_WORDBREAKS";
+pub const COMP_CURRENT: &str = "_AWSENV_COMP_CURRENT";
+
+// The machine.
+pub const HOME: &str = "HOME";
+pub const PWD: &str = "PWD";
+pub const SHELL: &str = "SHELL";
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
+pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
+
+/// Every name awsenv reads.
+const READ: &[&str] = &[
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    SECURITY_TOKEN,
+    EXPIRATION,
+    REGION,
+    DEFAULT_REGION,
+    PROFILE,
+    DEFAULT_PROFILE,
+    CONFIG_FILE,
+    SHARED_CREDENTIALS_FILE,
+    ENDPOINT_URL,
+    IGNORE_CONFIGURED_ENDPOINT_URLS,
+    ENDPOINT_URL_STS,
+    ENDPOINT_URL_SSO,
+    ENDPOINT_URL_SSO_OIDC,
+    ENDPOINT_URL_IAM,
+    ENDPOINT_URL_SIGNIN,
+    AWSENV_PROFILE,
+    MFA_SESSION_DURATION,
+    BACKEND,
+    FILE_PASSPHRASE,
+    HOOK_STATE,
+    HOOK_REFRESH_AT,
+    HOOK_SAVED,
+    COMP_LINE,
+    COMP_WORDBREAKS,
+    COMP_CURRENT,
+    HOME,
+    PWD,
+    SHELL,
+    XDG_CACHE_HOME,
+    XDG_CONFIG_HOME,
+    XDG_DATA_HOME,
+    DBUS_SESSION_BUS_ADDRESS,
+];
+
+/// A snapshot of the variables awsenv reads.
+#[derive(Debug, Clone, Default)]
+pub struct Env(BTreeMap<&'static str, OsString>);
+
+impl Env {
+    /// The variables of this process.
+    pub fn from_process() -> Env {
+        Env(READ
+            .iter()
+            .filter_map(|&n| Some((n, std::env::var_os(n)?)))
+            .collect())
+    }
+
+    /// A set, non-empty, UTF-8 value. An empty variable counts as unset, as in the SDKs.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .and_then(|v| v.to_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A set, non-empty value, whatever its encoding (paths).
+    pub fn get_os(&self, name: &str) -> Option<&OsStr> {
+        self.0
+            .get(name)
+            .map(OsString::as_os_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// True when the variable is set at all, empty or not.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// True when `name` says `true` (any case), as the SDKs read boolean switches.
+    pub fn is_true(&self, name: &str) -> bool {
+        self.get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// The same snapshot with `name` set (tests, and callers that build an environment).
+    #[cfg(test)]
+    pub fn with(mut self, name: &'static str, value: &str) -> Env {
+        self.0.insert(name, value.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_counts_as_unset() {
+        let env = Env::default().with(REGION, "").with(PROFILE, "p");
+        assert_eq!(env.get(REGION), None);
+        assert!(env.is_set(REGION));
+        assert_eq!(env.get(PROFILE), Some("p"));
+        assert!(!env.is_set(SHELL));
+    }
+}

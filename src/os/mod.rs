@@ -1,0 +1,12 @@
+//! The ground floor: the machine's edges. Everything awsenv touches outside its own logic —
+//! the environment, directories, private files, the terminal, signals, the browser, messages,
+//! the debug log — is done here, so the floors above stay plain logic.
+
+pub mod browser;
+pub mod dirs;
+pub mod env;
+pub mod interrupt;
+pub mod log;
+pub mod private_file;
+pub mod text;
+pub mod tty;

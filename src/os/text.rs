@@ -1,0 +1,42 @@
+//! Text for messages: whatever a message quotes from outside (a directory name, a profile name,
+//! an error from a file) is shown inert, on one line.
+
+use std::path::Path;
+
+/// A path for a message: control characters (a hostile directory name) are escaped.
+pub fn shown(path: &Path) -> String {
+    inert(&path.display().to_string())
+}
+
+/// `s` with control characters escaped (`\u{1b}`, `\n`), so that it cannot move the cursor,
+/// recolour the terminal or start a new line.
+pub fn inert(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `s` with its line breaks folded into spaces.
+pub fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_inert_and_one_line() {
+        assert_eq!(
+            shown(Path::new("/w/a\u{1b}[31mred\nx")),
+            "/w/a\\u{1b}[31mred\\nx"
+        );
+        assert_eq!(one_line("a\nb\r\nc"), "a b  c");
+    }
+}

@@ -1,0 +1,208 @@
+//! The variables awsenv manages, and the changes that load or unload a profile. `use`, `unset`,
+//! `exec` and the shell hook all start from here, so they cannot disagree.
+
+use std::collections::BTreeMap;
+
+use super::Change;
+use crate::creds::{format_rfc3339, Credentials};
+use crate::os::env::{self, Env};
+
+/// Every variable `use` can set; `unset` removes exactly these.
+pub const MANAGED: &[&str] = &[
+    env::ACCESS_KEY_ID,
+    env::SECRET_ACCESS_KEY,
+    env::SESSION_TOKEN,
+    env::SECURITY_TOKEN,
+    env::EXPIRATION,
+    env::REGION,
+    env::DEFAULT_REGION,
+    env::AWSENV_PROFILE,
+];
+
+/// Variables that would contradict exported keys: the SDKs prefer env keys anyway, but a
+/// leftover `AWS_PROFILE` misleads people and tools that print it (and makes the JS SDK v3
+/// skip the keys).
+pub const CONTRADICTING: &[&str] = &[env::PROFILE, env::DEFAULT_PROFILE];
+
+/// The hook's exported variables: `unset` and `exec` clear them with the rest.
+pub const HOOK_VARS: &[&str] = &[env::HOOK_STATE, env::HOOK_REFRESH_AT];
+
+/// The shell variable (never exported) in which the shell keeps what the hook saved; the shell
+/// passes it to `awsenv hook` alone as `__AWSENV_SAVED`.
+pub const HOOK_SAVED_LOCAL: &str = "__awsenv_saved";
+
+/// The variables a profile load can change: what the hook saves and restores.
+pub fn tracked() -> impl Iterator<Item = &'static str> + Clone {
+    MANAGED.iter().chain(CONTRADICTING).copied()
+}
+
+/// Values of variables by name (absent = unset): the environment as awsenv models it.
+pub type Vars = BTreeMap<&'static str, String>;
+
+/// The tracked variables of an environment that are set.
+pub fn current(e: &Env) -> Vars {
+    tracked()
+        .filter_map(|n| Some((n, e.get(n)?.to_string())))
+        .collect()
+}
+
+/// The changes that load `creds` for `profile`, whatever the environment holds now.
+///
+/// `replaces_awsenv_profile`: the environment already holds a profile awsenv loaded; then a
+/// region it exported is stale when the new profile has none, and is removed. A region the user
+/// set themselves (no awsenv profile loaded) is left alone.
+pub fn load(
+    profile: &str,
+    creds: &Credentials,
+    region: Option<&str>,
+    replaces_awsenv_profile: bool,
+) -> Vec<Change> {
+    let mut unset: Vec<Change> = CONTRADICTING.iter().map(|n| Change::unset(n)).collect();
+    let mut set = vec![
+        Change::set(env::ACCESS_KEY_ID, &creds.access_key_id),
+        Change::set(env::SECRET_ACCESS_KEY, creds.secret_access_key.expose()),
+    ];
+    match &creds.session_token {
+        Some(token) => {
+            set.push(Change::set(env::SESSION_TOKEN, token.expose()));
+            set.push(Change::set(env::SECURITY_TOKEN, token.expose()));
+        }
+        None => {
+            unset.push(Change::unset(env::SESSION_TOKEN));
+            unset.push(Change::unset(env::SECURITY_TOKEN));
+        }
+    }
+    match creds.expiration {
+        Some(exp) => set.push(Change::set(env::EXPIRATION, format_rfc3339(exp))),
+        None => unset.push(Change::unset(env::EXPIRATION)),
+    }
+    match region {
+        Some(r) => {
+            set.push(Change::set(env::REGION, r));
+            set.push(Change::set(env::DEFAULT_REGION, r));
+        }
+        None if replaces_awsenv_profile => {
+            unset.push(Change::unset(env::REGION));
+            unset.push(Change::unset(env::DEFAULT_REGION));
+        }
+        None => {}
+    }
+    set.push(Change::set(env::AWSENV_PROFILE, profile));
+    // Removals first: a script that ends on a successful `set` leaves status 0 in every shell.
+    unset.extend(set);
+    unset
+}
+
+/// The changes that remove everything `load` can set, and the hook's state.
+pub fn unload() -> Vec<Change> {
+    MANAGED
+        .iter()
+        .chain(HOOK_VARS)
+        .map(|n| Change::unset(n))
+        .chain([Change::unset_local(HOOK_SAVED_LOCAL)])
+        .collect()
+}
+
+/// `vars` after `changes` (exported changes only: the model is of the environment).
+pub fn apply(vars: &Vars, changes: &[Change]) -> Vars {
+    let mut out = vars.clone();
+    for c in changes.iter().filter(|c| c.exported) {
+        match &c.value {
+            Some(v) => out.insert(c.name, v.clone()),
+            None => out.remove(c.name),
+        };
+    }
+    out
+}
+
+/// The changes that turn `from` into `to` among `names`: removals first, then what is set or
+/// changed, each in the order of `names`. Nothing for what is already as it should be.
+pub fn diff(
+    from: &Vars,
+    to: &Vars,
+    names: impl Iterator<Item = &'static str> + Clone,
+) -> Vec<Change> {
+    let removed = names
+        .clone()
+        .filter(|n| from.contains_key(n) && !to.contains_key(n))
+        .map(Change::unset);
+    let set = names.filter_map(|n| match to.get(n) {
+        Some(v) if from.get(n) != Some(v) => Some(Change::set(n, v)),
+        _ => None,
+    });
+    removed.chain(set).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::creds::Secret;
+
+    fn names(changes: &[Change], set: bool) -> Vec<&'static str> {
+        changes
+            .iter()
+            .filter(|c| c.value.is_some() == set)
+            .map(|c| c.name)
+            .collect()
+    }
+
+    fn keys(token: Option<&str>) -> Credentials {
+        Credentials {
+            access_key_id: "AKIA".into(),
+            secret_access_key: Secret::new("s"),
+            session_token: token.map(Secret::new),
+            expiration: token.map(|_| time::OffsetDateTime::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn static_keys_clear_stale_session_vars() {
+        let ch = load("p", &keys(None), None, false);
+        assert_eq!(
+            names(&ch, false),
+            [
+                "AWS_PROFILE",
+                "AWS_DEFAULT_PROFILE",
+                "AWS_SESSION_TOKEN",
+                "AWS_SECURITY_TOKEN",
+                "AWS_CREDENTIAL_EXPIRATION"
+            ]
+        );
+        assert_eq!(
+            names(&ch, true),
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWSENV_PROFILE"
+            ]
+        );
+        let ch = load("p", &keys(None), None, true);
+        assert!(names(&ch, false).contains(&"AWS_REGION"));
+    }
+
+    #[test]
+    fn every_set_variable_is_managed() {
+        for name in names(&load("p", &keys(Some("t")), Some("eu-west-1"), true), true) {
+            assert!(
+                MANAGED.contains(&name),
+                "{name} is set but unset would miss it"
+            );
+        }
+    }
+
+    #[test]
+    fn a_diff_applied_gives_the_target() {
+        let from: Vars = [
+            (env::ACCESS_KEY_ID, "OLD".into()),
+            (env::PROFILE, "p".into()),
+        ]
+        .into();
+        let to = apply(&from, &load("q", &keys(Some("t")), None, false));
+        let d = diff(&from, &to, tracked());
+        assert_eq!(apply(&from, &d), to);
+        // Removals first; nothing for what stays as it is.
+        assert_eq!(d[0], Change::unset(env::PROFILE));
+        assert!(d[1..].iter().all(|c| c.value.is_some()));
+        assert!(diff(&to, &to, tracked()).is_empty());
+    }
+}
