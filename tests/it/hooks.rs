@@ -1,12 +1,10 @@
 //! The shell integration (issue 3) in real interactive bash, zsh and fish under tmux: `cd` around
 //! marked trees as a person would and check what `aws` would see in the shell's environment.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{aws_vars, awsenv_vars, bin, sh_quote, Home, Sh, ShellSession};
+use crate::support::{self, aws_vars, awsenv_vars, bin, sh_quote, Home, Sh, ShellSession};
 
 const KEYS: &str = r#"[mine]
 aws_access_key_id = AKIAMINE
@@ -379,7 +377,7 @@ region = us-east-1
 /// until the next cd; then a code loads the role (checked against moto with the AWS CLI).
 fn ctrl_c_at_mfa(shell: Sh) {
     let mut home = home();
-    home.set("AWS_ENDPOINT_URL_STS", &common::Moto::shared().url);
+    home.set("AWS_ENDPOINT_URL_STS", &support::Moto::shared().url);
     home.config(MFA_ROLE);
     std::fs::create_dir_all(home.path().join("w/mfa/sub")).unwrap();
     marker(&home, "mfa", "mfa\n");

@@ -1,12 +1,10 @@
 //! The MFA prompt as a person meets it: `eval "$(awsenv use p)"` typed in an interactive bash in
 //! tmux, the code typed at the prompt that appears on the terminal (not in the eval'd output).
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Home, Term};
+use crate::support::{self, Home, Term};
 
 /// An interactive bash in tmux with only `home`'s environment.
 fn bash(home: &Home) -> Term {
@@ -67,7 +65,7 @@ const KEYS: &str =
 fn mfa_code_is_asked_on_the_terminal_once() {
     let home = Home::with_moto();
     home.config(CONFIG).credentials(KEYS);
-    let bin = common::bin().display().to_string();
+    let bin = support::bin().display().to_string();
     let t = bash(&home);
     line(&t, "PS1='$ '");
     line(&t, &format!("eval \"$('{bin}' use admin)\""));
@@ -110,7 +108,7 @@ fn mfa_code_is_asked_on_the_terminal_once() {
 fn ctrl_c_at_the_prompt_leaves_the_shell_as_it_was() {
     let home = Home::with_moto();
     home.config(CONFIG).credentials(KEYS);
-    let bin = common::bin().display().to_string();
+    let bin = support::bin().display().to_string();
     let t = bash(&home);
     line(&t, "PS1='$ '");
     line(&t, &format!("eval \"$('{bin}' use user)\""));

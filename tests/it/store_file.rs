@@ -1,14 +1,12 @@
 //! The encrypted file store through the CLI: round trips, a wrong passphrase, damaged files,
 //! concurrent writers, and the prompts on a real terminal (tmux).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{eval_in, require, Home, Moto, Run, Sh};
+use crate::support::{self, eval_in, require, Home, Moto, Run, Sh};
 
 const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -299,7 +297,7 @@ fn add_asks_on_the_terminal_without_echo_and_creates_the_store_with_a_confirmed_
     let done = home.path().join("done");
     let cmd = format!(
         "{} add prod > {} 2>&1; echo $? > {}; sleep 30",
-        common::bin().display(),
+        support::bin().display(),
         out.display(),
         done.display()
     );
@@ -350,7 +348,7 @@ fn answer_in_terminal(home: &Home, args: &str, question: &str, answer: &str) -> 
     let done = dir.path().join("done");
     let cmd = format!(
         "{} {args} > {} 2>&1; echo $? > {}; sleep 30",
-        common::bin().display(),
+        support::bin().display(),
         out.display(),
         done.display()
     );
