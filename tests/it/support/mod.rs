@@ -25,7 +25,7 @@ pub use standins::{
     federation_endpoint, oidc_endpoint, parse_url, sso_cache_file, sso_portal, write_sso_token,
     FaultProxy, FederationEndpoint, Fixture, OidcEndpoint,
 };
-pub use tmux::{ShellSession, Term};
+pub use tmux::Term;
 
 /// The repository: the scripts, completions, fixtures and pages the tests check.
 pub fn repo() -> PathBuf {

@@ -1,6 +1,9 @@
-//! Interactive terminals in tmux: a command or a shell in a private tmux server, typed into and
-//! read back as a person would.
+//! Interactive terminals: a command or an interactive shell in its own tmux server (private
+//! socket, no user config), typed into and read back as a person would. Shells started with
+//! [`Term::shell`] also count their prompts, so a test can wait for a line and the prompt hooks
+//! after it to finish, and read `$?` and the exported environment.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,127 +11,32 @@ use std::time::{Duration, Instant};
 
 use super::{parse_env0, require, sh_quote, Home, Run, Sh};
 
-/// An interactive shell in its own tmux server (private socket, no user config), for typing
-/// keys, pressing TAB, and reading what the shell did. The server is killed on drop.
+/// How long any wait on a terminal lasts before the test fails, showing the screen.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A terminal in a private tmux server (250x50, 50,000 lines of scrollback), killed on drop.
+/// Its directory holds the server's socket and whatever the shell writes to `$AWSENV_TEST_OUT`.
 pub struct Term {
-    socket: String,
+    /// What runs in it, for messages.
+    what: String,
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+    /// How many `status`/`env` files have been asked for.
+    n: Cell<usize>,
 }
 
 impl Term {
-    /// Starts `argv` in a 200x50 window with exactly `env`, in `cwd`.
+    /// Starts `argv` with exactly `env` (and `TERM=screen` unless `env` sets it), in `cwd`.
     pub fn start(argv: &[&str], env: &BTreeMap<String, String>, cwd: &Path) -> Term {
-        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let socket = format!("awsenv-test-{}-{n}", std::process::id());
-        let mut c = Command::new(require("tmux"));
-        c.args([
-            "-L",
-            &socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            "50",
-        ])
-        .arg("--")
-        .arg(require("env"))
-        .arg("-i");
-        if !env.contains_key("TERM") {
-            c.arg("TERM=screen");
-        }
-        for (k, v) in env {
-            c.arg(format!("{k}={v}"));
-        }
-        c.args(argv).current_dir(cwd);
-        let out = Run::from(c.output().unwrap());
-        assert!(out.ok(), "tmux new-session failed: {}", out.stderr);
-        Term { socket }
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        Term::launch(new_dir(), &argv, env.clone(), cwd)
     }
 
-    fn tmux(&self, args: &[&str]) -> Run {
-        let out = Run::from(
-            Command::new(require("tmux"))
-                .args(["-L", &self.socket])
-                .args(args)
-                .output()
-                .unwrap(),
-        );
-        assert!(out.ok(), "tmux {args:?}: {}", out.stderr);
-        out
-    }
-
-    /// Types `text` literally (no key names).
-    pub fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "0", "-l", "--", text]);
-    }
-
-    /// Presses keys by name: `Tab`, `Enter`, `C-a`, `C-u`…
-    pub fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    pub fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-t", "0", "-p", "-J", "-S", "-200"])
-            .stdout
-    }
-
-    /// Waits up to 10 s for a screen line for which `pred` holds, and returns it.
-    #[track_caller]
-    pub fn wait_line(&self, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let screen = self.screen();
-            if let Some(line) = screen.lines().find(|l| pred(l)) {
-                return line.to_string();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out; the screen was:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Term {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-/// An interactive bash, zsh or fish in a private tmux server. Lines are typed with `send-keys`;
-/// `sync`/`env` type a helper command that writes a file, so when the file appears every line
-/// typed before (and the prompt hooks after it) has run.
-pub struct ShellSession {
-    pub shell: Sh,
-    dir: tempfile::TempDir,
-    socket: PathBuf,
-    n: std::cell::Cell<usize>,
-}
-
-impl ShellSession {
-    /// Starts `shell` interactively with only `home`'s environment (plus `extra`), in `cwd`,
-    /// loading `rc` (shell code) after helpers the harness needs.
-    pub fn start(
-        home: &Home,
-        shell: Sh,
-        rc: &str,
-        cwd: &Path,
-        extra: &[(&str, &str)],
-    ) -> ShellSession {
-        let tmux = require("tmux");
+    /// Starts `shell` interactively with only `home`'s environment, in `cwd`, loading `rc`
+    /// (shell code) after helpers the harness needs; returns once the first prompt is shown.
+    pub fn shell(home: &Home, shell: Sh, rc: &str, cwd: &Path) -> Term {
         let program = require(shell.program());
-        let dir = tempfile::Builder::new()
-            .prefix("awsenv-tmux-")
-            .tempdir()
-            .unwrap();
+        let dir = new_dir();
         let out = dir.path().to_path_buf();
         // `__t_prompt` runs at each prompt after every other prompt hook (the hooks under test
         // put themselves first) and counts prompts in a file; `run` waits for the next one.
@@ -159,119 +67,171 @@ impl ShellSession {
         env.insert("TERM".into(), "screen".into());
         env.insert("AWSENV_TEST_OUT".into(), out.display().to_string());
         env.insert("SHELL".into(), program.display().to_string());
-        for (k, v) in extra {
-            env.insert(k.to_string(), v.to_string());
-        }
-        let argv: Vec<String> = match shell {
-            Sh::Bash => vec![
+        let mut argv = vec![program.display().to_string()];
+        match shell {
+            Sh::Bash => argv.extend([
                 "--noprofile".into(),
                 "--rcfile".into(),
                 rc_path,
                 "-i".into(),
-            ],
+            ]),
             Sh::Zsh => {
                 // zsh reads $ZDOTDIR/.zshrc.
                 std::fs::copy(&rc_file, out.join(".zshrc")).unwrap();
                 env.insert("ZDOTDIR".into(), out.display().to_string());
-                vec!["-i".into()]
+                argv.push("-i".into());
             }
-            Sh::Fish => vec![
+            Sh::Fish => argv.extend([
                 "--no-config".into(),
                 "--private".into(),
                 "-i".into(),
                 "-C".into(),
                 format!("source {}", sh_quote(&rc_path).replace(r"'\''", r"\'")),
-            ],
+            ]),
             Sh::Dash => panic!("dash has no hooks"),
-        };
+        }
+        let t = Term::launch(dir, &argv, env, cwd);
+        t.wait_prompt(0);
+        t
+    }
+
+    /// Runs `cd CWD && exec env -i ENV ARGV` in a new tmux server whose files are in `dir`.
+    fn launch(
+        dir: tempfile::TempDir,
+        argv: &[String],
+        mut env: BTreeMap<String, String>,
+        cwd: &Path,
+    ) -> Term {
+        env.entry("TERM".into()).or_insert_with(|| "screen".into());
+        let out = dir.path();
         let mut start = format!("cd {} && exec env -i", sh_quote(&cwd.display().to_string()));
         for (k, v) in &env {
             start.push_str(&format!(" {}", sh_quote(&format!("{k}={v}"))));
         }
-        start.push_str(&format!(" {}", sh_quote(&program.display().to_string())));
-        for a in &argv {
+        for a in argv {
             start.push_str(&format!(" {}", sh_quote(a)));
         }
         std::fs::write(out.join("start.sh"), start).unwrap();
         std::fs::write(out.join("tmux.conf"), "set -g history-limit 50000\n").unwrap();
         let socket = out.join("sock");
-        let status = Command::new(&tmux)
-            .arg("-S")
-            .arg(&socket)
-            .arg("-f")
-            .arg(out.join("tmux.conf"))
-            .args(["new-session", "-d", "-x", "250", "-y", "50", "sh"])
-            .arg(out.join("start.sh"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("TERM", "screen")
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux did not start");
-        let t = ShellSession {
-            shell,
+        let started = Run::from(
+            Command::new(require("tmux"))
+                .arg("-S")
+                .arg(&socket)
+                .arg("-f")
+                .arg(out.join("tmux.conf"))
+                .args(["new-session", "-d", "-x", "250", "-y", "50", "sh"])
+                .arg(out.join("start.sh"))
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("TERM", "screen")
+                .output()
+                .unwrap(),
+        );
+        assert!(started.ok(), "tmux new-session failed: {}", started.stderr);
+        let program = Path::new(&argv[0]).file_name().unwrap_or_default();
+        Term {
+            what: program.to_string_lossy().into_owned(),
             dir,
             socket,
-            n: std::cell::Cell::new(0),
-        };
-        t.sync();
-        t
+            n: Cell::new(0),
+        }
     }
 
-    fn tmux(&self) -> Command {
-        let mut c = Command::new(require("tmux"));
-        c.arg("-S").arg(&self.socket);
-        c
+    fn tmux(&self, args: &[&str]) -> Run {
+        let out = Run::from(
+            Command::new(require("tmux"))
+                .arg("-S")
+                .arg(&self.socket)
+                .args(args)
+                .output()
+                .unwrap(),
+        );
+        assert!(out.ok(), "tmux {args:?}: {}", out.stderr);
+        out
     }
 
+    /// The directory the shell sees as `$AWSENV_TEST_OUT`.
     pub fn out_dir(&self) -> &Path {
         self.dir.path()
     }
 
+    /// Types `text` literally (no key names).
+    pub fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", "--", text]);
+    }
+
     /// Types `line` and Enter.
     pub fn type_line(&self, line: &str) {
-        let ok = self
-            .tmux()
-            .args(["send-keys", "-t", "0", "-l", "--", line])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        self.type_text(line);
         self.keys(&["Enter"]);
     }
 
-    /// Sends tmux key names (`Enter`, `C-c`).
+    /// Presses keys by name: `Tab`, `Enter`, `C-a`, `C-u`, `C-c`…
     pub fn keys(&self, keys: &[&str]) {
-        let ok = self
-            .tmux()
-            .args(["send-keys", "-t", "0"])
-            .args(keys)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
     }
 
-    fn next(&self) -> usize {
-        self.n.set(self.n.get() + 1);
-        self.n.get()
+    /// Everything on the screen and in the scrollback, wrapped lines joined.
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-t", "0", "-p", "-J", "-S", "-50000"])
+            .stdout
     }
 
+    /// How often `needle` is on the screen (and in the scrollback).
+    pub fn count(&self, needle: &str) -> usize {
+        self.screen().matches(needle).count()
+    }
+
+    /// Polls `ready` until it gives a value, or fails after 30 s naming `what` and showing the
+    /// screen.
     #[track_caller]
-    fn wait_file(&self, path: &Path) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !path.exists() {
-            if Instant::now() > deadline {
-                panic!(
-                    "{:?}: timed out waiting for {}; screen:\n{}",
-                    self.shell,
-                    path.display(),
-                    self.pane()
-                );
+    pub fn wait_until<T>(&self, what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(v) = ready() {
+                return v;
             }
+            assert!(
+                Instant::now() < deadline,
+                "{}: timed out waiting for {what}; the screen was:\n{}",
+                self.what,
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+
+    /// Waits for a screen line for which `pred` holds, and returns it.
+    #[track_caller]
+    pub fn wait_line(&self, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_until("a line", || {
+            self.screen().lines().find(|l| pred(l)).map(str::to_string)
+        })
+    }
+
+    /// Waits until the screen shows `needle`, and returns the screen.
+    #[track_caller]
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(&format!("{needle:?}"), || {
+            Some(self.screen()).filter(|s| s.contains(needle))
+        })
+    }
+
+    /// Waits until a command in the terminal has written a whole line to `path`, and returns
+    /// the file.
+    #[track_caller]
+    pub fn wait_file(&self, path: &Path) -> String {
+        self.wait_until(&path.display().to_string(), || {
+            std::fs::read_to_string(path)
+                .ok()
+                .filter(|s| s.ends_with('\n'))
+        })
+    }
+
+    // Sessions from `Term::shell`: prompts are counted.
 
     /// How many prompts the shell has shown.
     pub fn prompts(&self) -> usize {
@@ -283,18 +243,8 @@ impl ShellSession {
 
     /// Waits for a prompt after the `seen`-th one, then a moment for tmux to draw what came before.
     #[track_caller]
-    fn wait_prompt(&self, seen: usize) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.prompts() <= seen {
-            if Instant::now() > deadline {
-                panic!(
-                    "{:?}: timed out waiting for a prompt; screen:\n{}",
-                    self.shell,
-                    self.pane()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+    pub fn wait_prompt(&self, seen: usize) {
+        self.wait_until("a prompt", || (self.prompts() > seen).then_some(()));
         std::thread::sleep(Duration::from_millis(30));
     }
 
@@ -314,10 +264,9 @@ impl ShellSession {
         self.wait_prompt(seen);
     }
 
-    /// Waits for the first prompt.
-    #[track_caller]
-    pub fn sync(&self) {
-        self.wait_prompt(0);
+    fn next(&self) -> usize {
+        self.n.set(self.n.get() + 1);
+        self.n.get()
     }
 
     /// `$?` (`$status` in fish) as the next command sees it.
@@ -325,9 +274,9 @@ impl ShellSession {
     pub fn status(&self) -> String {
         let n = self.next();
         self.run(&format!("__t_sync {n}"));
-        let f = self.dir.path().join(format!("sync-{n}"));
-        self.wait_file(&f);
-        std::fs::read_to_string(f).unwrap().trim().to_string()
+        self.wait_file(&self.dir.path().join(format!("sync-{n}")))
+            .trim()
+            .to_string()
     }
 
     /// The shell's exported environment now.
@@ -335,44 +284,25 @@ impl ShellSession {
     pub fn env(&self) -> BTreeMap<String, String> {
         let n = self.next();
         self.run(&format!("__t_dump {n}"));
+        // Written whole: the shell moves it into place.
         let f = self.dir.path().join(format!("env-{n}"));
-        self.wait_file(&f);
-        parse_env0(&std::fs::read(f).unwrap())
-    }
-
-    /// Everything on the screen and in the scrollback, wrapped lines joined.
-    pub fn pane(&self) -> String {
-        let out = self
-            .tmux()
-            .args(["capture-pane", "-p", "-J", "-S", "-50000", "-t", "0"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    pub fn count(&self, needle: &str) -> usize {
-        self.pane().matches(needle).count()
-    }
-
-    /// Waits until the screen shows `needle`.
-    #[track_caller]
-    pub fn wait_for(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.pane().contains(needle) {
-            if Instant::now() > deadline {
-                panic!(
-                    "{:?}: timed out waiting for {needle:?}; screen:\n{}",
-                    self.shell,
-                    self.pane()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        parse_env0(&self.wait_until(&f.display().to_string(), || std::fs::read(&f).ok()))
     }
 }
 
-impl Drop for ShellSession {
+impl Drop for Term {
     fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").status();
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
     }
+}
+
+fn new_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("awsenv-tmux-")
+        .tempdir()
+        .unwrap()
 }
