@@ -13,6 +13,7 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_awsenv"))
 }
 
+/// A user of its own: `dir` is HOME, `env` the whole environment of everything run for it.
 pub struct Home {
     pub dir: tempfile::TempDir,
     pub env: BTreeMap<String, String>,

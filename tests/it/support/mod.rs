@@ -2,7 +2,8 @@
 //! ([`home`]), a real moto_server on 127.0.0.1 as STS/IAM ([`moto`]), real shells to evaluate
 //! scripts ([`shells`]), interactive terminals in tmux ([`tmux`]), a Secret Service on a private
 //! D-Bus ([`keyring`]), and the local stand-ins for AWS endpoints ([`standins`]). This module
-//! finds the programs they all use.
+//! finds the repository and the programs they all use, and keeps servers from outliving the
+//! test process.
 //!
 //! Nothing here skips: a missing component panics with the command that installs it
 //! (`bash tests/setup.sh`), so CI can never pass by not testing.
