@@ -2,11 +2,9 @@
 //! its stdin/stdout, exit status and signals, and nesting awsenv inside it just works.
 //! Also: `export --format process` as another tool's credential_process, and `--debug` hygiene.
 
-mod common;
-
 use std::os::unix::process::ExitStatusExt;
 
-use common::{run_with_stdin, Home};
+use crate::support::{self, run_with_stdin, Home};
 
 const CONFIG: &str = "\
 [profile base]
@@ -90,7 +88,7 @@ fn secrets_stay_out_of_argv() {
 #[test]
 fn nesting_resolves_the_profile_not_the_environment() {
     let h = home();
-    let bin = common::bin().display().to_string();
+    let bin = support::bin().display().to_string();
     // Inside `exec deploy`, the environment holds deploy's keys; `use other` must still give
     // `other` (resolved from base's keys in the files), and `exec` nests too.
     let inner = format!(
@@ -125,7 +123,7 @@ fn nesting_resolves_the_profile_not_the_environment() {
 #[test]
 fn export_process_serves_the_aws_cli_as_credential_process() {
     let h = home();
-    let bin = common::bin().display().to_string();
+    let bin = support::bin().display().to_string();
     // A profile of the AWS CLI whose credentials come from awsenv.
     h.config(&format!(
         "{CONFIG}[profile via-awsenv]\ncredential_process = '{bin}' export deploy --format process\n"

@@ -1,16 +1,14 @@
 //! `awsenv rotate` against moto_server with authentication on (unknown or deleted keys are
 //! refused), through a proxy that records the order of the AWS calls and injects failures.
 
-mod common;
-
-use common::{FaultProxy, Home, Moto, Run, SecretService};
+use crate::support::{self, FaultProxy, Home, Moto, Run, SecretService};
 
 const POLICY: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
 /// The AWS CLI against moto directly, with `creds` (or dummy ones for unauthenticated setup).
 fn aws(moto: &Moto, creds: Option<(&str, &str)>, args: &[&str]) -> Run {
-    let mut c = std::process::Command::new(common::venv_bin("aws"));
+    let mut c = std::process::Command::new(support::venv_bin("aws"));
     let (id, secret) = creds.unwrap_or(("AKIAIOSFODNN7EXAMPLE", "setup"));
     c.args(args)
         .args(["--endpoint-url", &moto.url, "--output", "json"])

@@ -1,12 +1,10 @@
 //! The shell integration (issue 3) in real interactive bash, zsh and fish under tmux: `cd` around
 //! marked trees as a person would and check what `aws` would see in the shell's environment.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{aws_vars, awsenv_vars, bin, sh_quote, Home, Sh, ShellSession};
+use crate::support::{self, aws_vars, awsenv_vars, bin, sh_quote, Home, Sh, Term};
 
 const KEYS: &str = r#"[mine]
 aws_access_key_id = AKIAMINE
@@ -91,14 +89,14 @@ fn rc(home: &Home, shell: Sh) -> String {
     }
 }
 
-fn hook_calls(t: &ShellSession) -> usize {
+fn hook_calls(t: &Term) -> usize {
     std::fs::read_to_string(t.out_dir().join("hook-calls"))
         .map(|s| s.lines().count())
         .unwrap_or(0)
 }
 
-fn start(home: &Home, shell: Sh) -> ShellSession {
-    ShellSession::start(home, shell, &rc(home, shell), home.path(), &[])
+fn start(home: &Home, shell: Sh) -> Term {
+    Term::shell(home, shell, &rc(home, shell), home.path())
 }
 
 #[track_caller]
@@ -133,23 +131,23 @@ fn walk(shell: Sh) {
         home.path().join("w/prod/.awsprofile").display()
     );
     t.run("cd w/prod");
-    assert_eq!(t.count(&notice), 1, "{}", t.pane());
+    assert_eq!(t.count(&notice), 1, "{}", t.screen());
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     // Moving within the tree: no second notice.
     t.run("cd sub");
     t.run("cd ..");
-    assert_eq!(t.count(&notice), 1, "{}", t.pane());
+    assert_eq!(t.count(&notice), 1, "{}", t.screen());
 
     // `awsenv allow` loads it at once.
     t.run("awsenv allow");
     assert_profile(&t.env(), "prod", "AKIAPROD", Some("eu-west-1"));
-    assert!(t.pane().contains("awsenv: prod\n"), "{}", t.pane());
+    assert!(t.screen().contains("awsenv: prod\n"), "{}", t.screen());
     t.run("awsenv status");
     let from = format!(
         "profile: prod (from {})\nexpires: never (long-term keys)\nregion: eu-west-1\n",
         home.path().join("w/prod/.awsprofile").display()
     );
-    assert!(t.pane().contains(&from), "{}", t.pane());
+    assert!(t.screen().contains(&from), "{}", t.screen());
 
     // Within the tree: unchanged, and a prompt without a cd starts no process.
     t.run("cd sub/deeper");
@@ -187,9 +185,9 @@ fn walk(shell: Sh) {
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "AKIADEV");
     t.run("awsenv status");
     assert!(
-        t.pane().contains("profile: dev (set by hand; the marker"),
+        t.screen().contains("profile: dev (set by hand; the marker"),
         "{}",
-        t.pane()
+        t.screen()
     );
     t.run("cd ~");
     assert_eq!(awsenv_vars(&t.env()), before);
@@ -200,7 +198,7 @@ fn walk(shell: Sh) {
     marker(&home, "prod", "prod\nregion = us-west-2\n");
     t.run("cd sub");
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
-    assert_eq!(t.count(&notice), 2, "{}", t.pane());
+    assert_eq!(t.count(&notice), 2, "{}", t.screen());
     t.run("cd ~");
 
     // A cloned marker (same content, other path) is not allowed.
@@ -209,13 +207,13 @@ fn walk(shell: Sh) {
         home.path().join("w/clone/.awsprofile").display()
     );
     t.run("cd w/clone/src");
-    assert_eq!(t.count(&clone_notice), 1, "{}", t.pane());
+    assert_eq!(t.count(&clone_notice), 1, "{}", t.screen());
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     // Denied: quiet from now on, at every entry.
     t.run("awsenv deny");
     t.run("cd ~");
     t.run("cd w/clone");
-    assert_eq!(t.count(&clone_notice), 1, "{}", t.pane());
+    assert_eq!(t.count(&clone_notice), 1, "{}", t.screen());
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     t.run("cd ~");
 
@@ -226,10 +224,10 @@ fn walk(shell: Sh) {
         "awsenv: {}: profile `nope` is not in",
         home.path().join("w/broken/.awsprofile").display()
     );
-    assert_eq!(t.count(&err), 1, "{}", t.pane());
+    assert_eq!(t.count(&err), 1, "{}", t.screen());
     assert_eq!(aws_vars(&t.env()), aws_vars(&before));
     t.run("cd sub");
-    assert_eq!(t.count(&err), 1, "{}", t.pane());
+    assert_eq!(t.count(&err), 1, "{}", t.screen());
     t.run("cd ~");
 
     // A path with spaces, quotes, `$(…)` and unicode, naming a profile and holding a secret
@@ -251,7 +249,7 @@ fn walk(shell: Sh) {
     t.run("awsenv unset");
     assert_eq!(awsenv_vars(&t.env()), fresh);
     // Nothing was printed on the terminal that is not ours or the shell's.
-    let pane = t.pane();
+    let pane = t.screen();
     assert!(!pane.contains("command not found"), "{pane}");
     assert!(!pane.contains("rror"), "{pane}");
 }
@@ -300,10 +298,10 @@ fn keeps_user_hooks(shell: Sh, user_rc: &str, check: &str) {
     let home = home();
     allow(&home, "prod");
     let rc = format!("{user_rc}\n{}\n{}", rc(&home, shell), rc(&home, shell));
-    let t = ShellSession::start(&home, shell, &rc, home.path(), &[]);
+    let t = Term::shell(&home, shell, &rc, home.path());
     // Exactly one awsenv hook, the user's still there.
     t.run(check);
-    let pane = t.pane();
+    let pane = t.screen();
     assert!(pane.contains("hooks-ok"), "{pane}");
 
     let calls = hook_calls(&t);
@@ -379,7 +377,7 @@ region = us-east-1
 /// until the next cd; then a code loads the role (checked against moto with the AWS CLI).
 fn ctrl_c_at_mfa(shell: Sh) {
     let mut home = home();
-    home.set("AWS_ENDPOINT_URL_STS", &common::Moto::shared().url);
+    home.set("AWS_ENDPOINT_URL_STS", &support::Moto::shared().url);
     home.config(MFA_ROLE);
     std::fs::create_dir_all(home.path().join("w/mfa/sub")).unwrap();
     marker(&home, "mfa", "mfa\n");
@@ -393,9 +391,7 @@ fn ctrl_c_at_mfa(shell: Sh) {
     t.wait_for("MFA code for mfa (arn:aws:iam::111111111111:mfa/alice): ");
     t.keys(&["C-c"]);
     t.wait_for("awsenv: cancelled; mfa not loaded");
-    while t.prompts() <= seen {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    t.wait_prompt(seen);
     // The terminal is usable: echo, line editing and Ctrl-C are on for the next command.
     t.run("stty -a > $AWSENV_TEST_OUT/stty");
     let stty = std::fs::read_to_string(t.out_dir().join("stty")).unwrap();
@@ -409,25 +405,27 @@ fn ctrl_c_at_mfa(shell: Sh) {
     // No new prompt at the next prompts.
     t.enter();
     t.enter();
-    assert_eq!(t.count("MFA code for mfa"), 1, "{}", t.pane());
+    assert_eq!(t.count("MFA code for mfa"), 1, "{}", t.screen());
 
     // The next directory change asks again; a code loads the role.
     let seen = t.prompts();
     t.type_line("cd sub");
-    while t.count("MFA code for mfa") < 2 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    t.wait_until("the second MFA prompt", || {
+        (t.count("MFA code for mfa") >= 2).then_some(())
+    });
     t.type_line("123456");
-    while t.prompts() <= seen {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    t.wait_prompt(seen);
     let env = t.env();
     assert_eq!(env["AWSENV_PROFILE"], "mfa");
     assert_eq!(
         home.identity_of(&env),
         "arn:aws:sts::555555555555:assumed-role/admin/alice"
     );
-    assert!(t.pane().contains("awsenv: mfa (expires "), "{}", t.pane());
+    assert!(
+        t.screen().contains("awsenv: mfa (expires "),
+        "{}",
+        t.screen()
+    );
 }
 
 #[test]
@@ -491,17 +489,22 @@ fn refresh_near_expiry(shell: Sh) {
         t.count("awsenv: refreshed short (expires "),
         1,
         "{}",
-        t.pane()
+        t.screen()
     );
 
     std::fs::write(home.path().join("fail"), "").unwrap();
     t.run("sleep 4");
     let failed = "awsenv: cannot refresh short:";
-    assert_eq!(t.count(failed), 1, "{}", t.pane());
+    assert_eq!(t.count(failed), 1, "{}", t.screen());
     let calls = process_calls(&home);
     t.run("sleep 4");
     t.enter();
-    assert_eq!(t.count(failed), 1, "asked again at a prompt: {}", t.pane());
+    assert_eq!(
+        t.count(failed),
+        1,
+        "asked again at a prompt: {}",
+        t.screen()
+    );
     assert_eq!(process_calls(&home), calls);
     // Still the credentials it had.
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
@@ -540,6 +543,6 @@ fn fish_refreshes_at_the_next_cd() {
         t.count("awsenv: refreshed short (expires "),
         1,
         "{}",
-        t.pane()
+        t.screen()
     );
 }

@@ -1,14 +1,10 @@
 //! The encrypted file store through the CLI: round trips, a wrong passphrase, damaged files,
 //! concurrent writers, and the prompts on a real terminal (tmux).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
 
-use common::{eval_in, require, Home, Moto, Run, Sh};
+use crate::support::{self, eval_in, Home, Moto, Run, Sh, Term};
 
 const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -222,75 +218,6 @@ fn no_passphrase_and_no_terminal_is_a_clear_error() {
     );
 }
 
-/// A terminal in tmux: `cmd` runs in it; returns a handle to type and read the screen.
-struct Tmux {
-    socket: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(cmd: &str, env: &BTreeMap<String, String>) -> Tmux {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("tmux.sock");
-        let mut c = Command::new(require("tmux"));
-        c.arg("-S")
-            .arg(&socket)
-            .args([
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "160",
-                "-y",
-                "40",
-                cmd,
-            ])
-            .env_clear()
-            .envs(env)
-            .env("TERM", "xterm");
-        assert!(c.status().unwrap().success());
-        Tmux { socket, _dir: dir }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-J"])
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "no {text:?} on screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn type_line(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-        self.tmux(&["send-keys", "Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
 #[test]
 fn add_asks_on_the_terminal_without_echo_and_creates_the_store_with_a_confirmed_passphrase() {
     let mut home = Home::new();
@@ -299,11 +226,11 @@ fn add_asks_on_the_terminal_without_echo_and_creates_the_store_with_a_confirmed_
     let done = home.path().join("done");
     let cmd = format!(
         "{} add prod > {} 2>&1; echo $? > {}; sleep 30",
-        common::bin().display(),
+        support::bin().display(),
         out.display(),
         done.display()
     );
-    let term = Tmux::start(&cmd, &home.env);
+    let term = Term::start(&["sh", "-c", &cmd], &home.env, home.path());
     term.wait_for("Access Key ID:");
     term.type_line(KEY_ID);
     term.wait_for("Secret Access Key:");
@@ -312,21 +239,9 @@ fn add_asks_on_the_terminal_without_echo_and_creates_the_store_with_a_confirmed_
     term.type_line(PASS);
     term.wait_for("Repeat the passphrase");
     term.type_line(PASS);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "add did not finish:\n{}",
-            term.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let status = term.wait_file(&done);
     let screen = term.screen();
-    assert_eq!(
-        std::fs::read_to_string(&done).unwrap().trim(),
-        "0",
-        "{screen}"
-    );
+    assert_eq!(status.trim(), "0", "{screen}");
     for typed in [KEY_ID, SECRET, PASS] {
         assert!(!screen.contains(typed), "{typed:?} was echoed:\n{screen}");
     }
@@ -350,20 +265,15 @@ fn answer_in_terminal(home: &Home, args: &str, question: &str, answer: &str) -> 
     let done = dir.path().join("done");
     let cmd = format!(
         "{} {args} > {} 2>&1; echo $? > {}; sleep 30",
-        common::bin().display(),
+        support::bin().display(),
         out.display(),
         done.display()
     );
-    let term = Tmux::start(&cmd, &home.env);
+    let term = Term::start(&["sh", "-c", &cmd], &home.env, home.path());
     term.wait_for(question);
     term.type_line(answer);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&done).is_ok_and(|s| s.ends_with('\n')) {
-        assert!(Instant::now() < deadline, "no exit:\n{}", term.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
     (
-        std::fs::read_to_string(&done).unwrap().trim().to_string(),
+        term.wait_file(&done).trim().to_string(),
         std::fs::read_to_string(&out).unwrap(),
     )
 }

@@ -2,11 +2,9 @@
 //! portal stand-in (tests/fixtures/sso_portal.py); the AWS CLI v1 (botocore) is the oracle for
 //! the token cache: it reads what awsenv writes, and awsenv reads what it refreshes.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{sso_cache_file, Fixture, Home, OidcEndpoint};
+use crate::support::{self, sso_cache_file, Fixture, Home, OidcEndpoint};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -59,7 +57,7 @@ fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
-fn login(h: &Home, args: &[&str]) -> common::Run {
+fn login(h: &Home, args: &[&str]) -> support::Run {
     let mut all = vec!["sso", "login"];
     all.extend_from_slice(args);
     h.run(&all)
@@ -67,8 +65,8 @@ fn login(h: &Home, args: &[&str]) -> common::Run {
 
 #[test]
 fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
-    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
-    let portal = common::sso_portal(&["tok-1"]);
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = support::sso_portal(&["tok-1"]);
     let mut h = home(&oidc, &portal);
     // A "browser" that records what it was asked to open.
     let argv = h.path().join("browser-argv");
@@ -179,9 +177,9 @@ fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
 
 #[test]
 fn awsenv_refreshes_an_expired_token_and_the_cli_reads_it() {
-    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
     // Only the refreshed token is any good at the portal.
-    let portal = common::sso_portal(&["tok-2"]);
+    let portal = support::sso_portal(&["tok-2"]);
     let h = home(&oidc, &portal);
     login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
     let path = corp_token(&h);
@@ -227,8 +225,8 @@ fn awsenv_refreshes_an_expired_token_and_the_cli_reads_it() {
 
 #[test]
 fn botocore_refreshes_and_awsenv_reads_the_result() {
-    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
-    let portal = common::sso_portal(&["tok-2"]);
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = support::sso_portal(&["tok-2"]);
     let h = home(&oidc, &portal);
     login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
     let path = corp_token(&h);
@@ -261,8 +259,8 @@ fn botocore_refreshes_and_awsenv_reads_the_result() {
 
 #[test]
 fn legacy_profiles_log_in_without_scopes_and_logout_removes_tokens() {
-    let oidc = common::oidc_endpoint(&["tok-1", "tok-2"]);
-    let portal = common::sso_portal(&["tok-1", "tok-2"]);
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = support::sso_portal(&["tok-1", "tok-2"]);
     let h = home(&oidc, &portal);
     login(&h, &["--profile", "sso-legacy", "--no-browser"]).success();
     let reqs = oidc.requests();
@@ -313,8 +311,8 @@ fn legacy_profiles_log_in_without_scopes_and_logout_removes_tokens() {
 
 #[test]
 fn bad_targets_fail_cleanly() {
-    let oidc = common::oidc_endpoint(&["tok-1"]);
-    let portal = common::sso_portal(&["tok-1"]);
+    let oidc = support::oidc_endpoint(&["tok-1"]);
+    let portal = support::sso_portal(&["tok-1"]);
     let h = home(&oidc, &portal);
     let err = login(&h, &["--profile", "nope"]).clean_failure();
     assert!(err.contains("`nope`"), "{err}");

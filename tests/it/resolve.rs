@@ -1,11 +1,9 @@
 //! End-to-end resolution against a real moto_server, checked with GetCallerIdentity through the
 //! AWS CLI, and against the AWS CLI's own resolution of the same profile.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{eval_in, Home, Sh};
+use crate::support::{self, eval_in, Home, Sh};
 
 /// Runs `awsenv use ARGS --shell bash`, evaluates the output in bash, returns the environment.
 fn use_in_bash(home: &Home, args: &[&str]) -> BTreeMap<String, String> {
@@ -75,7 +73,7 @@ fn three_hop_role_chain_ends_on_the_last_role() {
 
 #[test]
 fn second_use_of_a_role_comes_from_the_cache() {
-    let mut moto = common::Moto::start(&[]);
+    let mut moto = support::Moto::start(&[]);
     let mut home = Home::new();
     home.set("AWS_ENDPOINT_URL_STS", &moto.url);
     home.config(CHAIN).credentials(BASE_KEYS);
@@ -326,7 +324,7 @@ fn bad_configuration_errors_name_profile_and_line() {
 #[test]
 fn access_denied_is_reported_with_the_role() {
     // A moto that checks keys: ours are unknown to it, so STS answers InvalidClientTokenId.
-    let moto = common::Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let moto = support::Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
     let mut home = Home::new();
     home.set("AWS_ENDPOINT_URL_STS", &moto.url);
     home.config(CHAIN).credentials(BASE_KEYS);
@@ -361,7 +359,7 @@ role_session_name = deploy
 
 #[test]
 fn sso_profiles_use_the_cli_token_cache() {
-    let portal = common::sso_portal(&["good-token", "legacy-token"]);
+    let portal = support::sso_portal(&["good-token", "legacy-token"]);
     let mut home = Home::with_moto();
     home.set("AWS_ENDPOINT_URL_SSO", &portal.url);
     home.config(SSO);
@@ -372,8 +370,8 @@ fn sso_profiles_use_the_cli_token_cache() {
         "{err}"
     );
 
-    common::write_sso_token(&home, "corp", "good-token", "2099-01-01T00:00:00Z");
-    common::write_sso_token(
+    support::write_sso_token(&home, "corp", "good-token", "2099-01-01T00:00:00Z");
+    support::write_sso_token(
         &home,
         "https://legacy.awsapps.com/start",
         "legacy-token",
@@ -401,7 +399,7 @@ fn sso_profiles_use_the_cli_token_cache() {
     );
 
     // Expired token: a clear error naming the profile and the way out.
-    common::write_sso_token(&home, "corp", "good-token", "2001-01-01T00:00:00Z");
+    support::write_sso_token(&home, "corp", "good-token", "2001-01-01T00:00:00Z");
     let err = home
         .run(&["use", "sso-admin", "--no-cache"])
         .clean_failure();
@@ -410,7 +408,7 @@ fn sso_profiles_use_the_cli_token_cache() {
         "{err}"
     );
     // A token the portal rejects.
-    common::write_sso_token(&home, "corp", "revoked-token", "2099-01-01T00:00:00Z");
+    support::write_sso_token(&home, "corp", "revoked-token", "2099-01-01T00:00:00Z");
     let err = home
         .run(&["use", "sso-admin", "--no-cache"])
         .clean_failure();

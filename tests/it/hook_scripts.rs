@@ -2,11 +2,9 @@
 //! binary prints for them (init, hook) checked the same way. PowerShell cannot be installed here,
 //! so its files and output are parsed with tree-sitter-powershell and checked exactly.
 
-mod common;
-
 use std::process::Command;
 
-use common::{bin, repo, require, run_with_stdin, venv_bin, Home, Run};
+use crate::support::{bin, repo, require, run_with_stdin, venv_bin, Home, Run};
 
 fn init(shell: &str) -> String {
     Home::new().run(&["init", shell]).success().stdout

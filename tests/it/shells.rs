@@ -2,12 +2,10 @@
 //! quotes, `$()`, backticks, newlines, `;`, backslashes, curly quotes and unicode must come out
 //! as plain data, and nothing may run.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use common::{eval_in, venv_bin, Home, Run, Sh};
+use crate::support::{self, eval_in, venv_bin, Home, Run, Sh};
 
 /// Values that break naive quoting in at least one shell.
 const HOSTILE_SECRET: &str = "it's $(touch pwned) `touch pwned2`; echo hi\nsecond line \u{2018}curly\u{2019} \\ ${HOME} !! %PATH% é 日本 ending\\";
@@ -110,7 +108,7 @@ fn powershell_eval(home: &Home, script: &str) -> serde_json::Value {
     std::fs::write(&file, script).unwrap();
     let out = Run::from(
         Command::new(venv_bin("python"))
-            .arg(common::repo().join("tests/fixtures/ps_check.py"))
+            .arg(support::repo().join("tests/fixtures/ps_check.py"))
             .arg(&file)
             .output()
             .unwrap(),
@@ -143,7 +141,7 @@ fn powershell_output_parses_and_means_the_same() {
     let file = home.path().join("broken.ps1");
     std::fs::write(&file, broken).unwrap();
     let st = Command::new(venv_bin("python"))
-        .arg(common::repo().join("tests/fixtures/ps_check.py"))
+        .arg(support::repo().join("tests/fixtures/ps_check.py"))
         .arg(&file)
         .output()
         .unwrap();
@@ -250,7 +248,7 @@ fn the_calling_shell_is_detected() {
     let home = Home::new();
     home.config("[profile p]\nregion = eu-west-1\n")
         .credentials("[p]\naws_access_key_id = AKIADETECT\naws_secret_access_key = s\n");
-    let bin = common::bin().display().to_string();
+    let bin = support::bin().display().to_string();
     let cases: [(&str, Vec<String>); 3] = [
         (
             "bash",
@@ -279,7 +277,7 @@ fn the_calling_shell_is_detected() {
         ),
     ];
     for (shell, args) in cases {
-        let mut c = Command::new(common::require(shell));
+        let mut c = Command::new(support::require(shell));
         c.args(&args);
         home.isolate(&mut c);
         // A misleading $SHELL: the parent process must win.

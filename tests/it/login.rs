@@ -1,12 +1,10 @@
 //! `awsenv login`: console sign-in URLs through a local federation stand-in
 //! (tests/fixtures/federation.py), with credentials from moto_server's STS.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{parse_url, FederationEndpoint, Home, Sh};
+use crate::support::{self, parse_url, FederationEndpoint, Home, Sh};
 
 const CONFIG: &str = "\
 [profile base]
@@ -83,7 +81,7 @@ fn check_login_url(
 
 #[test]
 fn role_chain_three_hops_signs_in_as_the_last_role() {
-    let fed = common::federation_endpoint(&[]);
+    let fed = support::federation_endpoint(&[]);
     let h = home(&fed);
     let run = h.run(&["login", "c", "--print"]).success();
     let requests = fed.requests();
@@ -118,7 +116,7 @@ fn role_chain_three_hops_signs_in_as_the_last_role() {
 
 #[test]
 fn partitions_get_their_own_console() {
-    let fed = common::federation_endpoint(&[]);
+    let fed = support::federation_endpoint(&[]);
     let h = home(&fed);
     for (region, console) in [
         ("us-east-2", "console.aws.amazon.com"),
@@ -139,14 +137,14 @@ fn partitions_get_their_own_console() {
 /// Creates an IAM user in moto and returns its access key and secret.
 fn moto_user(h: &Home, name: &str) -> (String, String) {
     let aws = |args: &[&str]| {
-        let mut c = std::process::Command::new(common::venv_bin("aws"));
+        let mut c = std::process::Command::new(support::venv_bin("aws"));
         c.args(args).args(["--output", "json"]);
         h.isolate(&mut c);
-        c.env("AWS_ENDPOINT_URL_IAM", &common::Moto::shared().url)
+        c.env("AWS_ENDPOINT_URL_IAM", &support::Moto::shared().url)
             .env("AWS_ACCESS_KEY_ID", "AKIAADMIN")
             .env("AWS_SECRET_ACCESS_KEY", "admin")
             .env("AWS_DEFAULT_REGION", "us-east-1");
-        let out = common::Run::from(c.output().unwrap()).success();
+        let out = support::Run::from(c.output().unwrap()).success();
         serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()
     };
     aws(&["iam", "create-user", "--user-name", name]);
@@ -165,7 +163,7 @@ fn moto_user(h: &Home, name: &str) -> (String, String) {
 
 #[test]
 fn long_term_keys_are_federated_first() {
-    let fed = common::federation_endpoint(&[]);
+    let fed = support::federation_endpoint(&[]);
     let h = home(&fed);
     // A name longer than GetFederationToken's 32 characters, unique per run.
     let name = format!("user-with-a-rather-long-name-{}", std::process::id());
@@ -215,17 +213,17 @@ fn long_term_keys_are_federated_first() {
 
 #[test]
 fn without_a_profile_the_environment_credentials_are_used() {
-    let fed = common::federation_endpoint(&[]);
+    let fed = support::federation_endpoint(&[]);
     let h = home(&fed);
     let script = h
         .run(&["use", "b", "--shell", "bash", "--region", "eu-west-1"])
         .success()
         .stdout;
-    let (env, shell) = common::eval_in(Sh::Bash, &script, &h.env, h.path());
+    let (env, shell) = support::eval_in(Sh::Bash, &script, &h.env, h.path());
     assert!(shell.stderr.is_empty(), "{}", shell.stderr);
     let mut with_env = Home::new();
     with_env.set("AWS_ENDPOINT_URL_SIGNIN", fed.url());
-    for (k, v) in common::aws_vars(&env) {
+    for (k, v) in support::aws_vars(&env) {
         with_env.set(&k, &v);
     }
     let run = with_env.run(&["login", "--print"]).success();
@@ -249,7 +247,7 @@ fn without_a_profile_the_environment_credentials_are_used() {
 
 #[test]
 fn refusals_and_bad_input_fail_cleanly_without_secrets() {
-    let fed = common::federation_endpoint(&["ASIAREJECTED"]);
+    let fed = support::federation_endpoint(&["ASIAREJECTED"]);
     let h = home(&fed);
     let run = h.run(&["login", "temp", "--print"]);
     let stderr = run.stderr.clone();
@@ -292,7 +290,7 @@ fn refusals_and_bad_input_fail_cleanly_without_secrets() {
 
 #[test]
 fn the_browser_gets_a_one_time_redirect_never_the_url() {
-    let fed = common::federation_endpoint(&[]);
+    let fed = support::federation_endpoint(&[]);
     let mut h = home(&fed);
     // A "browser" that records its argv, then follows the link once (without going on to AWS),
     // then tries the same link again.
@@ -323,7 +321,7 @@ import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
         &format!(
             "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{argv}'\nexec '{py}' '{fetch}' \"$1\" '{result}'\n",
             argv = argv_file.display(),
-            py = common::venv_bin("python").display(),
+            py = support::venv_bin("python").display(),
             fetch = fetch.display(),
             result = result.display(),
         ),
@@ -359,7 +357,7 @@ import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 
 #[test]
 fn no_browser_falls_back_to_printing() {
-    let fed = common::federation_endpoint(&[]);
+    let fed = support::federation_endpoint(&[]);
     let mut h = home(&fed);
     let empty = tempfile::tempdir().unwrap();
     h.set("PATH", empty.path().to_str().unwrap());

@@ -1,24 +1,22 @@
 //! Long-term keys and sessions in the OS keyring: a real gnome-keyring Secret Service on a
 //! private D-Bus session bus, checked with `secret-tool`, and used against moto_server.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{eval_in, Home, Moto, SecretService, Sh};
+use crate::support::{self, eval_in, Home, Moto, SecretService, Sh};
 
 const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 /// `awsenv add PROFILE --env` with `id`/`secret` in the environment of that run only.
-fn add(home: &Home, profile: &str, id: &str, secret: &str, extra: &[&str]) -> common::Run {
+fn add(home: &Home, profile: &str, id: &str, secret: &str, extra: &[&str]) -> support::Run {
     let mut args = vec!["add", profile, "--env"];
     args.extend_from_slice(extra);
     let mut c = home.awsenv(&args);
     c.env("AWS_ACCESS_KEY_ID", id)
         .env("AWS_SECRET_ACCESS_KEY", secret);
-    common::Run::from(c.output().unwrap())
+    support::Run::from(c.output().unwrap())
 }
 
 fn use_in(home: &Home, shell: Sh, args: &[&str]) -> BTreeMap<String, String> {

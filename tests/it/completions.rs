@@ -3,13 +3,11 @@
 //! only those — with names that need quoting inserted inertly. PowerShell cannot be installed
 //! here: its script is parsed with tree-sitter-powershell and its answers are checked by parsing.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{repo, require, venv_bin, Home, Run, Term};
+use crate::support::{self, repo, require, venv_bin, Home, Run, Term};
 
 /// The shells with a committed script, and its file name.
 const SCRIPTS: [(&str, &str); 5] = [
@@ -20,7 +18,7 @@ const SCRIPTS: [(&str, &str); 5] = [
     ("elvish", "awsenv.elv"),
 ];
 
-const REGENERATE: &str = "AWSENV_UPDATE_GENERATED=1 cargo test --test completions generated";
+const REGENERATE: &str = "AWSENV_UPDATE_GENERATED=1 cargo test --test it generated";
 
 /// Profiles whose names need care: spaces, dots, slashes, `@`, a quote, and two that would run
 /// code if a shell evaluated them unquoted.
@@ -707,7 +705,7 @@ json.dump(out, sys.stdout)
 "#;
     let mut c = Command::new(venv_bin("python"));
     c.arg("-c").arg(program);
-    let out = common::run_with_stdin(c, Some(&serde_json::to_string(sources).unwrap()));
+    let out = support::run_with_stdin(c, Some(&serde_json::to_string(sources).unwrap()));
     assert!(out.ok(), "tree-sitter: {}", out.stderr);
     serde_json::from_str(&out.stdout).unwrap()
 }
