@@ -11,6 +11,7 @@ mod keyring;
 mod login;
 mod resolve;
 mod rotate;
+mod seams;
 mod shells;
 mod sso_login;
 mod store_file;

@@ -153,6 +153,8 @@ fn powershell_output_parses_and_means_the_same() {
     let unset = home.run(&["unset", "--shell", "powershell"]).success();
     let result = powershell_eval(&home, &unset.stdout);
     assert_eq!(result["set"], serde_json::json!({}));
+    // The hook's saved values (a session variable, never in the environment) go too.
+    assert_eq!(result["local_unset"], serde_json::json!(["__awsenv_saved"]));
     // Every variable `use` sets, and the shell hook's own state.
     let mut unset: Vec<&str> = result["unset"]
         .as_array()
