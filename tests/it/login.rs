@@ -41,20 +41,6 @@ fn home(fed: &FederationEndpoint) -> Home {
     h
 }
 
-/// The credentials a getSigninToken request carried, as environment variables.
-fn session_env(request: &serde_json::Value) -> BTreeMap<String, String> {
-    let session: serde_json::Value =
-        serde_json::from_str(request["query"]["Session"].as_str().unwrap()).unwrap();
-    [
-        ("AWS_ACCESS_KEY_ID", "sessionId"),
-        ("AWS_SECRET_ACCESS_KEY", "sessionKey"),
-        ("AWS_SESSION_TOKEN", "sessionToken"),
-    ]
-    .into_iter()
-    .map(|(var, key)| (var.to_string(), session[key].as_str().unwrap().to_string()))
-    .collect()
-}
-
 /// Checks a printed login URL field by field and returns its Destination's fields.
 #[track_caller]
 fn check_login_url(
@@ -90,7 +76,7 @@ fn role_chain_three_hops_signs_in_as_the_last_role() {
     assert!(req["problem"].is_null(), "{req}");
     assert_eq!(req["query"]["Action"], "getSigninToken");
     assert!(req["query"].get("SessionDuration").is_none());
-    let creds = session_env(req);
+    let creds = support::signin_session(req);
     // The credentials handed to the federation endpoint are role c's, two hops behind a.
     assert_eq!(
         h.identity_of(&creds),
@@ -109,7 +95,11 @@ fn role_chain_three_hops_signs_in_as_the_last_role() {
         .success();
     let req = fed.requests().pop().unwrap();
     assert_eq!(req["query"]["SessionDuration"], "3600");
-    let dest = check_login_url(&run.stdout, &fed, &session_env(&req)["AWS_ACCESS_KEY_ID"]);
+    let dest = check_login_url(
+        &run.stdout,
+        &fed,
+        &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
+    );
     assert_eq!(dest[".path"], "/s3/home");
     assert_eq!(dest["region"], "eu-west-1");
 }
@@ -127,7 +117,11 @@ fn partitions_get_their_own_console() {
             .run(&["login", "a", "--print", "--region", region, "--no-cache"])
             .success();
         let req = fed.requests().pop().unwrap();
-        let dest = check_login_url(&run.stdout, &fed, &session_env(&req)["AWS_ACCESS_KEY_ID"]);
+        let dest = check_login_url(
+            &run.stdout,
+            &fed,
+            &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
+        );
         assert_eq!(dest[".netloc"], console, "{region}");
         assert_eq!(dest[".path"], "/console/home");
         assert_eq!(dest["region"], region);
@@ -187,7 +181,7 @@ fn long_term_keys_are_federated_first() {
     assert!(req["problem"].is_null(), "{req}");
     // Federated credentials never carry a console SessionDuration (their own duration counts).
     assert!(req["query"].get("SessionDuration").is_none(), "{req}");
-    let creds = session_env(&req);
+    let creds = support::signin_session(&req);
     assert_ne!(
         creds["AWS_ACCESS_KEY_ID"], key,
         "long-term keys went straight in"
@@ -228,7 +222,7 @@ fn without_a_profile_the_environment_credentials_are_used() {
     }
     let run = with_env.run(&["login", "--print"]).success();
     let req = fed.requests().pop().unwrap();
-    let sent = session_env(&req);
+    let sent = support::signin_session(&req);
     for k in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -350,7 +344,11 @@ import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
     let first = lines.next().unwrap();
     let location = first.strip_prefix("302 ").expect(first);
     let req = fed.requests().pop().unwrap();
-    check_login_url(location, &fed, &session_env(&req)["AWS_ACCESS_KEY_ID"]);
+    check_login_url(
+        location,
+        &fed,
+        &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
+    );
     // The link works once: afterwards nobody is listening.
     assert_eq!(lines.next(), Some("refused"));
 }
@@ -368,5 +366,9 @@ fn no_browser_falls_back_to_printing() {
         run.stderr
     );
     let req = fed.requests().pop().unwrap();
-    check_login_url(&run.stdout, &fed, &session_env(&req)["AWS_ACCESS_KEY_ID"]);
+    check_login_url(
+        &run.stdout,
+        &fed,
+        &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
+    );
 }

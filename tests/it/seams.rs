@@ -27,20 +27,19 @@ fn add(h: &Home, profile: &str, id: &str, secret: &str) {
     Run::from(c.output().unwrap()).success();
 }
 
-/// The credentials a getSigninToken request carried, as environment variables.
+/// The credentials the last getSigninToken request carried, as environment variables.
 fn signed_in_with(fed: &FederationEndpoint) -> BTreeMap<String, String> {
     let req = fed.requests().pop().expect("a getSigninToken request");
     assert!(req["problem"].is_null(), "{req}");
-    let session: serde_json::Value =
-        serde_json::from_str(req["query"]["Session"].as_str().unwrap()).unwrap();
-    [
-        ("AWS_ACCESS_KEY_ID", "sessionId"),
-        ("AWS_SECRET_ACCESS_KEY", "sessionKey"),
-        ("AWS_SESSION_TOKEN", "sessionToken"),
-    ]
-    .into_iter()
-    .map(|(var, key)| (var.to_string(), session[key].as_str().unwrap().to_string()))
-    .collect()
+    support::signin_session(&req)
+}
+
+/// The row of `name` in `awsenv list --long` output.
+fn row(list: &str, name: &str) -> String {
+    list.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no row for {name}:\n{list}"))
+        .to_string()
 }
 
 /// The environment `awsenv exec PROFILE` gives a command.
@@ -135,17 +134,11 @@ fn stored_keys_work_everywhere_file_keys_do() {
 
     // list --long: the stored profile, and the role's chain back to it.
     let list = h.run(&["list", "--long"]).success().stdout;
-    let row = |name: &str| {
-        list.lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}:\n{list}"))
-            .to_string()
-    };
     assert!(
-        row("work").contains("stored") && row("work").contains("file"),
+        row(&list, "work").contains("stored") && row(&list, "work").contains("file"),
         "{list}"
     );
-    assert!(row("work-role").contains("role <- work"), "{list}");
+    assert!(row(&list, "work-role").contains("role <- work"), "{list}");
 }
 
 #[test]
@@ -155,14 +148,8 @@ fn a_role_on_a_store_only_profile_lists_its_chain() {
     h.config("[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = vault-only\n");
     add(&h, "vault-only", STORED_ID, STORED_SECRET);
     let list = h.run(&["list", "--long"]).success().stdout;
-    let row = |name: &str| {
-        list.lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no row for {name}:\n{list}"))
-            .to_string()
-    };
-    assert!(row("role").contains("role <- vault-only"), "{list}");
-    assert!(row("vault-only").contains("stored"), "{list}");
+    assert!(row(&list, "role").contains("role <- vault-only"), "{list}");
+    assert!(row(&list, "vault-only").contains("stored"), "{list}");
     // And it resolves: the role is assumed with the stored keys.
     let env = exec_env(&h, "role");
     assert!(h.identity_of(&env).contains(":assumed-role/r/"), "{env:?}");

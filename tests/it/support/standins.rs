@@ -93,6 +93,20 @@ pub fn federation_endpoint(rejected: &[&str]) -> FederationEndpoint {
     LoggedFixture::start("federation.py", rejected)
 }
 
+/// The credentials a getSigninToken request carried, as environment variables.
+pub fn signin_session(request: &serde_json::Value) -> BTreeMap<String, String> {
+    let session: serde_json::Value =
+        serde_json::from_str(request["query"]["Session"].as_str().unwrap()).unwrap();
+    [
+        ("AWS_ACCESS_KEY_ID", "sessionId"),
+        ("AWS_SECRET_ACCESS_KEY", "sessionKey"),
+        ("AWS_SESSION_TOKEN", "sessionToken"),
+    ]
+    .into_iter()
+    .map(|(var, key)| (var.to_string(), session[key].as_str().unwrap().to_string()))
+    .collect()
+}
+
 /// The query of a URL as a map, percent-decoded (parsed with Python's urllib, not our code).
 pub fn parse_url(url: &str) -> BTreeMap<String, String> {
     let out = Command::new(venv_bin("python"))
