@@ -34,6 +34,9 @@ pub const ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
 pub const ENDPOINT_URL_IAM: &str = "AWS_ENDPOINT_URL_IAM";
 pub const ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
 
+/// Where `aws login` keeps its sessions (default `~/.aws/login/cache`).
+pub const LOGIN_CACHE_DIRECTORY: &str = "AWS_LOGIN_CACHE_DIRECTORY";
+
 // awsenv's own settings.
 /// The profile awsenv loaded into this environment.
 pub const AWSENV_PROFILE: &str = "AWSENV_PROFILE";
