@@ -151,7 +151,8 @@ pub struct LoginArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SsoCommand {
-    /// Sign in with the device code flow and cache the token where the AWS CLI keeps it.
+    /// Sign in (in the browser, with PKCE; --use-device-code for the device code flow) and cache
+    /// the token where the AWS CLI keeps it.
     Login(SsoLoginArgs),
     /// Remove cached IAM Identity Center tokens (all of them, or one profile's/session's).
     Logout(SsoTarget),
@@ -172,9 +173,16 @@ pub struct SsoTarget {
 pub struct SsoLoginArgs {
     #[command(flatten)]
     pub target: SsoTarget,
-    /// Do not open a browser; only show the URL and code to enter.
+    /// Do not open a browser; only show the URL (and code) to open.
     #[arg(long)]
     pub no_browser: bool,
+    /// Use the device code flow (a code to type in any browser) instead of the
+    /// authorization-code flow with a local redirect; legacy sso_start_url profiles always do.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Sign in again even when the cached sign-in has more than an hour left.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

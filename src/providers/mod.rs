@@ -10,6 +10,7 @@ pub mod command;
 pub mod login_token;
 pub mod mfa;
 pub mod process;
+pub mod sso_pkce;
 pub mod sso_token;
 
 use std::cell::OnceCell;

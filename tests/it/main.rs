@@ -15,5 +15,6 @@ mod rotate;
 mod seams;
 mod shells;
 mod sso_login;
+mod sso_pkce;
 mod store_file;
 mod tty;
