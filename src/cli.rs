@@ -156,6 +156,8 @@ pub enum SsoCommand {
     Login(SsoLoginArgs),
     /// Remove cached IAM Identity Center tokens (all of them, or one profile's/session's).
     Logout(SsoTarget),
+    /// List the [sso-session] sections and how long each one's sign-in lasts.
+    Sessions,
 }
 
 /// Which IAM Identity Center sign-in: a profile's, or an `[sso-session]`'s.

@@ -23,7 +23,55 @@ pub fn run(ctx: &Context, command: SsoCommand) -> Result<()> {
     match command {
         SsoCommand::Login(args) => login(ctx, args),
         SsoCommand::Logout(target) => logout(ctx, target),
+        SsoCommand::Sessions => sessions(ctx),
     }
+}
+
+/// One line per `[sso-session]`: name, start URL, region, and the cached sign-in's expiry.
+fn sessions(ctx: &Context) -> Result<()> {
+    let files = ctx.files()?;
+    let cache = token_cache(ctx, files, None)?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut out = String::new();
+    for name in files.sso_session_names() {
+        let line = match sso_session::named(files, &name) {
+            Ok(s) => {
+                let expiry = sso_token::read_token(&cache.token_path(s.cache_key()))
+                    .ok()
+                    .flatten()
+                    .map(|t| {
+                        (
+                            crate::creds::parse_timestamp(&t.expires_at),
+                            t.refresh_token.is_some(),
+                        )
+                    });
+                let state = match expiry {
+                    None => "not signed in".to_string(),
+                    Some((None, _)) => "unreadable token cache".to_string(),
+                    Some((Some(at), _)) if at > now => {
+                        format!("signed in until {}", crate::creds::format_rfc3339(at))
+                    }
+                    Some((Some(at), true)) => format!(
+                        "expired at {} (refreshable)",
+                        crate::creds::format_rfc3339(at)
+                    ),
+                    Some((Some(at), false)) => {
+                        format!("expired at {}", crate::creds::format_rfc3339(at))
+                    }
+                };
+                format!(
+                    "{}\t{}\t{}\t{state}",
+                    crate::os::text::inert(&name),
+                    crate::os::text::inert(&s.start_url),
+                    crate::os::text::inert(&s.region)
+                )
+            }
+            Err(e) => format!("{}\terror: {e}", crate::os::text::inert(&name)),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    super::print(&out)
 }
 
 fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {

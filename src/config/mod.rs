@@ -200,6 +200,24 @@ impl Files {
         names
     }
 
+    /// Every `[sso-session NAME]` of the config file, sorted, without repeats. Reads headers only.
+    pub fn sso_session_names(&self) -> Vec<Cow<'_, str>> {
+        let mut names: Vec<Cow<'_, str>> = self
+            .config
+            .spans
+            .iter()
+            .filter_map(
+                |s| match classify_config_header(s.header(&self.config.text)) {
+                    Some((HeaderKind::SsoSession, name)) => Some(name),
+                    _ => None,
+                },
+            )
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// The settings of `[sso-session NAME]` (read them through [`sso_session`]).
     fn sso_session_section(
         &self,

@@ -81,9 +81,20 @@ fn pkce_login_registers_for_the_code_grant_and_the_cli_uses_the_token() {
     let mut h = home(&oidc, &portal);
     let status = browser(&mut h, "s/x/x/");
 
+    let listed = h.run(&["sso", "sessions"]).success().stdout;
+    assert_eq!(
+        listed,
+        "corp\thttps://example.awsapps.com/start\tus-east-1\tnot signed in\n"
+    );
     let run = h.run(&["sso", "login", "--sso-session", "corp"]).success();
     assert_eq!(run.stdout, "");
     assert_eq!(wait_for(&status), "200", "the callback page said OK");
+    let listed = h.run(&["sso", "sessions"]).success().stdout;
+    assert!(
+        listed
+            .starts_with("corp\thttps://example.awsapps.com/start\tus-east-1\tsigned in until 20"),
+        "{listed}"
+    );
 
     let reqs = oidc.requests();
     let paths: Vec<&str> = reqs.iter().map(|r| r["path"].as_str().unwrap()).collect();
