@@ -158,6 +158,9 @@ pub enum SsoCommand {
     Logout(SsoTarget),
     /// List the [sso-session] sections and how long each one's sign-in lasts.
     Sessions,
+    /// Config sections for every account and role an sso-session's sign-in reaches (stdout), or
+    /// with --write into the config file, between marker comments for that session.
+    Profiles(SsoProfilesArgs),
 }
 
 /// Which IAM Identity Center sign-in: a profile's, or an `[sso-session]`'s.
@@ -185,6 +188,28 @@ pub struct SsoLoginArgs {
     /// Sign in again even when the cached sign-in has more than an hour left.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoProfilesArgs {
+    /// The `[sso-session NAME]` whose sign-in lists the accounts and roles.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: String,
+    /// Profile names: {account_name}, {account_id}, {role_name}, {region}, {sso_session};
+    /// characters other than letters, digits and . _ - become `-`.
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "{account_name}.{role_name}"
+    )]
+    pub naming: String,
+    /// The `region` of the generated profiles (default: the session's sso_region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Write them into the config file (replacing only the block of this sso-session, after a
+    /// backup) instead of printing them.
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, command: SsoCommand) -> Result<()> {
         SsoCommand::Login(args) => login(ctx, args),
         SsoCommand::Logout(target) => logout(ctx, target),
         SsoCommand::Sessions => sessions(ctx),
+        SsoCommand::Profiles(args) => super::sso_profiles::run(ctx, args),
     }
 }
 

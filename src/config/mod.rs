@@ -6,6 +6,7 @@
 //! the credentials file's settings win when both files name the same key.
 //! The files are only ever read.
 
+pub mod block;
 pub mod endpoint;
 pub mod ini;
 pub mod keys;

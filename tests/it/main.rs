@@ -16,5 +16,6 @@ mod seams;
 mod shells;
 mod sso_login;
 mod sso_pkce;
+mod sso_profiles;
 mod store_file;
 mod tty;
