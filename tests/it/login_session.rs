@@ -117,6 +117,17 @@ fn keys_with_time_left_are_used_without_a_request() {
         before,
         "the file is untouched"
     );
+
+    // AWS_LOGIN_CACHE_DIRECTORY moves the cache, as it does for the CLI.
+    let elsewhere = h.path().join("logins");
+    std::fs::rename(file.parent().unwrap(), &elsewhere).unwrap();
+    h.run(&["use", "console"]).clean_failure();
+    h.set("AWS_LOGIN_CACHE_DIRECTORY", "~/logins");
+    assert_eq!(key_id(&h, "console", &[]), "ASIACACHED");
+    assert_eq!(
+        botocore_key_id(&h, "console").stdout.trim(),
+        "login ASIACACHED"
+    );
 }
 
 #[test]
