@@ -151,10 +151,16 @@ pub struct LoginArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SsoCommand {
-    /// Sign in with the device code flow and cache the token where the AWS CLI keeps it.
+    /// Sign in (in the browser, with PKCE; --use-device-code for the device code flow) and cache
+    /// the token where the AWS CLI keeps it.
     Login(SsoLoginArgs),
     /// Remove cached IAM Identity Center tokens (all of them, or one profile's/session's).
     Logout(SsoTarget),
+    /// List the [sso-session] sections and how long each one's sign-in lasts.
+    Sessions,
+    /// Config sections for every account and role an sso-session's sign-in reaches (stdout), or
+    /// with --write into the config file, between marker comments for that session.
+    Profiles(SsoProfilesArgs),
 }
 
 /// Which IAM Identity Center sign-in: a profile's, or an `[sso-session]`'s.
@@ -172,9 +178,38 @@ pub struct SsoTarget {
 pub struct SsoLoginArgs {
     #[command(flatten)]
     pub target: SsoTarget,
-    /// Do not open a browser; only show the URL and code to enter.
+    /// Do not open a browser; only show the URL (and code) to open.
     #[arg(long)]
     pub no_browser: bool,
+    /// Use the device code flow (a code to type in any browser) instead of the
+    /// authorization-code flow with a local redirect; legacy sso_start_url profiles always do.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Sign in again even when the cached sign-in has more than an hour left.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoProfilesArgs {
+    /// The `[sso-session NAME]` whose sign-in lists the accounts and roles.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: String,
+    /// Profile names: {account_name}, {account_id}, {role_name}, {region}, {sso_session};
+    /// characters other than letters, digits and . _ - become `-`.
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "{account_name}.{role_name}"
+    )]
+    pub naming: String,
+    /// The `region` of the generated profiles (default: the session's sso_region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Write them into the config file (replacing only the block of this sso-session, after a
+    /// backup) instead of printing them.
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Debug, Args)]

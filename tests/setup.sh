@@ -23,9 +23,10 @@ fi
 
 venv=.venv-test
 if ! { [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/aws" ] && [ -x "$venv/bin/awsume" ] \
-       && "$venv/bin/python" -c 'import tree_sitter, tree_sitter_powershell, boto3' 2>/dev/null; }; then
+       && "$venv/bin/python" -c 'import tree_sitter, tree_sitter_powershell, boto3, cryptography, awscrt' 2>/dev/null; }; then
   echo "setup: creating $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell
+    "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell \
+    cryptography awscrt
 fi

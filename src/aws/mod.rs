@@ -5,6 +5,7 @@
 pub mod federation;
 pub mod iam;
 pub mod oidc;
+pub mod signin;
 pub mod sso;
 mod sts;
 

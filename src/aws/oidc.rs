@@ -1,5 +1,6 @@
 //! IAM Identity Center's OIDC API (RegisterClient, StartDeviceAuthorization, CreateToken) through
 //! aws-sdk-ssooidc. These calls are unsigned: the client and device code are the credentials.
+//! The authorization-code grant (PKCE) adds the browser's `/authorize` page on the same host.
 
 use std::time::Duration;
 
@@ -17,7 +18,12 @@ const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 pub struct Oidc<'n> {
     net: &'n Network,
     client: aws_sdk_ssooidc::Client,
+    /// Where the service is: the override, else the region's own host.
+    base: String,
 }
+
+/// The grants a client registered for the authorization-code flow asks for (as the CLI v2 does).
+pub const CODE_GRANTS: [&str; 2] = ["authorization_code", "refresh_token"];
 
 /// A registered OIDC client.
 #[derive(Debug, Clone)]
@@ -58,10 +64,99 @@ impl<'n> Oidc<'n> {
         if let Some(e) = endpoint {
             b = b.endpoint_url(e);
         }
+        let base = match endpoint {
+            Some(e) => e.trim_end_matches('/').to_string(),
+            None if region.starts_with("cn-") => format!("https://oidc.{region}.amazonaws.com.cn"),
+            None => format!("https://oidc.{region}.amazonaws.com"),
+        };
         Oidc {
             net,
             client: aws_sdk_ssooidc::Client::from_conf(b.build()),
+            base,
         }
+    }
+
+    /// The browser's page of the authorization-code grant, with the PKCE challenge (S256).
+    pub fn authorize_url(
+        &self,
+        reg: &Registration,
+        redirect_uri: &str,
+        state: &str,
+        code_challenge: &str,
+        scopes: &[String],
+    ) -> Result<url::Url> {
+        let mut u = url::Url::parse(&format!("{}/authorize", self.base))
+            .map_err(|_| anyhow!("the OIDC endpoint {} is not a URL", self.base))?;
+        u.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &reg.client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("state", state)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("scopes", &scopes.join(" "))
+            .append_pair("code_challenge", code_challenge);
+        Ok(u)
+    }
+
+    /// RegisterClient for the authorization-code grant: a public client with a loopback
+    /// redirect, issued for the start URL.
+    pub fn register_for_code(
+        &self,
+        name: &str,
+        scopes: Option<&[String]>,
+        redirect_uri: &str,
+        issuer_url: &str,
+    ) -> Result<Registration> {
+        let mut req = self
+            .client
+            .register_client()
+            .client_name(name)
+            .client_type("public")
+            .set_scopes(scopes.map(<[String]>::to_vec))
+            .redirect_uris(redirect_uri)
+            .issuer_url(issuer_url);
+        for g in CODE_GRANTS {
+            req = req.grant_types(g);
+        }
+        let out = self
+            .net
+            .block_on(req.send())
+            .map_err(|e| anyhow!("RegisterClient failed: {}", sdk_error(&e)))?;
+        Ok(Registration {
+            client_id: out
+                .client_id
+                .ok_or_else(|| anyhow!("RegisterClient returned no clientId"))?,
+            client_secret: Secret::new(
+                out.client_secret
+                    .ok_or_else(|| anyhow!("RegisterClient returned no clientSecret"))?,
+            ),
+            expires_at: out.client_secret_expires_at,
+        })
+    }
+
+    /// CreateToken with the authorization code and the PKCE verifier.
+    pub fn token_for_code(
+        &self,
+        reg: &Registration,
+        code: &Secret,
+        verifier: &Secret,
+        redirect_uri: &str,
+    ) -> Result<Token> {
+        let out = self
+            .net
+            .block_on(
+                self.client
+                    .create_token()
+                    .grant_type("authorization_code")
+                    .client_id(&reg.client_id)
+                    .client_secret(reg.client_secret.expose())
+                    .code(code.expose())
+                    .code_verifier(verifier.expose())
+                    .redirect_uri(redirect_uri)
+                    .send(),
+            )
+            .map_err(|e| anyhow!("CreateToken failed: {}", sdk_error(&e)))?;
+        token(out)
     }
 
     pub fn register(&self, name: &str, scopes: Option<&[String]>) -> Result<Registration> {

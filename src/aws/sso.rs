@@ -1,5 +1,5 @@
 //! The IAM Identity Center portal: `GetRoleCredentials` trades a sign-in's access token for
-//! one role's credentials.
+//! one role's credentials; `ListAccounts` and `ListAccountRoles` (paged) say what it reaches.
 
 use anyhow::{anyhow, Result};
 use time::OffsetDateTime;
@@ -22,16 +22,7 @@ pub fn role_credentials(
     account_id: &str,
     role_name: &str,
 ) -> Result<Credentials> {
-    use aws_sdk_sso::config::{BehaviorVersion, Region};
-    let mut b = aws_sdk_sso::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(sso_region.to_string()))
-        .http_client(net.http_client())
-        .timeout_config(Network::timeouts());
-    if let Some(e) = endpoint {
-        b = b.endpoint_url(e);
-    }
-    let client = aws_sdk_sso::Client::from_conf(b.build());
+    let client = client(net, sso_region, endpoint);
     let out = net
         .block_on(
             client
@@ -64,4 +55,87 @@ pub fn role_credentials(
         session_token: c.session_token().map(Secret::new),
         expiration: Some(expiration),
     })
+}
+
+fn client(net: &Network, sso_region: &str, endpoint: Option<&str>) -> aws_sdk_sso::Client {
+    use aws_sdk_sso::config::{BehaviorVersion, Region};
+    let mut b = aws_sdk_sso::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(sso_region.to_string()))
+        .http_client(net.http_client())
+        .timeout_config(Network::timeouts());
+    if let Some(e) = endpoint {
+        b = b.endpoint_url(e);
+    }
+    aws_sdk_sso::Client::from_conf(b.build())
+}
+
+/// An account a sign-in reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+}
+
+/// Every account and role the token reaches (ListAccounts, then ListAccountRoles per account,
+/// following `nextToken`), as (account, role names).
+pub fn accounts_and_roles(
+    net: &Network,
+    token: &str,
+    sso_region: &str,
+    endpoint: Option<&str>,
+) -> Result<Vec<(Account, Vec<String>)>> {
+    let client = client(net, sso_region, endpoint);
+    let failed = |call: &str, e: String| anyhow!("{call} failed: {e}");
+    let mut accounts = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = net
+            .block_on(
+                client
+                    .list_accounts()
+                    .access_token(token)
+                    .set_next_token(next.take())
+                    .send(),
+            )
+            .map_err(|e| failed("ListAccounts", sdk_error(&e)))?;
+        for a in out.account_list() {
+            accounts.push(Account {
+                id: a.account_id().unwrap_or_default().to_string(),
+                name: a.account_name().unwrap_or_default().to_string(),
+            });
+        }
+        match out.next_token() {
+            Some(t) if !t.is_empty() => next = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    let mut all = Vec::new();
+    for account in accounts {
+        let mut roles = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let out = net
+                .block_on(
+                    client
+                        .list_account_roles()
+                        .access_token(token)
+                        .account_id(&account.id)
+                        .set_next_token(next.take())
+                        .send(),
+                )
+                .map_err(|e| failed("ListAccountRoles", sdk_error(&e)))?;
+            roles.extend(
+                out.role_list()
+                    .iter()
+                    .filter_map(|r| r.role_name().map(str::to_string)),
+            );
+            match out.next_token() {
+                Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        all.push((account, roles));
+    }
+    Ok(all)
 }

@@ -14,6 +14,7 @@ use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
 use crate::engine::{self, Options};
 use crate::plan::Source;
+use crate::providers::login_token;
 
 /// One cached session, as listed.
 struct Session {
@@ -87,6 +88,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
                     (Source::Process { .. }, true) => "process".into(),
                     (Source::Sso { .. }, true) => "sso".into(),
                     (Source::WebIdentity { .. }, true) => "web identity".into(),
+                    (Source::LoginSession { .. }, true) => "login".into(),
                     (_, true) => "?".into(),
                 };
                 let mfa = plan
@@ -109,7 +111,10 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
                 "-".into(),
             ),
         };
-        let credentials = if stored.access_key_id(name).is_some() {
+        let login = login_session_of(ctx, files, name);
+        let credentials = if let Some(text) = login {
+            text
+        } else if stored.access_key_id(name).is_some() {
             stored.backend().to_string()
         } else {
             match files
@@ -145,6 +150,21 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
 }
 
 /// A few words for the table; the whole message is what `awsenv use` prints.
+/// `aws login until …` for a profile with `login_session` (its cached console session, read
+/// without a request), None for other profiles.
+fn login_session_of(ctx: &Context, files: &crate::config::Files, name: &str) -> Option<String> {
+    let profile = files.profile(name).ok().flatten()?;
+    let arn = profile.get(keys::LOGIN_SESSION)?;
+    let cache = login_token::LoginCache {
+        dir: crate::os::dirs::login_cache(&ctx.env),
+        endpoint: None,
+    };
+    Some(match login_token::expiry(&cache, arn) {
+        Some(at) => format!("aws login until {}", format_rfc3339(at)),
+        None => "aws login (no session cached)".into(),
+    })
+}
+
 fn summary(e: &anyhow::Error) -> &'static str {
     match e.downcast_ref::<crate::plan::PlanError>() {
         Some(p) => p.summary(),

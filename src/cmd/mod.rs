@@ -16,6 +16,7 @@ pub mod man;
 pub mod remove;
 pub mod rotate;
 pub mod sso;
+pub mod sso_profiles;
 pub mod status;
 pub mod unset;
 pub mod use_profile;

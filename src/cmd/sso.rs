@@ -1,5 +1,7 @@
 //! `awsenv sso login` / `awsenv sso logout`: the IAM Identity Center sign-in, kept where the
 //! AWS CLI keeps it (`~/.aws/sso/cache/`), so awsenv, the AWS CLI and the SDKs share one login.
+//! Like the CLI v2: the authorization-code grant with PKCE for an `[sso-session]`, the device
+//! flow for legacy profiles and `--use-device-code`.
 //!
 //! Everything these commands say goes to stderr; stdout stays empty.
 
@@ -14,13 +16,63 @@ use crate::context::Context;
 use crate::creds::cache::SessionKind;
 use crate::os::env;
 use crate::os::log::debug;
+use crate::providers::sso_pkce;
 use crate::providers::sso_token::{self, TokenCache};
 
 pub fn run(ctx: &Context, command: SsoCommand) -> Result<()> {
     match command {
         SsoCommand::Login(args) => login(ctx, args),
         SsoCommand::Logout(target) => logout(ctx, target),
+        SsoCommand::Sessions => sessions(ctx),
+        SsoCommand::Profiles(args) => super::sso_profiles::run(ctx, args),
     }
+}
+
+/// One line per `[sso-session]`: name, start URL, region, and the cached sign-in's expiry.
+fn sessions(ctx: &Context) -> Result<()> {
+    let files = ctx.files()?;
+    let cache = token_cache(ctx, files, None)?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut out = String::new();
+    for name in files.sso_session_names() {
+        let line = match sso_session::named(files, &name) {
+            Ok(s) => {
+                let expiry = sso_token::read_token(&cache.token_path(s.cache_key()))
+                    .ok()
+                    .flatten()
+                    .map(|t| {
+                        (
+                            crate::creds::parse_timestamp(&t.expires_at),
+                            t.refresh_token.is_some(),
+                        )
+                    });
+                let state = match expiry {
+                    None => "not signed in".to_string(),
+                    Some((None, _)) => "unreadable token cache".to_string(),
+                    Some((Some(at), _)) if at > now => {
+                        format!("signed in until {}", crate::creds::format_rfc3339(at))
+                    }
+                    Some((Some(at), true)) => format!(
+                        "expired at {} (refreshable)",
+                        crate::creds::format_rfc3339(at)
+                    ),
+                    Some((Some(at), false)) => {
+                        format!("expired at {}", crate::creds::format_rfc3339(at))
+                    }
+                };
+                format!(
+                    "{}\t{}\t{}\t{state}",
+                    crate::os::text::inert(&name),
+                    crate::os::text::inert(&s.start_url),
+                    crate::os::text::inert(&s.region)
+                )
+            }
+            Err(e) => format!("{}\terror: {e}", crate::os::text::inert(&name)),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    super::print(&out)
 }
 
 fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
@@ -31,12 +83,60 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
     let net = Network::new()?;
     let cache = token_cache(ctx, files, target.profile.as_deref())?;
     let label = &target.label;
-    let path = sso_token::login(&cache, &net, &target.session, |p| {
+    if !args.force {
+        let path = cache.token_path(target.session.cache_key());
+        if let Some(until) = sso_token::read_token(&path)
+            .ok()
+            .flatten()
+            .and_then(|t| crate::creds::parse_timestamp(&t.expires_at))
+            .filter(|e| *e - time::Duration::hours(1) > time::OffsetDateTime::now_utc())
+        {
+            eprintln!(
+                "awsenv: {label} is signed in to IAM Identity Center until {} (--force signs in again)",
+                crate::creds::format_rfc3339(until)
+            );
+            return Ok(());
+        }
+    }
+    // The CLI's choice: PKCE for an [sso-session], the device flow for legacy profiles.
+    let path = if args.use_device_code || target.session.name.is_none() {
+        device_login(&cache, &net, &target, args.no_browser)?
+    } else {
+        sso_pkce::login(&cache, &net, &target.session, |url| {
+            eprintln!("awsenv: to sign in to IAM Identity Center for {label}, open {url}");
+            if !args.no_browser {
+                // The URL holds the client id, state and challenge: none of them is worth
+                // anything without the verifier, which never leaves this process.
+                if let Err(e) = webbrowser::open(url.as_str()) {
+                    eprintln!(
+                        "awsenv: no browser could be started ({e}); open the URL above yourself"
+                    );
+                }
+            }
+            eprintln!("awsenv: waiting for the browser to come back…");
+        })
+        .map_err(|e| anyhow!("{label}: {e:#}"))?
+    };
+    eprintln!(
+        "awsenv: signed in to IAM Identity Center for {label} (token cached in {})",
+        path.display()
+    );
+    Ok(())
+}
+
+fn device_login(
+    cache: &TokenCache,
+    net: &Network,
+    target: &Target,
+    no_browser: bool,
+) -> Result<std::path::PathBuf> {
+    let label = &target.label;
+    sso_token::login(cache, net, &target.session, |p| {
         eprintln!(
             "awsenv: to sign in to IAM Identity Center for {label}, open {} and enter the code {}",
             p.verification_uri, p.user_code
         );
-        if !args.no_browser {
+        if !no_browser {
             // The verification URL holds only the user code, which needs the user's own
             // sign-in to be worth anything, so it may go to the browser's argv.
             let url = p.verification_uri_complete.unwrap_or(p.verification_uri);
@@ -46,12 +146,7 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
         }
         eprintln!("awsenv: waiting for the sign-in to be approved…");
     })
-    .map_err(|e| anyhow!("{label}: {e:#}"))?;
-    eprintln!(
-        "awsenv: signed in to IAM Identity Center for {label} (token cached in {})",
-        path.display()
-    );
-    Ok(())
+    .map_err(|e| anyhow!("{label}: {e:#}"))
 }
 
 fn logout(ctx: &Context, target_args: SsoTarget) -> Result<()> {

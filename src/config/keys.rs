@@ -23,6 +23,9 @@ pub const WEB_IDENTITY_TOKEN_FILE: &str = "web_identity_token_file";
 
 pub const CREDENTIAL_PROCESS: &str = "credential_process";
 
+/// `aws login` (AWS CLI 2.32): the ARN of a console sign-in whose keys the CLI caches.
+pub const LOGIN_SESSION: &str = "login_session";
+
 // IAM Identity Center, in a profile and in `[sso-session]`.
 pub const SSO_SESSION: &str = "sso_session";
 pub const SSO_START_URL: &str = "sso_start_url";

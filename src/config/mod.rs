@@ -6,6 +6,7 @@
 //! the credentials file's settings win when both files name the same key.
 //! The files are only ever read.
 
+pub mod block;
 pub mod endpoint;
 pub mod ini;
 pub mod keys;
@@ -193,6 +194,24 @@ impl Files {
                     .spans
                     .iter()
                     .map(|s| Cow::Borrowed(s.header(&self.credentials.text))),
+            )
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Every `[sso-session NAME]` of the config file, sorted, without repeats. Reads headers only.
+    pub fn sso_session_names(&self) -> Vec<Cow<'_, str>> {
+        let mut names: Vec<Cow<'_, str>> = self
+            .config
+            .spans
+            .iter()
+            .filter_map(
+                |s| match classify_config_header(s.header(&self.config.text)) {
+                    Some((HeaderKind::SsoSession, name)) => Some(name),
+                    _ => None,
+                },
             )
             .collect();
         names.sort_unstable();

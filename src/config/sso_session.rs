@@ -15,6 +15,9 @@ pub struct SsoSession {
     pub region: String,
     /// Registration scopes: None for legacy profiles (no refresh tokens, as in the AWS CLI).
     pub scopes: Option<Vec<String>>,
+    /// `sso_registration_scopes` as written (None when absent): the AWS CLI v2 names the client
+    /// registration cache after this, not after the default scope.
+    pub configured_scopes: Option<Vec<String>>,
 }
 
 impl SsoSession {
@@ -51,16 +54,15 @@ pub fn named(files: &Files, name: &str) -> Result<SsoSession, SsoSessionError> {
                 key,
             })
     };
-    let scopes: Vec<String> = s
-        .get(keys::SSO_REGISTRATION_SCOPES)
-        .map(|v| {
-            v.split(',')
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let configured_scopes: Option<Vec<String>> = s.get(keys::SSO_REGISTRATION_SCOPES).map(|v| {
+        v.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    });
+    let scopes = configured_scopes.clone().unwrap_or_default();
     Ok(SsoSession {
+        configured_scopes,
         name: Some(name.to_string()),
         start_url: get(keys::SSO_START_URL)?,
         region: get(keys::SSO_REGION)?,
@@ -89,6 +91,7 @@ pub fn of_profile(files: &Files, p: &Profile) -> Result<SsoSession, SsoSessionEr
         start_url: p.get(keys::SSO_START_URL).unwrap_or_default().to_string(),
         region: p.get(keys::SSO_REGION).unwrap_or_default().to_string(),
         scopes: None,
+        configured_scopes: None,
     })
 }
 

@@ -56,6 +56,11 @@ pub fn sso_cache(e: &Env) -> PathBuf {
     home(e).join(".aws").join("sso").join("cache")
 }
 
+/// `$AWS_LOGIN_CACHE_DIRECTORY`, else `~/.aws/login/cache`: the AWS CLI's `aws login` sessions.
+pub fn login_cache(e: &Env) -> PathBuf {
+    aws_file(e, env::LOGIN_CACHE_DIRECTORY, "login/cache")
+}
+
 fn aws_file(e: &Env, var: &str, name: &str) -> PathBuf {
     match e.get_os(var) {
         Some(v) => expand_tilde(e, Path::new(v)),
@@ -85,5 +90,8 @@ mod tests {
         assert_eq!(aws_credentials_file(&e), Path::new("/h/.aws/credentials"));
         assert_eq!(cache(&e).unwrap(), Path::new("/c/awsenv"));
         assert_eq!(sso_cache(&e), Path::new("/h/.aws/sso/cache"));
+        assert_eq!(login_cache(&e), Path::new("/h/.aws/login/cache"));
+        let e = e.with(env::LOGIN_CACHE_DIRECTORY, "~/logins");
+        assert_eq!(login_cache(&e), Path::new("/h/logins"));
     }
 }

@@ -34,6 +34,9 @@ pub const ENDPOINT_URL_SSO_OIDC: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
 pub const ENDPOINT_URL_IAM: &str = "AWS_ENDPOINT_URL_IAM";
 pub const ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
 
+/// Where `aws login` keeps its sessions (default `~/.aws/login/cache`).
+pub const LOGIN_CACHE_DIRECTORY: &str = "AWS_LOGIN_CACHE_DIRECTORY";
+
 // awsenv's own settings.
 /// The profile awsenv loaded into this environment.
 pub const AWSENV_PROFILE: &str = "AWSENV_PROFILE";
@@ -86,6 +89,7 @@ const READ: &[&str] = &[
     ENDPOINT_URL_SSO_OIDC,
     ENDPOINT_URL_IAM,
     ENDPOINT_URL_SIGNIN,
+    LOGIN_CACHE_DIRECTORY,
     AWSENV_PROFILE,
     MFA_SESSION_DURATION,
     BACKEND,

@@ -120,7 +120,120 @@ mfa_process = otp own
 ";
 const MFA_CREDS: &str = "[user]\naws_access_key_id = AKIAU\naws_secret_access_key = s\n[temp-user]\naws_access_key_id = ASIAT\naws_secret_access_key = s\naws_session_token = t\n";
 
+/// `aws login` profiles beside the other sources, as botocore orders them.
+const LOGIN: &str = "\
+[profile console]
+login_session = arn:aws:iam::111111111111:user/alice
+region = eu-west-2
+[profile console-role]
+role_arn = arn:aws:iam::222222222222:role/deploy
+source_profile = console
+[profile console-role-mfa]
+role_arn = arn:aws:iam::222222222222:role/guarded
+source_profile = console
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+[profile with-process]
+login_session = arn:aws:iam::1:root
+credential_process = fetch
+[profile with-config-keys]
+login_session = arn:aws:iam::1:root
+aws_access_key_id = AKIACFG
+aws_secret_access_key = s
+[profile with-file-keys]
+login_session = arn:aws:iam::1:root
+[profile with-sso]
+login_session = arn:aws:iam::1:root
+sso_session = corp
+sso_account_id = 1
+sso_role_name = R
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+[profile with-web-identity]
+login_session = arn:aws:iam::1:root
+role_arn = arn:aws:iam::1:role/wi
+web_identity_token_file = /tmp/t
+[profile role-and-login]
+login_session = arn:aws:iam::1:root
+role_arn = arn:aws:iam::1:role/r
+source_profile = role-and-login
+";
+const LOGIN_CREDS: &str =
+    "[with-file-keys]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n";
+
 const CASES: &[Case] = &[
+    Case {
+        what: "a login_session profile is a source of its own, in its own region",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "console",
+        expect: "login(console@eu-west-2)",
+    },
+    Case {
+        what: "a login_session profile as the source_profile of a role",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "console-role",
+        expect: "login(console@eu-west-2) > deploy",
+    },
+    Case {
+        what: "a console session is temporary: no MFA session, the role passes its code",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "console-role-mfa",
+        expect: "login(console@eu-west-2) > guarded [mfa console-role-mfa]",
+    },
+    Case {
+        what: "login_session beats credential_process",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "with-process",
+        expect: "login(with-process)",
+    },
+    Case {
+        what: "login_session beats the config file's keys",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "with-config-keys",
+        expect: "login(with-config-keys)",
+    },
+    Case {
+        what: "the credentials file's keys beat login_session (botocore's order)",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "with-file-keys",
+        expect: "static(with-file-keys)",
+    },
+    Case {
+        what: "IAM Identity Center beats login_session",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "with-sso",
+        expect: "sso(with-sso, session corp, eu-central-1)",
+    },
+    Case {
+        what: "web identity beats login_session",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "with-web-identity",
+        expect: "web-identity(with-web-identity)",
+    },
+    Case {
+        what: "only long-term keys may combine with their own role: a console session is a loop",
+        config: LOGIN,
+        credentials: LOGIN_CREDS,
+        stored: &[],
+        profile: "role-and-login",
+        expect: "error: profile `role-and-login`: source_profile loop role-and-login -> role-and-login",
+    },
     Case {
         what: "a three-hop chain from long-term keys: one MFA session in front of the first role",
         config: CHAIN,
@@ -384,6 +497,9 @@ fn summary(p: &Plan) -> String {
         Source::Stored { profile, .. } => format!("stored({profile})"),
         Source::Process { profile, .. } => format!("process({profile})"),
         Source::WebIdentity { profile, .. } => format!("web-identity({profile})"),
+        Source::LoginSession {
+            profile, region, ..
+        } => format!("login({profile}{})", self::region(region)),
         Source::Sso {
             profile, session, ..
         } => match &session.name {

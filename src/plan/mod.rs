@@ -3,7 +3,8 @@
 //! No I/O and no network: everything it reads comes in through [`Inputs`].
 //!
 //! The rules are botocore's (the AWS CLI's), read from its credential providers:
-//! - [`source`]: which credentials a profile provides by itself, in botocore's order.
+//! - [`source`]: which credentials a profile provides by itself, in botocore's order
+//!   (`login_session` included, also as the source of a role).
 //! - [`chain`]: following `source_profile` (and `credential_source`) down to them.
 //! - Long-term keys in awsenv's store (`awsenv add`) come before the credentials file's, wherever
 //!   static keys would be used; a profile with stored keys needs no section in either file.
@@ -84,6 +85,14 @@ pub enum Source {
         session_name: Option<String>,
         region: String,
     },
+    /// `login_session = ARN`: the keys `aws login` cached for a console sign-in, refreshed at
+    /// the sign-in service when they run out.
+    LoginSession {
+        profile: String,
+        session_arn: String,
+        /// Where the sign-in service is asked, unless the cached session names its own region.
+        region: String,
+    },
     /// `credential_source` of a role profile.
     Environment,
     Ec2InstanceMetadata,
@@ -109,7 +118,8 @@ impl Source {
             | Source::Process { profile, .. }
             | Source::Stored { profile, .. }
             | Source::Sso { profile, .. }
-            | Source::WebIdentity { profile, .. } => profile,
+            | Source::WebIdentity { profile, .. }
+            | Source::LoginSession { profile, .. } => profile,
             Source::Environment => "Environment",
             Source::Ec2InstanceMetadata => "Ec2InstanceMetadata",
             Source::EcsContainer => "EcsContainer",
@@ -124,6 +134,7 @@ impl Source {
             Source::Stored { profile, .. } => format!("stored keys of `{profile}`"),
             Source::Sso { profile, .. } => format!("IAM Identity Center for `{profile}`"),
             Source::WebIdentity { profile, .. } => format!("web identity of `{profile}`"),
+            Source::LoginSession { profile, .. } => format!("console sign-in of `{profile}`"),
             Source::Environment => "environment".into(),
             Source::Ec2InstanceMetadata => "EC2 instance metadata".into(),
             Source::EcsContainer => "ECS container".into(),

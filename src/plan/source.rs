@@ -1,8 +1,9 @@
 //! Where the first credentials come from, for one profile that is not used for its role.
 //!
-//! botocore's order for a profile: web identity (`role_arn` + `web_identity_token_file`), then
-//! IAM Identity Center (any `sso_*` key), then static keys from the credentials file, then
-//! `credential_process`, then static keys from the config file. Keys in awsenv's store come
+//! botocore's order for a profile (`ProfileProviderBuilder.providers` in botocore 1.44, the AWS
+//! CLI's): web identity (`role_arn` + `web_identity_token_file`), then IAM Identity Center (any
+//! `sso_*` key), then static keys from the credentials file, then `login_session` (`aws login`),
+//! then `credential_process`, then static keys from the config file. Keys in awsenv's store come
 //! before either file's keys.
 
 use super::error::PlanError;
@@ -41,6 +42,13 @@ pub fn of_profile(
     };
     if static_in(FileKind::Credentials) {
         return static_keys(inp, p);
+    }
+    if let Some(arn) = p.get(keys::LOGIN_SESSION) {
+        return Ok(Source::LoginSession {
+            profile: p.name.clone(),
+            session_arn: arn.to_string(),
+            region: region(p),
+        });
     }
     if let Some(command) = p.get(keys::CREDENTIAL_PROCESS) {
         return Ok(Source::Process {

@@ -3,11 +3,14 @@
 //! cached role needs no network at all and a cached MFA session needs no code.
 //!
 //! The sources that are not STS calls have a file each: [`process`] (credential_process),
-//! [`mfa`] (codes), [`sso_token`] (IAM Identity Center sign-ins), run through [`command`].
+//! [`mfa`] (codes), [`sso_token`] (IAM Identity Center sign-ins), [`login_token`] (`aws login`
+//! console sessions), run through [`command`].
 
 pub mod command;
+pub mod login_token;
 pub mod mfa;
 pub mod process;
+pub mod sso_pkce;
 pub mod sso_token;
 
 use std::cell::OnceCell;
@@ -258,6 +261,17 @@ impl<'a> Runner<'a> {
                     )
                     .map_err(|e| anyhow!("profile `{profile}`: {e}"))
             }
+            Source::LoginSession {
+                profile,
+                session_arn,
+                region,
+            } => login_token::credentials(
+                &self.login_cache(profile)?,
+                || self.net(),
+                profile,
+                session_arn,
+                region,
+            ),
             Source::Environment => from_environment(&self.ctx.env, &plan.profile),
             Source::Ec2InstanceMetadata | Source::EcsContainer => self.container_or_instance(plan),
         }
@@ -275,6 +289,21 @@ impl<'a> Runner<'a> {
         Ok(sso_token::TokenCache {
             dir: crate::os::dirs::sso_cache(&self.ctx.env),
             oidc_endpoint: oidc,
+        })
+    }
+
+    /// Where `aws login` sessions are, and the sign-in endpoint configured for the profile.
+    fn login_cache(&self, profile: &str) -> Result<login_token::LoginCache> {
+        let files = self.ctx.files()?;
+        let at = endpoint::endpoint(
+            Some(files),
+            files.profile(profile)?,
+            Service::Signin,
+            &self.ctx.env,
+        )?;
+        Ok(login_token::LoginCache {
+            dir: crate::os::dirs::login_cache(&self.ctx.env),
+            endpoint: at,
         })
     }
 
@@ -370,6 +399,11 @@ fn source_fingerprint(plan: &Plan, env: &crate::os::env::Env) -> Vec<String> {
             session_name.clone().unwrap_or_default(),
             region.clone(),
         ],
+        Source::LoginSession {
+            session_arn,
+            region,
+            ..
+        } => vec!["login".into(), session_arn.clone(), region.clone()],
         Source::Environment => vec![
             "environment".into(),
             env.get(crate::os::env::ACCESS_KEY_ID)

@@ -174,25 +174,38 @@ fn refresh(
     Ok(new)
 }
 
-fn expires_at(after: std::time::Duration) -> String {
+pub fn expires_at(after: std::time::Duration) -> String {
     format_rfc3339(OffsetDateTime::now_utc() + after)
 }
 
-/// The registration cache file, named as botocore's SSOTokenFetcher names it: the SHA-1 of
-/// Python's `json.dumps({...}, sort_keys=True)` of tool, startUrl, session_name and scopes.
+/// The registration cache file, named as the AWS CLI v2's `BaseSSOTokenFetcher` names it: the
+/// SHA-1 of Python's `json.dumps({...}, sort_keys=True)` of tool, startUrl, region, scopes (as
+/// configured, null when absent) and session_name (null for legacy profiles).
 pub fn registration_path(dir: &Path, session: &SsoSession) -> PathBuf {
-    let mut fields: Vec<(&str, String)> = vec![
+    let null = || "null".to_string();
+    let scopes = session
+        .configured_scopes
+        .as_ref()
+        .map(|s| {
+            let items: Vec<String> = s.iter().map(|x| py_json_str(x)).collect();
+            format!("[{}]", items.join(", "))
+        })
+        .unwrap_or_else(null);
+    // Already in sort_keys order.
+    let fields = [
+        ("region", py_json_str(&session.region)),
+        ("scopes", scopes),
+        (
+            "session_name",
+            session
+                .name
+                .as_deref()
+                .map(py_json_str)
+                .unwrap_or_else(null),
+        ),
         ("startUrl", py_json_str(&session.start_url)),
         ("tool", py_json_str("botocore")),
     ];
-    if let Some(n) = &session.name {
-        fields.push(("session_name", py_json_str(n)));
-    }
-    if let Some(scopes) = &session.scopes {
-        let items: Vec<String> = scopes.iter().map(|s| py_json_str(s)).collect();
-        fields.push(("scopes", format!("[{}]", items.join(", "))));
-    }
-    fields.sort_by(|a, b| a.0.cmp(b.0));
     let body: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("{}: {v}", py_json_str(k)))
@@ -238,15 +251,42 @@ struct CachedRegistration {
     expires_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scopes: Option<Vec<String>>,
+    /// Written for authorization-code clients, as the CLI v2 does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grant_types: Option<Vec<String>>,
 }
 
-/// A cached client registration still valid for 15 minutes, else a new one (cached).
-fn registration(dir: &Path, oidc: &Oidc<'_>, session: &SsoSession) -> Result<Registration> {
+/// Which sign-in a client registration is for.
+pub enum Flow<'a> {
+    Device,
+    /// The authorization-code grant, redirecting to this loopback URI.
+    Code {
+        redirect_uri: &'a str,
+    },
+}
+
+/// A cached client registration still valid for 15 minutes (and registered for the grant the
+/// flow needs), else a new one (cached).
+pub fn registration(
+    dir: &Path,
+    oidc: &Oidc<'_>,
+    session: &SsoSession,
+    flow: &Flow<'_>,
+) -> Result<Registration> {
     let path = registration_path(dir, session);
     let now = OffsetDateTime::now_utc();
     if let Ok(bytes) = std::fs::read(&path) {
         if let Ok(r) = serde_json::from_slice::<CachedRegistration>(&bytes) {
-            if let Some(exp) = parse_timestamp(&r.expires_at).filter(|e| *e - REFRESH_WINDOW > now)
+            let fits = match flow {
+                Flow::Device => true,
+                Flow::Code { .. } => r
+                    .grant_types
+                    .as_ref()
+                    .is_some_and(|g| g.iter().any(|x| x == "authorization_code")),
+            };
+            if let Some(exp) = parse_timestamp(&r.expires_at)
+                .filter(|e| *e - REFRESH_WINDOW > now)
+                .filter(|_| fits)
             {
                 debug!("reusing the OIDC client registration in {}", path.display());
                 return Ok(Registration {
@@ -261,18 +301,30 @@ fn registration(dir: &Path, oidc: &Oidc<'_>, session: &SsoSession) -> Result<Reg
         Some(n) => format!("botocore-client-{n}"),
         None => format!("botocore-client-{}", now.unix_timestamp()),
     };
-    let reg = oidc.register(&name, session.scopes.as_deref())?;
+    let (reg, grant_types) = match flow {
+        Flow::Device => (oidc.register(&name, session.scopes.as_deref())?, None),
+        Flow::Code { redirect_uri } => (
+            oidc.register_for_code(
+                &name,
+                session.scopes.as_deref(),
+                redirect_uri,
+                &session.start_url,
+            )?,
+            Some(crate::aws::oidc::CODE_GRANTS.map(String::from).to_vec()),
+        ),
+    };
     let cached = CachedRegistration {
         client_id: reg.client_id.clone(),
         client_secret: reg.client_secret.clone(),
         expires_at: timestamp(reg.expires_at)?,
         scopes: session.scopes.clone(),
+        grant_types,
     };
     write_private_json(&path, &cached)?;
     Ok(reg)
 }
 
-fn timestamp(unix: i64) -> Result<String> {
+pub fn timestamp(unix: i64) -> Result<String> {
     Ok(format_rfc3339(
         OffsetDateTime::from_unix_timestamp(unix)
             .map_err(|_| anyhow!("RegisterClient returned an invalid expiry"))?,
@@ -295,18 +347,29 @@ pub fn login(
     show: impl FnOnce(&Prompt<'_>),
 ) -> Result<PathBuf> {
     let oidc = Oidc::new(net, &session.region, cache.oidc_endpoint.as_deref());
-    let reg = registration(&cache.dir, &oidc, session)?;
+    let reg = registration(&cache.dir, &oidc, session, &Flow::Device)?;
     let device = oidc.start_device(&reg, &session.start_url)?;
     show(&Prompt {
         verification_uri: &device.verification_uri,
         verification_uri_complete: device.verification_uri_complete.as_deref(),
         user_code: &device.user_code,
     });
+    let token = oidc.wait_for_token(&reg, &device)?;
+    save_login(cache, session, &reg, token)
+}
+
+/// Writes a new sign-in's token file in the AWS CLI v2's shape. Returns the file written.
+pub fn save_login(
+    cache: &TokenCache,
+    session: &SsoSession,
+    reg: &Registration,
+    token: Token,
+) -> Result<PathBuf> {
     let Token {
         access_token,
         expires_in,
         refresh_token,
-    } = oidc.wait_for_token(&reg, &device)?;
+    } = token;
     let token = CachedToken {
         start_url: Some(session.start_url.clone()),
         region: Some(session.region.clone()),

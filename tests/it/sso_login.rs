@@ -1,4 +1,5 @@
-//! `awsenv sso login/logout` against a local OIDC stand-in (tests/fixtures/sso_oidc.py) and the
+//! `awsenv sso login --use-device-code` (and legacy profiles, which always use the device flow)
+//! and `awsenv sso logout` against a local OIDC stand-in (tests/fixtures/sso_oidc.py) and the
 //! portal stand-in (tests/fixtures/sso_portal.py); the AWS CLI v1 (botocore) is the oracle for
 //! the token cache: it reads what awsenv writes, and awsenv reads what it refreshes.
 
@@ -76,7 +77,7 @@ fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
     );
     h.set("BROWSER", browser.to_str().unwrap());
 
-    let run = login(&h, &["--profile", "sso-admin"]).success();
+    let run = login(&h, &["--use-device-code", "--profile", "sso-admin"]).success();
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.contains("https://device.sso.example.com/") && run.stderr.contains("WXYZ-1234"),
@@ -146,11 +147,12 @@ fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
     }
-    // The client registration, under the name botocore's SSOTokenFetcher gives it.
+    // The client registration, under the name the AWS CLI v2's SSOTokenFetcher gives it (region
+    // included; scopes as configured, here none).
     let reg = sso_cache_file(
         &h,
         "json.dumps({'tool': 'botocore', 'startUrl': 'https://example.awsapps.com/start', \
-         'session_name': 'corp', 'scopes': ['sso:account:access']}, sort_keys=True)",
+         'region': 'us-east-1', 'session_name': 'corp', 'scopes': None}, sort_keys=True)",
     );
     assert_eq!(read_json(&reg)["clientId"], t["clientId"]);
 
@@ -166,7 +168,11 @@ fn device_flow_writes_the_cli_token_cache_and_the_cli_uses_it() {
     assert!(out.stdout.contains("ASIASSO123456789012"), "{}", out.stdout);
 
     // A second login reuses the registration.
-    login(&h, &["--sso-session", "corp", "--no-browser"]).success();
+    login(
+        &h,
+        &["--use-device-code", "--sso-session", "corp", "--no-browser"],
+    )
+    .success();
     let paths: Vec<String> = oidc.requests()[4..]
         .iter()
         .map(|r| r["path"].as_str().unwrap().to_string())
@@ -181,7 +187,16 @@ fn awsenv_refreshes_an_expired_token_and_the_cli_reads_it() {
     // Only the refreshed token is any good at the portal.
     let portal = support::sso_portal(&["tok-2"]);
     let h = home(&oidc, &portal);
-    login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
+    login(
+        &h,
+        &[
+            "--use-device-code",
+            "--profile",
+            "sso-admin",
+            "--no-browser",
+        ],
+    )
+    .success();
     let path = corp_token(&h);
     let before = read_json(&path);
     expire(&path, "2001-01-01T00:00:00Z");
@@ -228,7 +243,16 @@ fn botocore_refreshes_and_awsenv_reads_the_result() {
     let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
     let portal = support::sso_portal(&["tok-2"]);
     let h = home(&oidc, &portal);
-    login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
+    login(
+        &h,
+        &[
+            "--use-device-code",
+            "--profile",
+            "sso-admin",
+            "--no-browser",
+        ],
+    )
+    .success();
     let path = corp_token(&h);
     expire(&path, "2001-01-01T00:00:00Z");
 
@@ -278,7 +302,16 @@ fn legacy_profiles_log_in_without_scopes_and_logout_removes_tokens() {
     );
     assert_eq!(oidc.requests().len(), reqs.len(), "no refresh was tried");
 
-    login(&h, &["--profile", "sso-admin", "--no-browser"]).success();
+    login(
+        &h,
+        &[
+            "--use-device-code",
+            "--profile",
+            "sso-admin",
+            "--no-browser",
+        ],
+    )
+    .success();
     let corp = corp_token(&h);
     assert!(corp.exists());
     // A cached SSO session (awsenv's own cache) that logout must not leave usable.
@@ -328,7 +361,16 @@ fn bad_targets_fail_cleanly() {
     // The OIDC service is unreachable: the error says which call failed.
     let mut down = home(&oidc, &portal);
     down.set("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9");
-    let err = login(&down, &["--profile", "sso-admin", "--no-browser"]).clean_failure();
+    let err = login(
+        &down,
+        &[
+            "--use-device-code",
+            "--profile",
+            "sso-admin",
+            "--no-browser",
+        ],
+    )
+    .clean_failure();
     assert!(
         err.contains("profile `sso-admin`") && err.contains("RegisterClient"),
         "{err}"

@@ -1,0 +1,218 @@
+//! IAM Identity Center sign-in with the authorization-code grant and PKCE (RFC 7636), as the
+//! AWS CLI v2 does it for an `[sso-session]` since 2.22: register a client for that grant with
+//! a loopback redirect, send the browser to `/authorize` with a fresh `state` and the S256
+//! challenge of a fresh verifier, take the code at `http://127.0.0.1:PORT/oauth/callback`, and
+//! trade it (with the verifier) for the token, written where the device flow writes it.
+//!
+//! The callback must carry this login's `state`; anything else (another tab, a forged request)
+//! fails the login before any token is asked for, and nothing is written.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use sha2::{Digest, Sha256};
+
+use super::sso_token::{registration, save_login, Flow, TokenCache};
+use crate::aws::oidc::Oidc;
+use crate::aws::Network;
+use crate::config::sso_session::SsoSession;
+use crate::creds::Secret;
+use crate::os::log::debug;
+
+/// How long the browser has to come back, as the AWS CLI allows.
+const WAIT: Duration = Duration::from_secs(600);
+const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// Signs in; `open` is handed the URL for the browser. Returns the token file written.
+pub fn login(
+    cache: &TokenCache,
+    net: &Network,
+    session: &SsoSession,
+    open: impl FnOnce(&url::Url),
+) -> Result<PathBuf> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).context("cannot listen on 127.0.0.1")?;
+    let redirect_uri = format!(
+        "http://127.0.0.1:{}{CALLBACK_PATH}",
+        listener.local_addr()?.port()
+    );
+    let oidc = Oidc::new(net, &session.region, cache.oidc_endpoint.as_deref());
+    let reg = registration(
+        &cache.dir,
+        &oidc,
+        session,
+        &Flow::Code {
+            redirect_uri: &redirect_uri,
+        },
+    )?;
+    let verifier = Secret::new(random_b64(32)?);
+    let challenge = Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.expose()));
+    let state = random_b64(16)?;
+    let scopes = session.scopes.clone().unwrap_or_default();
+    let url = oidc.authorize_url(&reg, &redirect_uri, &state, &challenge, &scopes)?;
+    open(&url);
+    debug!("waiting for the browser at {redirect_uri}");
+    let code = wait_for_code(&listener, &state, Instant::now() + WAIT)?;
+    let token = oidc.token_for_code(&reg, &code, &verifier, &redirect_uri)?;
+    save_login(cache, session, &reg, token)
+}
+
+/// `n` random bytes, base64url without padding (a verifier of 32 bytes is 43 characters).
+fn random_b64(n: usize) -> Result<String> {
+    let mut b = vec![0u8; n];
+    getrandom::getrandom(&mut b).map_err(|e| anyhow!("no randomness for the sign-in: {e}"))?;
+    Ok(Base64UrlUnpadded::encode_string(&b))
+}
+
+/// Serves the loopback address until the callback comes, or the deadline passes.
+fn wait_for_code(listener: &TcpListener, state: &str, deadline: Instant) -> Result<Secret> {
+    listener.set_nonblocking(true)?;
+    loop {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                if let Some(answer) = callback(conn, state)? {
+                    return answer;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if Instant::now() > deadline {
+                    bail!(
+                        "the browser did not come back within {} minutes",
+                        WAIT.as_secs() / 60
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e).context("cannot accept the browser's connection"),
+        }
+    }
+}
+
+/// One request: None when it is not the callback (a favicon, a probe), else the outcome.
+fn callback(mut conn: TcpStream, state: &str) -> Result<Option<Result<Secret>>> {
+    conn.set_nonblocking(false)?;
+    conn.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let target = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("GET "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or("");
+    let Ok(url) = url::Url::parse(&format!("http://127.0.0.1{target}")) else {
+        reply(&mut conn, 400, "Not a request awsenv understands.");
+        return Ok(None);
+    };
+    if url.path() != CALLBACK_PATH {
+        reply(&mut conn, 404, "Not found.");
+        return Ok(None);
+    }
+    let q = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
+    };
+    if q("state").as_deref() != Some(state) {
+        reply(
+            &mut conn,
+            400,
+            "This answer is not for the sign-in awsenv started. Nothing was saved.",
+        );
+        return Ok(Some(Err(anyhow!(
+            "the browser's answer did not carry this login's state (another sign-in, or a forged request); nothing was saved"
+        ))));
+    }
+    if let Some(err) = q("error") {
+        reply(&mut conn, 400, "The sign-in was not approved.");
+        let why = q("error_description").unwrap_or_default();
+        return Ok(Some(Err(anyhow!(
+            "the sign-in was refused: {}{}",
+            crate::os::text::inert(&err),
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", crate::os::text::inert(&why))
+            }
+        ))));
+    }
+    let Some(code) = q("code").filter(|c| !c.is_empty()) else {
+        reply(&mut conn, 400, "The answer carried no code.");
+        return Ok(Some(Err(anyhow!("the browser's answer carried no code"))));
+    };
+    reply(
+        &mut conn,
+        200,
+        "Signed in to IAM Identity Center. You can close this window and go back to the terminal.",
+    );
+    Ok(Some(Ok(Secret::new(code))))
+}
+
+fn reply(conn: &mut TcpStream, status: u16, text: &str) {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Bad Request",
+    };
+    let body = format!("<!doctype html><title>awsenv</title><p>{text}</p>\n");
+    let _ = write!(
+        conn,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(port: u16, path: &str) -> String {
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(c, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_callback_needs_this_logins_state() {
+        let l = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let t = std::thread::spawn(move || {
+            let a = send(port, "/favicon.ico");
+            let b = send(port, "/oauth/callback?code=c-1&state=forged");
+            (a, b)
+        });
+        let err = wait_for_code(&l, "mine", Instant::now() + Duration::from_secs(10)).unwrap_err();
+        let (a, b) = t.join().unwrap();
+        assert!(a.starts_with("HTTP/1.1 404"), "{a}");
+        assert!(b.starts_with("HTTP/1.1 400"), "{b}");
+        assert!(err.to_string().contains("state"), "{err}");
+
+        let t = std::thread::spawn(move || send(port, "/oauth/callback?code=c-2&state=mine"));
+        let code = wait_for_code(&l, "mine", Instant::now() + Duration::from_secs(10)).unwrap();
+        assert!(t.join().unwrap().starts_with("HTTP/1.1 200"));
+        assert_eq!(code.expose(), "c-2");
+    }
+
+    #[test]
+    fn the_challenge_is_s256_of_the_verifier() {
+        // RFC 7636, appendix B.
+        let v = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(
+            Base64UrlUnpadded::encode_string(&Sha256::digest(v)),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(random_b64(32).unwrap().len(), 43);
+    }
+}
