@@ -12,6 +12,7 @@ mod login;
 mod resolve;
 mod rotate;
 mod seams;
+mod security;
 mod shells;
 mod sso_login;
 mod store_file;

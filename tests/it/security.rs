@@ -1,0 +1,168 @@
+//! The security audit's findings (`../shared/SECURITY-AUDIT.md`, issue 11), each reproduced as
+//! the report ran it: real bash, zsh and fish loading the integration, and the binary itself.
+//! The findings that need a second local user are in `security_users.rs`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{self, bin, sh_quote, Home, Run, Sh};
+
+pub const SHELLS: [Sh; 3] = [Sh::Bash, Sh::Zsh, Sh::Fish];
+
+/// Runs `body` in a non-interactive `shell` that loaded `awsenv init` the README's way. `go DIR`
+/// changes directory as a person at a prompt would (bash runs its prompt hook after the `cd`;
+/// zsh's chpwd and fish's PWD handler run by themselves). Lines of `body` are plain commands
+/// that all three shells read alike.
+pub fn in_shell(h: &Home, shell: Sh, cwd: &Path, body: &str) -> Run {
+    let b = sh_quote(&bin().display().to_string());
+    let (program, script) = match shell {
+        Sh::Bash => (
+            "bash",
+            format!(
+                "eval \"$({b} init bash)\"\ngo() {{ cd \"$1\" && __awsenv_hook; }}\n__awsenv_hook\n{body}\n"
+            ),
+        ),
+        Sh::Zsh => (
+            "zsh",
+            format!("autoload -Uz compinit && compinit -u -D\neval \"$({b} init zsh)\"\ngo() {{ cd \"$1\" }}\n__awsenv_hook\n{body}\n"),
+        ),
+        Sh::Fish => (
+            "fish",
+            format!(
+                "{b} init fish | source\nfunction go; cd $argv[1]; end\n__awsenv_hook\n{body}\n"
+            ),
+        ),
+        Sh::Dash => unreachable!("no hook for dash"),
+    };
+    let mut c = Command::new(support::require(program));
+    match shell {
+        Sh::Bash => c.args(["--norc", "--noprofile", "-c", &script]),
+        Sh::Zsh => c.args(["--no-rcs", "-c", &script]),
+        _ => c.args(["--no-config", "-c", &script]),
+    };
+    h.isolate(&mut c);
+    c.current_dir(cwd).env("PWD", cwd);
+    Run::from(c.output().unwrap())
+}
+
+/// A home with static keys for `prod`, `dev` and `prod-admin`, and no STS to reach.
+pub fn keys_home() -> Home {
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+    h.credentials(
+        "[prod]\naws_access_key_id = AKIAPRODEXAMPLE00001\naws_secret_access_key = s\n\
+         [dev]\naws_access_key_id = AKIADEVEXAMPLE000001\naws_secret_access_key = d\n\
+         [prod-admin]\naws_access_key_id = AKIAPRODADMIN0000001\naws_secret_access_key = P\n",
+    );
+    h
+}
+
+/// Creates `rel` under the home (with parents) and returns it.
+pub fn dir(h: &Home, rel: &str) -> PathBuf {
+    let d = h.path().join(rel);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn q(p: &Path) -> String {
+    sh_quote(&p.display().to_string())
+}
+
+/// `awsenv ARGS` run in `cwd`.
+pub fn run_in(h: &Home, cwd: &Path, args: &[&str]) -> Run {
+    let mut c = h.awsenv(args);
+    c.current_dir(cwd).env("PWD", cwd);
+    Run::from(c.output().unwrap())
+}
+
+/// 2: a `.awsprofile` that is a symlink to a marker the user allowed is a marker of its own: not
+/// allowed, and `deny` in the clone denies the clone's marker, never the real one.
+#[test]
+fn a_symlinked_marker_does_not_inherit_the_trust_of_its_target() {
+    let h = keys_home();
+    let real = dir(&h, "work/prod");
+    std::fs::write(real.join(".awsprofile"), "prod\n").unwrap();
+    h.run(&["allow", &real.display().to_string()]).success();
+    let relative = dir(&h, "src/evil-repo");
+    std::os::unix::fs::symlink("../../work/prod/.awsprofile", relative.join(".awsprofile"))
+        .unwrap();
+    let absolute = dir(&h, "src/evil-abs");
+    std::os::unix::fs::symlink(real.join(".awsprofile"), absolute.join(".awsprofile")).unwrap();
+
+    for shell in SHELLS {
+        for clone in [&relative, &absolute] {
+            let run = in_shell(
+                &h,
+                shell,
+                h.path(),
+                &format!(
+                    "go {}\necho \"[$AWSENV_PROFILE][$AWS_ACCESS_KEY_ID]\"\ngo {}\necho \"[$AWSENV_PROFILE]\"",
+                    q(clone),
+                    q(&real)
+                ),
+            );
+            assert_eq!(
+                run.stdout.lines().collect::<Vec<_>>(),
+                ["[][]", "[prod]"],
+                "{shell:?} {}: {}",
+                clone.display(),
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains("is not allowed (it loads profile `prod`)"),
+                "{shell:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    // `deny` in the clone: the clone's marker is denied, the user's own stays allowed.
+    run_in(&h, &relative, &["deny"]).success();
+    let status = run_in(&h, &relative, &["status"]).success().stdout;
+    assert!(status.contains("evil-repo/.awsprofile (profile `prod`), denied"), "{status}");
+    let status = run_in(&h, &real, &["status"]).success().stdout;
+    assert!(status.contains("work/prod/.awsprofile (profile `prod`), allowed"), "{status}");
+    // And the clone can be allowed by its own path.
+    run_in(&h, &relative, &["allow"]).success();
+    let status = run_in(&h, &relative, &["status"]).success().stdout;
+    assert!(status.contains("evil-repo/.awsprofile (profile `prod`), allowed"), "{status}");
+}
+
+/// 3: a marker is read from the opened file, at most 64 KiB of it: a huge sparse file is refused
+/// without being read, and so is a file in a directory that other users can write to.
+#[test]
+fn a_huge_marker_or_one_in_a_world_writable_directory_is_refused_in_one_line() {
+    let h = keys_home();
+    let big = dir(&h, "big/sub");
+    let f = std::fs::File::create(h.path().join("big/.awsprofile")).unwrap();
+    f.set_len(200 << 20).unwrap(); // sparse: 200 MiB of NULs, no blocks on disk
+    let run = run_in(&h, &big, &["hook", "bash"]).success();
+    assert!(
+        run.stderr.contains("larger than 64 KiB") && run.stderr.lines().count() == 1,
+        "{}",
+        run.stderr
+    );
+    // `allow` and `status` refuse it the same way.
+    let line = run_in(&h, &big, &["allow"]).clean_failure();
+    assert!(line.contains("larger than 64 KiB"), "{line}");
+
+    // A marker the user owns, in a directory everyone can write to (a shared scratch area):
+    // someone else could have put it there.
+    let shared = dir(&h, "shared");
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .unwrap();
+    std::fs::write(shared.join(".awsprofile"), "prod\n").unwrap();
+    let build = dir(&h, "shared/build");
+    for shell in SHELLS {
+        let run = in_shell(&h, shell, h.path(), &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(&build)));
+        assert_eq!(run.stdout, "[]\n", "{shell:?}: {}", run.stderr);
+        let notices: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(notices.len(), 1, "{shell:?}: {}", run.stderr);
+        assert!(
+            notices[0].contains("is writable by other users") && !notices[0].contains("allow"),
+            "{shell:?}: {}",
+            run.stderr
+        );
+    }
+    let line = run_in(&h, &build, &["allow"]).clean_failure();
+    assert!(line.contains("writable by other users"), "{line}");
+}
