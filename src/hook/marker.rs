@@ -92,16 +92,16 @@ pub fn read(path: &Path) -> Result<Vec<u8>, MarkerError> {
     if !meta.is_file() {
         return Err(read_error("not a regular file".into()));
     }
+    check_owner(path, &meta).map_err(|why| MarkerError::Unsafe {
+        path: shown(path),
+        why,
+    })?;
     if meta.len() > MAX_SIZE {
         return Err(read_error(format!(
             "larger than {} KiB; a marker is a few lines",
             MAX_SIZE / 1024
         )));
     }
-    check_owner(path, &meta).map_err(|why| MarkerError::Unsafe {
-        path: shown(path),
-        why,
-    })?;
     let mut bytes = Vec::new();
     // The size may grow after the fstat: never read more than the cap.
     file.take(MAX_SIZE + 1)

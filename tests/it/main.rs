@@ -13,6 +13,7 @@ mod resolve;
 mod rotate;
 mod seams;
 mod security;
+mod security_users;
 mod shells;
 mod sso_login;
 mod store_file;
