@@ -166,3 +166,36 @@ fn a_huge_marker_or_one_in_a_world_writable_directory_is_refused_in_one_line() {
     let line = run_in(&h, &build, &["allow"]).clean_failure();
     assert!(line.contains("writable by other users"), "{line}");
 }
+
+/// 6: `awsenv unset` inside a marked tree keeps the tree unloaded while the shell moves inside
+/// it; leaving the tree puts back what the shell had before entering it.
+#[test]
+fn unset_inside_a_marked_tree_stays_unset_until_the_tree_is_left() {
+    let h = keys_home();
+    let repo = dir(&h, "repo/src/deeper");
+    let root = h.path().join("repo");
+    std::fs::write(root.join(".awsprofile"), "prod\n").unwrap();
+    h.run(&["allow", &root.display().to_string()]).success();
+    for shell in SHELLS {
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!(
+                "awsenv use prod-admin\ngo {root}\necho \"[$AWSENV_PROFILE]\"\nawsenv unset\n\
+                 echo \"[$AWSENV_PROFILE]\"\ngo {src}\necho \"[$AWSENV_PROFILE][$AWS_ACCESS_KEY_ID]\"\n\
+                 go {deeper}\necho \"[$AWSENV_PROFILE]\"\ngo {home}\necho \"[$AWSENV_PROFILE]\"",
+                root = q(&root),
+                src = q(&root.join("src")),
+                deeper = q(&repo),
+                home = q(h.path()),
+            ),
+        );
+        assert_eq!(
+            run.stdout.lines().collect::<Vec<_>>(),
+            ["[prod]", "[]", "[][]", "[]", "[prod-admin]"],
+            "{shell:?}: {}",
+            run.stderr
+        );
+    }
+}
