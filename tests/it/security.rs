@@ -199,3 +199,77 @@ fn unset_inside_a_marked_tree_stays_unset_until_the_tree_is_left() {
         );
     }
 }
+
+/// 11: values that start with `=` (zsh's `=cmd` expansion) or `~` come back byte for byte from
+/// `use` in every shell, and a name with no such command does not abort the script halfway.
+#[test]
+fn values_starting_with_equals_or_tilde_are_quoted() {
+    let h = Home::new();
+    h.credentials(
+        "[=ls]\naws_access_key_id = AKIAEXAMPLE000000001\naws_secret_access_key = =ls\n\
+         [=nosuchcmd]\naws_access_key_id = AKIAEXAMPLE000000002\naws_secret_access_key = ~root\n\
+         [~root]\naws_access_key_id = AKIAEXAMPLE000000003\naws_secret_access_key = =nosuchcmd:~root\n",
+    );
+    for sh in Sh::POSIX_AND_FISH {
+        for (profile, key, secret) in [
+            ("=ls", "AKIAEXAMPLE000000001", "=ls"),
+            ("=nosuchcmd", "AKIAEXAMPLE000000002", "~root"),
+            ("~root", "AKIAEXAMPLE000000003", "=nosuchcmd:~root"),
+        ] {
+            let script = h.run(&["use", profile, "--shell", sh.flag()]).success().stdout;
+            let (env, run) = support::eval_in(sh, &script, &h.env, h.path());
+            assert!(run.ok() && run.stderr.is_empty(), "{sh:?} {profile}: {}", run.stderr);
+            assert_eq!(env["AWSENV_PROFILE"], profile, "{sh:?}");
+            assert_eq!(env["AWS_ACCESS_KEY_ID"], key, "{sh:?}");
+            assert_eq!(env["AWS_SECRET_ACCESS_KEY"], secret, "{sh:?}");
+        }
+    }
+}
+
+/// 12: TAB inside `"…"` in an interactive bash inserts a name with `!` so that history expansion
+/// leaves it alone when the line runs.
+#[test]
+fn bash_completion_in_double_quotes_keeps_bangs() {
+    let mut h = Home::new();
+    h.with_awsenv_on_path();
+    h.credentials(
+        "[bang!!]\naws_access_key_id = AKIA0000000000000001\naws_secret_access_key = x\n\
+         [a!b\"c]\naws_access_key_id = AKIA0000000000000002\naws_secret_access_key = x\n",
+    );
+    let rc = h.path().join("bashrc");
+    let completion = h.run(&["completions", "bash"]).success().stdout;
+    std::fs::write(h.path().join("completion.bash"), completion).unwrap();
+    std::fs::write(
+        &rc,
+        "PS1='READY> '\nbind 'set bell-style none'\nsource ~/completion.bash\n\
+         show() { printf '%s[%s]\\n' \"$1\" \"${@: -1}\"; }\n",
+    )
+    .unwrap();
+    let t = support::Term::start(
+        &[
+            support::require("bash").to_str().unwrap(),
+            "--noprofile",
+            "--rcfile",
+            rc.to_str().unwrap(),
+            "-i",
+        ],
+        &h.env,
+        h.path(),
+    );
+    t.wait_line(|l| l.starts_with("READY>"));
+    // A previous command for `!!` to expand to.
+    t.type_line("echo \"x\"; echo INJECTED");
+    for (i, (typed, want)) in [("awsenv use \"ba", "bang!!"), ("awsenv use \"a", "a!b\"c")]
+        .into_iter()
+        .enumerate()
+    {
+        t.type_text(typed);
+        t.keys(&["Tab"]);
+        t.keys(&["C-a"]);
+        t.type_text(&format!("show B{i} "));
+        t.keys(&["Enter"]);
+        let open = format!("B{i}[");
+        let line = t.wait_line(|l| l.starts_with(&open));
+        assert_eq!(&line[open.len()..line.len() - 1], want, "typed {typed:?}");
+    }
+}
