@@ -64,6 +64,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
         state,
         saved: Saved::from_env(&ctx.env),
         offset,
+        now,
         no_timer: false,
     };
     match action {
@@ -110,6 +111,7 @@ struct Target<'c> {
     state: State,
     saved: Saved,
     offset: Option<UtcOffset>,
+    now: i64,
     /// A refresh failed: do not ask again at the next prompts.
     no_timer: bool,
 }
@@ -167,6 +169,7 @@ impl Target<'_> {
                     profile: m.profile.clone(),
                     fingerprint: fingerprint(&self.vars),
                     expires,
+                    refresh_at: expires.map(|e| decide::refresh_at(e, self.now)),
                 });
                 self.state.reported = None;
                 eprintln!("awsenv: {}", self.describe(&m.profile, expires));
@@ -199,6 +202,7 @@ impl Target<'_> {
                 if let Some(l) = self.state.loaded.as_mut() {
                     l.fingerprint = fingerprint(&self.vars);
                     l.expires = expires;
+                    l.refresh_at = expires.map(|e| decide::refresh_at(e, self.now));
                 }
                 eprintln!(
                     "awsenv: refreshed {}",
@@ -242,8 +246,11 @@ impl Target<'_> {
             .loaded
             .as_ref()
             .filter(|_| !self.no_timer && !self.state.overridden(&self.vars))
-            .and_then(|l| l.expires)
-            .map(|e| (e - REFRESH_MARGIN_SECS).to_string());
+            .and_then(|l| {
+                l.refresh_at
+                    .or_else(|| l.expires.map(|e| e - REFRESH_MARGIN_SECS))
+            })
+            .map(|at| at.to_string());
         let mut tail: Vec<Change> = [
             (env::HOOK_REFRESH_AT, refresh_at),
             (env::HOOK_STATE, self.state.to_text()),

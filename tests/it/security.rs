@@ -273,3 +273,59 @@ fn bash_completion_in_double_quotes_keeps_bangs() {
         assert_eq!(&line[open.len()..line.len() - 1], want, "typed {typed:?}");
     }
 }
+
+/// 13: credentials that come back with less life than the refresh margin are not fetched again
+/// at every prompt or `cd` inside the tree (the credential_process could prompt each time).
+#[test]
+fn short_lived_credentials_are_not_fetched_at_every_prompt() {
+    let h = Home::new();
+    let count = h.path().join("cp.count");
+    let cp = h.script(
+        "cp.sh",
+        &format!(
+            "#!/bin/sh\necho run >> {}\n\
+             echo \"{{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"ASIAX\\\",\\\"SecretAccessKey\\\":\\\"S\\\",\\\"SessionToken\\\":\\\"T\\\",\\\"Expiration\\\":\\\"$(date -u -d '+120 seconds' +%Y-%m-%dT%H:%M:%SZ)\\\"}}\"\n",
+            sh_quote(&count.display().to_string())
+        ),
+    );
+    h.config(&format!("[profile short]\ncredential_process = {}\n", cp.display()));
+    let m = dir(&h, "m/sub");
+    let root = h.path().join("m");
+    std::fs::write(root.join(".awsprofile"), "short\n").unwrap();
+    h.run(&["allow", &root.display().to_string()]).success();
+    for shell in SHELLS {
+        let _ = std::fs::remove_file(&count);
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!(
+                "go {root}\n__awsenv_hook\n__awsenv_hook\ngo {sub}\n__awsenv_hook\ngo {root}\n\
+                 __awsenv_hook\necho \"[$AWSENV_PROFILE][$AWS_ACCESS_KEY_ID]\"",
+                root = q(&root),
+                sub = q(&m),
+            ),
+        );
+        assert_eq!(run.stdout, "[short][ASIAX]\n", "{shell:?}: {}", run.stderr);
+        let runs = std::fs::read_to_string(&count).unwrap().lines().count();
+        assert_eq!(runs, 1, "{shell:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("refreshed"), "{shell:?}: {}", run.stderr);
+    }
+}
+
+/// 18 (bash's refresh test): a `__AWSENV_REFRESH_AT` with a leading zero is not a number the
+/// prompt hook chokes on at every prompt.
+#[test]
+fn bash_hook_ignores_a_refresh_time_with_a_leading_zero() {
+    let h = Home::new();
+    for value in ["08", "0999", "00"] {
+        let run = in_shell(
+            &h,
+            Sh::Bash,
+            h.path(),
+            &format!("export __AWSENV_REFRESH_AT={value}\n__awsenv_hook\n__awsenv_hook\necho done"),
+        );
+        assert_eq!(run.stdout, "done\n", "{value}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{value}");
+    }
+}
