@@ -44,11 +44,11 @@ impl Cost {
     };
 
     /// Refuses costs no awsenv would write, so a doctored header cannot make us allocate
-    /// gigabytes or spin for minutes.
+    /// more memory or spend more time than a store awsenv made costs.
     fn plausible(self) -> bool {
-        (8..=1024 * 1024).contains(&self.m_kib)
-            && (1..=16).contains(&self.t)
-            && (1..=16).contains(&self.p)
+        (8..=Cost::DEFAULT.m_kib).contains(&self.m_kib)
+            && (1..=Cost::DEFAULT.t).contains(&self.t)
+            && (1..=Cost::DEFAULT.p).contains(&self.p)
     }
 }
 
@@ -548,7 +548,17 @@ mod tests {
     }
 
     #[test]
-    fn default_cost_is_accepted() {
+    fn default_cost_is_accepted_and_is_the_cap() {
         assert!(Cost::DEFAULT.plausible());
+        // Audit item 18: 1 GiB x 16 passes used to pass as "plausible".
+        let d = Cost::DEFAULT;
+        for more in [
+            Cost { m_kib: 1024 * 1024, t: 16, p: 16 },
+            Cost { m_kib: d.m_kib + 1, ..d },
+            Cost { t: d.t + 1, ..d },
+            Cost { p: d.p + 1, ..d },
+        ] {
+            assert!(!more.plausible(), "{more:?}");
+        }
     }
 }
