@@ -68,7 +68,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: the whole cause chain, newlines folded.
             eprintln!("awsenv: {}", os::text::one_line(&format!("{e:#}")));
-            ExitCode::FAILURE
+            match e.downcast_ref::<cmd::exec::CannotRun>() {
+                Some(c) => ExitCode::from(c.code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

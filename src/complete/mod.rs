@@ -150,7 +150,14 @@ pub fn script(shell: CompletionShell) -> String {
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.
 /// Must run before anything else can write to stdout. `cli` builds the command tree (the clap
 /// definitions live in `cli.rs`, which needs this module for its candidates, not the reverse).
+///
+/// Only a call of the shims' shape (`awsenv -- …`) is a request: a `_AWSENV_COMPLETE` leaked
+/// into a script's environment must not turn `awsenv use` into a completion script, or make
+/// `awsenv exec dev -- cmd` exit 0 without running `cmd`.
 pub fn answer_if_asked(cli: fn() -> clap::Command) {
+    if std::env::args_os().nth(1).as_deref() != Some(std::ffi::OsStr::new("--")) {
+        return;
+    }
     CompleteEnv::with_factory(cli)
         .var(VAR)
         .shells(SHELLS)

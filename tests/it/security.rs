@@ -329,3 +329,52 @@ fn bash_hook_ignores_a_refresh_time_with_a_leading_zero() {
         assert_eq!(run.stderr, "", "{value}");
     }
 }
+
+/// 16: a `_AWSENV_COMPLETE` leaked into the environment answers nothing unless the call has the
+/// completion shims' shape (`awsenv -- …`): `use` prints its script and `exec` runs its command.
+#[test]
+fn a_leaked_completion_variable_changes_no_command() {
+    let h = keys_home();
+    for shell in ["zsh", "bash", "fish", "nonsense"] {
+        let mut c = h.awsenv(&["exec", "dev", "--", "sh", "-c", "echo RAN; exit 7"]);
+        c.env("_AWSENV_COMPLETE", shell);
+        let run = Run::from(c.output().unwrap());
+        assert_eq!(run.stdout, "RAN\n", "{shell}: {}", run.stderr);
+        assert_eq!(run.status.code(), Some(7), "{shell}");
+        let mut c = h.awsenv(&["use", "--shell", "bash", "dev"]);
+        c.env("_AWSENV_COMPLETE", shell);
+        let run = Run::from(c.output().unwrap()).success();
+        assert!(
+            run.stdout.contains("export AWS_ACCESS_KEY_ID=AKIADEVEXAMPLE000001;"),
+            "{shell}: {}",
+            run.stdout
+        );
+    }
+    // The shims' own call still gets its answer.
+    let mut c = h.awsenv(&["--", "awsenv", "use", "pro"]);
+    c.env("_AWSENV_COMPLETE", "fish");
+    let run = Run::from(c.output().unwrap()).success();
+    assert!(run.stdout.lines().any(|l| l.starts_with("prod")), "{}", run.stdout);
+}
+
+/// 17: `exec` exits as shells do when its command never ran: 127 for no such command, 126 for
+/// one that cannot be executed; the command's own status passes through.
+#[test]
+fn exec_exits_127_or_126_when_the_command_cannot_run() {
+    let h = keys_home();
+    let not_exec = h.path().join("not-executable");
+    std::fs::write(&not_exec, "#!/bin/sh\necho no\n").unwrap();
+    for (cmd, code) in [
+        ("/nonexistent/cmd", 127),
+        ("no-such-command-awsenv", 127),
+        (not_exec.to_str().unwrap(), 126),
+        (h.path().to_str().unwrap(), 126),
+    ] {
+        let run = h.run(&["exec", "dev", "--", cmd]);
+        assert_eq!(run.status.code(), Some(code), "{cmd}: {}", run.stderr);
+        assert!(run.stderr.starts_with("awsenv: cannot run"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+    let run = h.run(&["exec", "dev", "--", "sh", "-c", "exit 1"]);
+    assert_eq!(run.status.code(), Some(1));
+}
