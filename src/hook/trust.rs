@@ -51,9 +51,11 @@ impl TrustStore {
         let Ok(abs) = canonical(path) else {
             return Trust::Unknown;
         };
-        if self.deny_entry(&abs).is_file() {
+        // An entry counts only if the user made it: one planted by another user who can
+        // write to the store's directory is ignored.
+        if crate::os::private_file::is_private_file(&self.deny_entry(&abs)) {
             Trust::Denied
-        } else if self.allow_entry(&abs, content).is_file() {
+        } else if crate::os::private_file::is_private_file(&self.allow_entry(&abs, content)) {
             Trust::Allowed
         } else {
             Trust::Unknown

@@ -179,3 +179,149 @@ fn the_sign_in_redirect_is_refused_to_other_users() {
         "the user's browser got: {browser}"
     );
 }
+
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+/// `awsenv ARGS` under umask 000, so that only awsenv's own modes protect what it creates.
+fn run_umask0(h: &Home, args: &[&str]) -> Run {
+    let mut c = Command::new(support::require("sh"));
+    c.args(["-c", "umask 000; exec \"$0\" \"$@\""])
+        .arg(support::bin())
+        .args(args);
+    h.isolate(&mut c);
+    Run::from(c.output().unwrap())
+}
+
+/// 10: the session cache under a location another user can reach: entries (and directories)
+/// that are not the user's own, or that others can write, are never used; every directory
+/// awsenv creates is 0700, parents included.
+#[test]
+fn the_session_cache_uses_only_the_users_own_private_entries() {
+    let mut h = Home::with_moto();
+    open_to_others(&h);
+    let other = OtherUser::new();
+    let shared = dir(&h, "shared");
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .unwrap();
+    let cache = shared.join("cache");
+    h.set("XDG_CACHE_HOME", cache.to_str().unwrap());
+    h.credentials("[base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = s\n");
+    h.config(
+        "[profile role]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = base\nregion = us-east-1\n",
+    );
+    let key_of = |run: &Run| -> String {
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("export AWS_ACCESS_KEY_ID="))
+            .unwrap_or_else(|| panic!("no key in {}", run.stdout))
+            .trim_end_matches(';')
+            .to_string()
+    };
+    let first = run_umask0(&h, &["use", "--shell", "bash", "role"]).success();
+    let real_key = key_of(&first);
+    let sessions = cache.join("awsenv/sessions");
+    for d in [&cache, &cache.join("awsenv"), &sessions] {
+        assert_eq!(mode(d), 0o700, "{}", d.display());
+    }
+    let entry = std::fs::read_dir(&sessions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    assert_eq!(mode(&entry), 0o600);
+    // The cache answers the second call (nothing planted yet).
+    assert_eq!(key_of(&h.run(&["use", "--shell", "bash", "role"]).success()), real_key);
+
+    // The other user pre-creates the cache directory, world-writable, with an entry under the
+    // key awsenv computes, holding keys of theirs.
+    let planted = std::fs::read_to_string(&entry)
+        .unwrap()
+        .replace(&real_key, "ASIAATTACKERKEY00001");
+    let name = entry.file_name().unwrap().to_str().unwrap().to_string();
+    std::fs::remove_dir_all(&cache).unwrap();
+    other
+        .run(
+            "sh",
+            &[
+                "-c",
+                "umask 000; mkdir -p \"$1\" && printf %s \"$2\" > \"$1/$3\"",
+                "sh",
+                sessions.to_str().unwrap(),
+                &planted,
+                &name,
+            ],
+        )
+        .success();
+    let run = h.run(&["use", "--shell", "bash", "role"]).success();
+    let key = key_of(&run);
+    assert!(key != "ASIAATTACKERKEY00001" && key.starts_with("ASIA"), "{key}");
+    assert!(
+        run.stderr.contains("not using the cached session")
+            && run.stderr.contains("belongs to another user"),
+        "{}",
+        run.stderr
+    );
+
+    // The user's own entry, made writable by others: not used, and replaced by a private one.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let first = h.run(&["use", "--shell", "bash", "role"]).success();
+    let entry = std::fs::read_dir(&sessions).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&entry)
+        .unwrap()
+        .replace(&key_of(&first), "ASIAATTACKERKEY00002");
+    std::fs::write(&entry, text).unwrap();
+    std::fs::set_permissions(&entry, std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .unwrap();
+    let run = h.run(&["use", "--shell", "bash", "role"]).success();
+    assert_ne!(key_of(&run), "ASIAATTACKERKEY00002");
+    assert!(run.stderr.contains("can be written by others"), "{}", run.stderr);
+    assert_eq!(mode(&entry), 0o600);
+}
+
+/// 10: the trust store and the file store under a location another user controls are not
+/// trusted: a planted allow entry allows nothing, and stored keys there are not read.
+#[test]
+fn the_trust_store_and_file_store_trust_only_the_users_own_files() {
+    let mut h = crate::security::keys_home();
+    open_to_others(&h);
+    let other = OtherUser::new();
+    let shared = dir(&h, "shared");
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .unwrap();
+    let data = shared.join("data");
+    h.set("XDG_DATA_HOME", data.to_str().unwrap())
+        .set("AWSENV_BACKEND", "file")
+        .set("AWSENV_FILE_PASSPHRASE", "pw");
+    let repo = dir(&h, "repo");
+    std::fs::write(repo.join(".awsprofile"), "prod\n").unwrap();
+    run_umask0(&h, &["allow", repo.to_str().unwrap()]).success();
+    let mut c = h.awsenv(&["add", "stored", "--env"]);
+    c.env("AWS_ACCESS_KEY_ID", "AKIASTORED0000000001")
+        .env("AWS_SECRET_ACCESS_KEY", "stored-secret");
+    Run::from(c.output().unwrap()).success();
+    assert_eq!(mode(&data), 0o700);
+    let loads = |h: &Home| {
+        in_shell(h, crate::support::Sh::Bash, h.path(), &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(&repo)))
+    };
+    assert_eq!(loads(&h).stdout, "[prod]\n");
+    let run = h.run(&["use", "--shell", "bash", "stored"]).success();
+    assert!(run.stdout.contains("AKIASTORED0000000001"), "{}", run.stdout);
+
+    // As if the other user had made these directories and files: same names, their owner.
+    let st = Command::new("chown")
+        .args(["-R", &format!("{}:{}", other.uid, other.gid)])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let run = loads(&h);
+    assert_eq!(run.stdout, "[]\n", "{}", run.stderr);
+    assert!(run.stderr.contains("is not allowed"), "{}", run.stderr);
+    let line = h.run(&["use", "--shell", "bash", "stored"]).clean_failure();
+    assert!(line.contains("belongs to another user"), "{line}");
+    let line = h.run(&["allow", repo.to_str().unwrap()]).clean_failure();
+    assert!(line.contains("belongs to another user"), "{line}");
+}
