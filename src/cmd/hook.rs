@@ -34,6 +34,15 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
     let trust = TrustStore::default_location(&ctx.env)?;
     let mut content = None;
     let here = match marker::find(&pwd) {
+        // The state names the marker in JSON, which holds text only: such a marker cannot be
+        // remembered, so it is not used (and no `awsenv: PROFILE` is claimed for it).
+        Some(found) if found.path.to_str().is_none() => {
+            eprintln!(
+                "awsenv: ignoring {}: its path is not UTF-8 text",
+                shown(&found.path)
+            );
+            None
+        }
         Some(found) => match marker::read(&found.path) {
             Ok(bytes) => {
                 let h = Here {

@@ -378,3 +378,41 @@ fn exec_exits_127_or_126_when_the_command_cannot_run() {
     let run = h.run(&["exec", "dev", "--", "sh", "-c", "exit 1"]);
     assert_eq!(run.status.code(), Some(1));
 }
+
+/// 8: a marker under a directory whose name is not UTF-8: one line on stderr, no panic, nothing
+/// claimed loaded, and the shell's state stays usable (a later marker still loads).
+#[test]
+fn a_marker_under_a_non_utf8_directory_is_one_line_and_no_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let h = keys_home();
+    let repo = dir(&h, "repo");
+    let bad = repo.join(std::ffi::OsStr::from_bytes(b"bad\xffname"));
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join(".awsprofile"), "dev\n").unwrap();
+    let good = dir(&h, "good");
+    std::fs::write(good.join(".awsprofile"), "prod\n").unwrap();
+    h.run(&["allow", good.to_str().unwrap()]).success();
+    let mut c = h.awsenv(&["allow"]);
+    c.current_dir(&bad);
+    Run::from(c.output().unwrap()).success();
+    for shell in SHELLS {
+        let enter = match shell {
+            Sh::Fish => "go (printf 'bad\\377name')",
+            _ => "go \"$(printf 'bad\\377name')\"",
+        };
+        let run = in_shell(
+            &h,
+            shell,
+            &repo,
+            &format!(
+                "{enter}\necho \"[$AWSENV_PROFILE]\"\ngo {good}\necho \"[$AWSENV_PROFILE]\"",
+                good = q(&good)
+            ),
+        );
+        assert_eq!(run.stdout, "[]\n[prod]\n", "{shell:?}: {}", run.stderr);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{shell:?}: {}", run.stderr);
+        assert!(lines[0].contains("is not UTF-8"), "{shell:?}: {}", run.stderr);
+        assert_eq!(lines[1], "awsenv: prod", "{shell:?}");
+    }
+}
