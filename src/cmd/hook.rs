@@ -23,7 +23,7 @@ use crate::hook::state::{fingerprint, Loaded, Reported, Saved, State, Why};
 use crate::hook::trust::{Trust, TrustStore};
 use crate::os::env::{self, Env};
 use crate::os::log::debug;
-use crate::os::text::{one_line, shown};
+use crate::os::text::{inert, shown};
 use crate::shell::vars::{self, Vars};
 use crate::shell::{Change, Shell};
 
@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
                 Some(h)
             }
             Err(e) => {
-                eprintln!("awsenv: {}", one_line(&e.to_string()));
+                eprintln!("awsenv: {}", inert(&e.to_string()));
                 None
             }
         },
@@ -136,8 +136,8 @@ impl Target<'_> {
             .unwrap_or_else(|| loaded.profile.clone());
         let back = std::mem::take(&mut self.saved).0;
         let msg = match back.get(env::AWSENV_PROFILE) {
-            Some(b) => format!("awsenv: unloaded {was}; back to {b}"),
-            None => format!("awsenv: unloaded {was}"),
+            Some(b) => format!("awsenv: unloaded {}; back to {}", inert(&was), inert(b)),
+            None => format!("awsenv: unloaded {}", inert(&was)),
         };
         self.vars = back;
         Some(msg)
@@ -145,7 +145,7 @@ impl Target<'_> {
 
     fn load(&mut self, here: &Here, content: &[u8]) {
         let failed = |t: &mut Target<'_>, message: String| {
-            eprintln!("awsenv: {}", one_line(&message));
+            eprintln!("awsenv: {}", inert(&message));
             t.state.reported = Some(Reported {
                 marker: here.marker.clone(),
                 digest: here.digest.clone(),
@@ -222,7 +222,7 @@ impl Target<'_> {
                 eprintln!(
                     "awsenv: cannot refresh {}: {}; it stays as it is until it expires (cd again or run `awsenv use {}` to retry)",
                     loaded.profile,
-                    one_line(&format!("{e:#}")),
+                    inert(&format!("{e:#}")),
                     loaded.profile
                 );
                 // No timer: the next attempt waits for a `cd` or `awsenv use`.
@@ -305,7 +305,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn not_allowed(here: &Here, content: &[u8]) -> String {
     let says = match marker::parse(&here.marker, content) {
         Ok(m) => format!("it loads profile `{}`", m.profile),
-        Err(e) => format!("it is invalid: {}", one_line(&e.to_string())),
+        Err(e) => format!("it is invalid: {}", inert(&e.to_string())),
     };
     format!(
         "awsenv: {} is not allowed ({says}); run `awsenv allow` to trust it",

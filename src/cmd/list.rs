@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
+use crate::os::text::inert;
 use crate::cli::ListArgs;
 use crate::config::{keys, FileKind};
 use crate::context::Context;
@@ -26,7 +27,8 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
     if !args.long {
         let mut out = String::new();
         for name in &names {
-            out.push_str(name);
+            // Names come from files anyone may have written: no terminal escapes reach the tty.
+            out.push_str(&inert(name));
             out.push('\n');
         }
         return super::print(&out);
@@ -139,7 +141,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        rows.push([name.to_string(), source, region, mfa, credentials, session]);
+        rows.push([name, &source, &region, &mfa, &credentials, &session].map(inert));
     }
     super::print(&table(&rows))
 }

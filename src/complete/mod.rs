@@ -175,7 +175,13 @@ pub fn answer_if_asked(cli: fn() -> clap::Command) {
 /// malformed header line, gives no names from it: a TAB cannot print an error usefully.
 pub fn profile_candidates() -> Vec<CompletionCandidate> {
     let names = Context::from_process().profile_names().unwrap_or_default();
-    names.into_iter().map(CompletionCandidate::new).collect()
+    // A name with a control character (a terminal escape in a header) is never offered: the
+    // shell would show it raw in its menu or insert it into the command line.
+    names
+        .into_iter()
+        .filter(|n| !n.chars().any(char::is_control))
+        .map(CompletionCandidate::new)
+        .collect()
 }
 
 /// The candidates for `args[index]`, as clap_complete's engine finds them, minus the flags when

@@ -416,3 +416,64 @@ fn a_marker_under_a_non_utf8_directory_is_one_line_and_no_panic() {
         assert_eq!(lines[1], "awsenv: prod", "{shell:?}");
     }
 }
+
+/// No ESC or BEL byte in `text`: terminal control characters arrive escaped.
+#[track_caller]
+fn assert_inert(what: &str, text: &str) {
+    assert!(
+        !text.contains(['\u{1b}', '\u{7}']),
+        "{what} let a control character through: {text:?}"
+    );
+}
+
+/// 7: terminal control characters from directory names (an invalid or unreadable marker) and
+/// from profile names are escaped in the hook's notices, `allow`, `status`, `list`,
+/// `list --long`, "did you mean" suggestions and completion answers.
+#[test]
+fn terminal_escapes_from_names_reach_no_terminal() {
+    let mut h = keys_home();
+    h.with_awsenv_on_path();
+    let title = dir(&h, "x\u{1b}]0;OWNED-TITLE\u{7}\u{1b}[2J");
+    std::fs::write(title.join(".awsprofile"), "dev\nrole_arn = x\n").unwrap();
+    let red = dir(&h, "y\u{1b}[31mRED");
+    std::os::unix::fs::symlink("/proc/self/mem", red.join(".awsprofile")).unwrap();
+    for d in [&title, &red] {
+        for shell in SHELLS {
+            let run = in_shell(&h, shell, h.path(), &format!("go {}\necho done", q(d)));
+            assert_eq!(run.stdout, "done\n", "{shell:?}: {}", run.stderr);
+            assert!(run.stderr.contains("\\u{1b}"), "{shell:?}: {}", run.stderr);
+            assert_inert(&format!("{shell:?} hook"), &run.stderr);
+        }
+        let run = run_in(&h, d, &["status"]);
+        assert_inert("status", &format!("{}{}", run.stdout, run.stderr));
+        let run = run_in(&h, d, &["allow"]);
+        assert!(!run.ok());
+        assert_inert("allow", &run.stderr);
+    }
+
+    // A home of its own: `prod` here is only the hostile name.
+    let h = Home::new();
+    h.credentials("[dev]\naws_access_key_id = AKIADEVEXAMPLE000001\naws_secret_access_key = d\n");
+    h.config("[profile prod\u{1b}]0;TITLE\u{7}\u{1b}[2J]\nregion = eu-west-1\n");
+    let list = h.run(&["list"]).success().stdout;
+    assert!(list.contains("prod\\u{1b}]0;TITLE\\u{7}"), "{list}");
+    assert_inert("list", &list);
+    let long = h.run(&["list", "--long"]).success().stdout;
+    assert_inert("list --long", &long);
+    let line = h.run(&["use", "--shell", "bash", "prod"]).clean_failure();
+    assert!(line.contains("prod\\u{1b}"), "no suggestion: {line}");
+    assert_inert("the suggestion", &line);
+    for shell in ["bash", "zsh", "fish"] {
+        let mut c = h.awsenv(&["--", "awsenv", "use", "pro"]);
+        c.env("_AWSENV_COMPLETE", shell)
+            .env("_AWSENV_COMPLETE_INDEX", "2")
+            .env("__LINE__", "awsenv use pro");
+        let run = Run::from(c.output().unwrap());
+        assert_inert(&format!("{shell} completion"), &run.stdout);
+    }
+    // The fish answer still lists the other names.
+    let mut c = h.awsenv(&["--", "awsenv", "use", ""]);
+    c.env("_AWSENV_COMPLETE", "fish");
+    let run = Run::from(c.output().unwrap()).success();
+    assert!(run.stdout.lines().any(|l| l.starts_with("dev")), "{}", run.stdout);
+}
