@@ -7,13 +7,13 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::os::text::inert;
 use crate::cli::ListArgs;
 use crate::config::{keys, FileKind};
 use crate::context::Context;
 use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
 use crate::engine::{self, Options};
+use crate::os::text::inert;
 use crate::plan::Source;
 
 /// One cached session, as listed.

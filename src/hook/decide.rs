@@ -280,7 +280,10 @@ mod tests {
             decide(&short, &v, pwd, Some(&same), NOW + 120, false),
             Action::Refresh
         );
-        assert_eq!(refresh_at(NOW + 1000, NOW), NOW + 1000 - REFRESH_MARGIN_SECS);
+        assert_eq!(
+            refresh_at(NOW + 1000, NOW),
+            NOW + 1000 - REFRESH_MARGIN_SECS
+        );
         assert_eq!(refresh_at(NOW + 120, NOW), NOW + 120);
         assert_eq!(refresh_at(NOW - 5, NOW), NOW + MIN_RETRY_SECS);
     }

@@ -155,7 +155,10 @@ fn check_owner(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
             shown(dir)
         )),
         Ok(_) => Ok(()),
-        Err(e) => Err(format!("cannot check its directory: {}", inert(&e.to_string()))),
+        Err(e) => Err(format!(
+            "cannot check its directory: {}",
+            inert(&e.to_string())
+        )),
     }
 }
 

@@ -102,7 +102,11 @@ fn peer_owner(port: u16, peer_port: u16) -> Peer {
             continue;
         };
         if let Some(uid) = owner_in(&text, port, peer_port) {
-            return if uid == me { Peer::Me } else { Peer::Other(uid) };
+            return if uid == me {
+                Peer::Me
+            } else {
+                Peer::Other(uid)
+            };
         }
     }
     Peer::Unknown
@@ -132,7 +136,8 @@ fn owner_in(table: &str, port: u16, peer_port: u16) -> Option<u32> {
 
 fn refuse(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
-    stream.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+    stream
+        .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
     stream.flush()
 }
 

@@ -559,8 +559,15 @@ mod tests {
         // Audit item 18: 1 GiB x 16 passes used to pass as "plausible".
         let d = Cost::DEFAULT;
         for more in [
-            Cost { m_kib: 1024 * 1024, t: 16, p: 16 },
-            Cost { m_kib: d.m_kib + 1, ..d },
+            Cost {
+                m_kib: 1024 * 1024,
+                t: 16,
+                p: 16,
+            },
+            Cost {
+                m_kib: d.m_kib + 1,
+                ..d
+            },
             Cost { t: d.t + 1, ..d },
             Cost { p: d.p + 1, ..d },
         ] {

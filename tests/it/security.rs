@@ -109,7 +109,8 @@ fn a_symlinked_marker_does_not_inherit_the_trust_of_its_target() {
                 run.stderr
             );
             assert!(
-                run.stderr.contains("is not allowed (it loads profile `prod`)"),
+                run.stderr
+                    .contains("is not allowed (it loads profile `prod`)"),
                 "{shell:?}: {}",
                 run.stderr
             );
@@ -118,13 +119,22 @@ fn a_symlinked_marker_does_not_inherit_the_trust_of_its_target() {
     // `deny` in the clone: the clone's marker is denied, the user's own stays allowed.
     run_in(&h, &relative, &["deny"]).success();
     let status = run_in(&h, &relative, &["status"]).success().stdout;
-    assert!(status.contains("evil-repo/.awsprofile (profile `prod`), denied"), "{status}");
+    assert!(
+        status.contains("evil-repo/.awsprofile (profile `prod`), denied"),
+        "{status}"
+    );
     let status = run_in(&h, &real, &["status"]).success().stdout;
-    assert!(status.contains("work/prod/.awsprofile (profile `prod`), allowed"), "{status}");
+    assert!(
+        status.contains("work/prod/.awsprofile (profile `prod`), allowed"),
+        "{status}"
+    );
     // And the clone can be allowed by its own path.
     run_in(&h, &relative, &["allow"]).success();
     let status = run_in(&h, &relative, &["status"]).success().stdout;
-    assert!(status.contains("evil-repo/.awsprofile (profile `prod`), allowed"), "{status}");
+    assert!(
+        status.contains("evil-repo/.awsprofile (profile `prod`), allowed"),
+        "{status}"
+    );
 }
 
 /// 3: a marker is read from the opened file, at most 64 KiB of it: a huge sparse file is refused
@@ -148,12 +158,20 @@ fn a_huge_marker_or_one_in_a_world_writable_directory_is_refused_in_one_line() {
     // A marker the user owns, in a directory everyone can write to (a shared scratch area):
     // someone else could have put it there.
     let shared = dir(&h, "shared");
-    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
-        .unwrap();
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
     std::fs::write(shared.join(".awsprofile"), "prod\n").unwrap();
     let build = dir(&h, "shared/build");
     for shell in SHELLS {
-        let run = in_shell(&h, shell, h.path(), &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(&build)));
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(&build)),
+        );
         assert_eq!(run.stdout, "[]\n", "{shell:?}: {}", run.stderr);
         let notices: Vec<&str> = run.stderr.lines().collect();
         assert_eq!(notices.len(), 1, "{shell:?}: {}", run.stderr);
@@ -216,9 +234,16 @@ fn values_starting_with_equals_or_tilde_are_quoted() {
             ("=nosuchcmd", "AKIAEXAMPLE000000002", "~root"),
             ("~root", "AKIAEXAMPLE000000003", "=nosuchcmd:~root"),
         ] {
-            let script = h.run(&["use", profile, "--shell", sh.flag()]).success().stdout;
+            let script = h
+                .run(&["use", profile, "--shell", sh.flag()])
+                .success()
+                .stdout;
             let (env, run) = support::eval_in(sh, &script, &h.env, h.path());
-            assert!(run.ok() && run.stderr.is_empty(), "{sh:?} {profile}: {}", run.stderr);
+            assert!(
+                run.ok() && run.stderr.is_empty(),
+                "{sh:?} {profile}: {}",
+                run.stderr
+            );
             assert_eq!(env["AWSENV_PROFILE"], profile, "{sh:?}");
             assert_eq!(env["AWS_ACCESS_KEY_ID"], key, "{sh:?}");
             assert_eq!(env["AWS_SECRET_ACCESS_KEY"], secret, "{sh:?}");
@@ -288,7 +313,10 @@ fn short_lived_credentials_are_not_fetched_at_every_prompt() {
             sh_quote(&count.display().to_string())
         ),
     );
-    h.config(&format!("[profile short]\ncredential_process = {}\n", cp.display()));
+    h.config(&format!(
+        "[profile short]\ncredential_process = {}\n",
+        cp.display()
+    ));
     let m = dir(&h, "m/sub");
     let root = h.path().join("m");
     std::fs::write(root.join(".awsprofile"), "short\n").unwrap();
@@ -309,7 +337,11 @@ fn short_lived_credentials_are_not_fetched_at_every_prompt() {
         assert_eq!(run.stdout, "[short][ASIAX]\n", "{shell:?}: {}", run.stderr);
         let runs = std::fs::read_to_string(&count).unwrap().lines().count();
         assert_eq!(runs, 1, "{shell:?}: {}", run.stderr);
-        assert!(!run.stderr.contains("refreshed"), "{shell:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("refreshed"),
+            "{shell:?}: {}",
+            run.stderr
+        );
     }
 }
 
@@ -345,7 +377,8 @@ fn a_leaked_completion_variable_changes_no_command() {
         c.env("_AWSENV_COMPLETE", shell);
         let run = Run::from(c.output().unwrap()).success();
         assert!(
-            run.stdout.contains("export AWS_ACCESS_KEY_ID=AKIADEVEXAMPLE000001;"),
+            run.stdout
+                .contains("export AWS_ACCESS_KEY_ID=AKIADEVEXAMPLE000001;"),
             "{shell}: {}",
             run.stdout
         );
@@ -354,7 +387,11 @@ fn a_leaked_completion_variable_changes_no_command() {
     let mut c = h.awsenv(&["--", "awsenv", "use", "pro"]);
     c.env("_AWSENV_COMPLETE", "fish");
     let run = Run::from(c.output().unwrap()).success();
-    assert!(run.stdout.lines().any(|l| l.starts_with("prod")), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with("prod")),
+        "{}",
+        run.stdout
+    );
 }
 
 /// 17: `exec` exits as shells do when its command never ran: 127 for no such command, 126 for
@@ -372,7 +409,11 @@ fn exec_exits_127_or_126_when_the_command_cannot_run() {
     ] {
         let run = h.run(&["exec", "dev", "--", cmd]);
         assert_eq!(run.status.code(), Some(code), "{cmd}: {}", run.stderr);
-        assert!(run.stderr.starts_with("awsenv: cannot run"), "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with("awsenv: cannot run"),
+            "{}",
+            run.stderr
+        );
         assert_eq!(run.stdout, "");
     }
     let run = h.run(&["exec", "dev", "--", "sh", "-c", "exit 1"]);
@@ -412,7 +453,11 @@ fn a_marker_under_a_non_utf8_directory_is_one_line_and_no_panic() {
         assert_eq!(run.stdout, "[]\n[prod]\n", "{shell:?}: {}", run.stderr);
         let lines: Vec<&str> = run.stderr.lines().collect();
         assert_eq!(lines.len(), 2, "{shell:?}: {}", run.stderr);
-        assert!(lines[0].contains("is not UTF-8"), "{shell:?}: {}", run.stderr);
+        assert!(
+            lines[0].contains("is not UTF-8"),
+            "{shell:?}: {}",
+            run.stderr
+        );
         assert_eq!(lines[1], "awsenv: prod", "{shell:?}");
     }
 }
@@ -475,5 +520,9 @@ fn terminal_escapes_from_names_reach_no_terminal() {
     let mut c = h.awsenv(&["--", "awsenv", "use", ""]);
     c.env("_AWSENV_COMPLETE", "fish");
     let run = Run::from(c.output().unwrap()).success();
-    assert!(run.stdout.lines().any(|l| l.starts_with("dev")), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with("dev")),
+        "{}",
+        run.stdout
+    );
 }

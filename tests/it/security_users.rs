@@ -93,8 +93,11 @@ fn markers_of_other_users_are_ignored_with_one_notice() {
     open_to_others(&h);
     let other = OtherUser::new();
     let shared = dir(&h, "shared");
-    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
-        .unwrap();
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
     let build = dir(&h, "shared/build");
     let sparse = shared.join(".awsprofile").display().to_string();
     other.run("truncate", &["-s", "300M", &sparse]).success();
@@ -110,7 +113,12 @@ fn markers_of_other_users_are_ignored_with_one_notice() {
     for shell in SHELLS {
         let why = format!("owned by another user (uid {})", other.uid);
         for d in [&build, &src] {
-            let run = in_shell(&h, shell, h.path(), &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(d)));
+            let run = in_shell(
+                &h,
+                shell,
+                h.path(),
+                &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(d)),
+            );
             assert_eq!(run.stdout, "[]\n", "{shell:?}: {}", run.stderr);
             let lines: Vec<&str> = run.stderr.lines().collect();
             assert_eq!(lines.len(), 1, "{shell:?}: {}", run.stderr);
@@ -204,8 +212,11 @@ fn the_session_cache_uses_only_the_users_own_private_entries() {
     open_to_others(&h);
     let other = OtherUser::new();
     let shared = dir(&h, "shared");
-    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
-        .unwrap();
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
     let cache = shared.join("cache");
     h.set("XDG_CACHE_HOME", cache.to_str().unwrap());
     h.credentials("[base]\naws_access_key_id = AKIABASE000000000001\naws_secret_access_key = s\n");
@@ -233,7 +244,10 @@ fn the_session_cache_uses_only_the_users_own_private_entries() {
         .unwrap();
     assert_eq!(mode(&entry), 0o600);
     // The cache answers the second call (nothing planted yet).
-    assert_eq!(key_of(&h.run(&["use", "--shell", "bash", "role"]).success()), real_key);
+    assert_eq!(
+        key_of(&h.run(&["use", "--shell", "bash", "role"]).success()),
+        real_key
+    );
 
     // The other user pre-creates the cache directory, world-writable, with an entry under the
     // key awsenv computes, holding keys of theirs.
@@ -257,7 +271,10 @@ fn the_session_cache_uses_only_the_users_own_private_entries() {
         .success();
     let run = h.run(&["use", "--shell", "bash", "role"]).success();
     let key = key_of(&run);
-    assert!(key != "ASIAATTACKERKEY00001" && key.starts_with("ASIA"), "{key}");
+    assert!(
+        key != "ASIAATTACKERKEY00001" && key.starts_with("ASIA"),
+        "{key}"
+    );
     assert!(
         run.stderr.contains("not using the cached session")
             && run.stderr.contains("belongs to another user"),
@@ -268,16 +285,24 @@ fn the_session_cache_uses_only_the_users_own_private_entries() {
     // The user's own entry, made writable by others: not used, and replaced by a private one.
     std::fs::remove_dir_all(&cache).unwrap();
     let first = h.run(&["use", "--shell", "bash", "role"]).success();
-    let entry = std::fs::read_dir(&sessions).unwrap().next().unwrap().unwrap().path();
+    let entry = std::fs::read_dir(&sessions)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let text = std::fs::read_to_string(&entry)
         .unwrap()
         .replace(&key_of(&first), "ASIAATTACKERKEY00002");
     std::fs::write(&entry, text).unwrap();
-    std::fs::set_permissions(&entry, std::os::unix::fs::PermissionsExt::from_mode(0o666))
-        .unwrap();
+    std::fs::set_permissions(&entry, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
     let run = h.run(&["use", "--shell", "bash", "role"]).success();
     assert_ne!(key_of(&run), "ASIAATTACKERKEY00002");
-    assert!(run.stderr.contains("can be written by others"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("can be written by others"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(mode(&entry), 0o600);
 }
 
@@ -289,8 +314,11 @@ fn the_trust_store_and_file_store_trust_only_the_users_own_files() {
     open_to_others(&h);
     let other = OtherUser::new();
     let shared = dir(&h, "shared");
-    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o1777))
-        .unwrap();
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
     let data = shared.join("data");
     h.set("XDG_DATA_HOME", data.to_str().unwrap())
         .set("AWSENV_BACKEND", "file")
@@ -304,11 +332,20 @@ fn the_trust_store_and_file_store_trust_only_the_users_own_files() {
     Run::from(c.output().unwrap()).success();
     assert_eq!(mode(&data), 0o700);
     let loads = |h: &Home| {
-        in_shell(h, crate::support::Sh::Bash, h.path(), &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(&repo)))
+        in_shell(
+            h,
+            crate::support::Sh::Bash,
+            h.path(),
+            &format!("go {}\necho \"[$AWSENV_PROFILE]\"", q(&repo)),
+        )
     };
     assert_eq!(loads(&h).stdout, "[prod]\n");
     let run = h.run(&["use", "--shell", "bash", "stored"]).success();
-    assert!(run.stdout.contains("AKIASTORED0000000001"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("AKIASTORED0000000001"),
+        "{}",
+        run.stdout
+    );
 
     // As if the other user had made these directories and files: same names, their owner.
     let st = Command::new("chown")

@@ -164,10 +164,7 @@ fn powershell_output_parses_and_means_the_same() {
         .map(|v| v.as_str().unwrap())
         .collect();
     unset.sort();
-    let mut want: Vec<&str> = expected()
-        .keys()
-        .copied()
-        .collect();
+    let mut want: Vec<&str> = expected().keys().copied().collect();
     want.sort();
     assert_eq!(unset, want);
 }
