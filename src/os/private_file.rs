@@ -7,7 +7,7 @@
 //! the old content or the new, never a mix, and concurrent writers cannot corrupt each other.
 //!
 //! What is read back is checked the way OpenSSH checks `~/.ssh`: the file and its directory
-//! must belong to the user and be writable by nobody else, or another local user who could
+//! must belong to the user (or root) and be writable by nobody else, or another local user who could
 //! reach the place (a shared or pre-created `XDG_CACHE_HOME`) could plant credentials or trust.
 
 use std::io::{self, Read, Write};
@@ -95,7 +95,7 @@ fn refused(path: &Path, why: &str) -> io::Error {
     )
 }
 
-/// Owned by the user, writable by nobody else.
+/// Owned by the user (or root), writable by nobody else.
 #[cfg(unix)]
 fn check_private(path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
@@ -119,7 +119,8 @@ fn check_owner(path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    if meta.uid() != me {
+    // Root could change the file anyway; OpenSSH accepts it too.
+    if meta.uid() != me && meta.uid() != 0 {
         return Err(refused(
             path,
             &format!("belongs to another user (uid {})", meta.uid()),
@@ -154,6 +155,32 @@ fn temp_with(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_takes_only_private_regular_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let top = tempfile::tempdir().unwrap();
+        let dir = top.path().join("d");
+        create_dir(&dir).unwrap();
+        let f = dir.join("f");
+        assert_eq!(read(&f).unwrap(), None);
+        assert_eq!(read(&top.path().join("nodir/f")).unwrap(), None);
+        write(&f, b"x").unwrap();
+        assert_eq!(read(&f).unwrap().as_deref(), Some(&b"x"[..]));
+        let denied = |p: &Path| read(p).is_err_and(|e| e.kind() == io::ErrorKind::PermissionDenied);
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o620)).unwrap();
+        assert!(denied(&f));
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(denied(&f));
+        // create_dir repairs the directory's mode.
+        create_dir(&dir).unwrap();
+        assert!(!denied(&f));
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&f, &link).unwrap();
+        assert!(denied(&link));
+        assert!(!is_private_file(&link) && is_private_file(&f));
+    }
 
     #[test]
     fn modes_replace_and_no_clobber() {
