@@ -83,7 +83,15 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
             let _ = writeln!(out, "marker: none in {} or above", shown(&pwd));
         }
         Some(found) => {
-            let content = marker::read(&found.path)?;
+            // A marker that cannot be used (another user's, too big, not a file) is reported,
+            // not an error of `status`.
+            let content = match marker::read(&found.path) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writeln!(out, "marker: {e}");
+                    return super::print(&out);
+                }
+            };
             let says = match marker::parse(&found.path, &content) {
                 Ok(m) => format!("profile `{}`", m.profile),
                 Err(e) => format!("invalid: {e}"),

@@ -133,6 +133,11 @@ fn markers_of_other_users_are_ignored_with_one_notice() {
     }
     let line = run_in(&h, &src, &["allow"]).clean_failure();
     assert!(line.contains("owned by another user"), "{line}");
+    let status = run_in(&h, &src, &["status"]).success().stdout;
+    assert!(
+        status.contains("marker: ignoring ") && status.contains("owned by another user"),
+        "{status}"
+    );
 }
 
 /// 4: the one-time sign-in redirect is answered only to the user running `awsenv login`; another
