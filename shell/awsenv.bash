@@ -56,7 +56,8 @@ __awsenv_hook() {
   local __awsenv_status=$? __awsenv_now __awsenv_out
   if [[ ${PWD} == "${__awsenv_pwd-}" ]]; then
     # Same directory: only a due refresh calls the program. The clock is bash's own.
-    [[ ${__AWSENV_REFRESH_AT-} =~ ^[0-9]+$ ]] || return "${__awsenv_status}"
+    # A plain decimal number only: `08` would be octal to (( )) and fail at every prompt.
+    [[ ${__AWSENV_REFRESH_AT-} =~ ^[1-9][0-9]{0,17}$ ]] || return "${__awsenv_status}"
     printf -v __awsenv_now '%(%s)T' -1
     ((__awsenv_now >= __AWSENV_REFRESH_AT)) || return "${__awsenv_status}"
   fi

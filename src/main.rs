@@ -66,9 +66,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // One line: the whole cause chain, newlines folded.
-            eprintln!("awsenv: {}", os::text::one_line(&format!("{e:#}")));
-            ExitCode::FAILURE
+            // One line: the whole cause chain, control characters (a profile or directory name
+            // with terminal escapes) and newlines escaped.
+            eprintln!("awsenv: {}", os::text::inert(&format!("{e:#}")));
+            match e.downcast_ref::<cmd::exec::CannotRun>() {
+                Some(c) => ExitCode::from(c.code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
-          libdbus-1-dev pkg-config hyperfine python3-venv groff-base)
+          libdbus-1-dev pkg-config hyperfine python3-venv groff-base
+          curl passwd util-linux)  # curl, useradd/userdel, setpriv: the second-user tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

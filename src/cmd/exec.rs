@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use crate::cli::ExecArgs;
 use crate::context::Context;
@@ -42,7 +42,26 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
         };
     }
     let program = argv[0].to_string_lossy().into_owned();
-    exec(cmd).map_err(|e| anyhow!("cannot run `{program}`: {e}"))
+    let e = exec(cmd).unwrap_err();
+    Err(CannotRun {
+        // As shells and env(1) say it: 127 when there is no such command, 126 when it is there
+        // but cannot be run; callers tell these from the command's own failures.
+        code: if e.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        },
+        message: format!("cannot run `{}`: {e}", crate::os::text::inert(&program)),
+    }
+    .into())
+}
+
+/// The command never ran; `main` exits with `code`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CannotRun {
+    pub code: u8,
+    message: String,
 }
 
 #[cfg(unix)]

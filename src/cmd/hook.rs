@@ -23,7 +23,7 @@ use crate::hook::state::{fingerprint, Loaded, Reported, Saved, State, Why};
 use crate::hook::trust::{Trust, TrustStore};
 use crate::os::env::{self, Env};
 use crate::os::log::debug;
-use crate::os::text::{one_line, shown};
+use crate::os::text::{inert, shown};
 use crate::shell::vars::{self, Vars};
 use crate::shell::{Change, Shell};
 
@@ -34,6 +34,15 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
     let trust = TrustStore::default_location(&ctx.env)?;
     let mut content = None;
     let here = match marker::find(&pwd) {
+        // The state names the marker in JSON, which holds text only: such a marker cannot be
+        // remembered, so it is not used (and no `awsenv: PROFILE` is claimed for it).
+        Some(found) if found.path.to_str().is_none() => {
+            eprintln!(
+                "awsenv: ignoring {}: its path is not UTF-8 text",
+                shown(&found.path)
+            );
+            None
+        }
         Some(found) => match marker::read(&found.path) {
             Ok(bytes) => {
                 let h = Here {
@@ -46,7 +55,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
                 Some(h)
             }
             Err(e) => {
-                eprintln!("awsenv: {}", one_line(&e.to_string()));
+                eprintln!("awsenv: {}", inert(&e.to_string()));
                 None
             }
         },
@@ -64,6 +73,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
         state,
         saved: Saved::from_env(&ctx.env),
         offset,
+        now,
         no_timer: false,
     };
     match action {
@@ -110,6 +120,7 @@ struct Target<'c> {
     state: State,
     saved: Saved,
     offset: Option<UtcOffset>,
+    now: i64,
     /// A refresh failed: do not ask again at the next prompts.
     no_timer: bool,
 }
@@ -125,8 +136,8 @@ impl Target<'_> {
             .unwrap_or_else(|| loaded.profile.clone());
         let back = std::mem::take(&mut self.saved).0;
         let msg = match back.get(env::AWSENV_PROFILE) {
-            Some(b) => format!("awsenv: unloaded {was}; back to {b}"),
-            None => format!("awsenv: unloaded {was}"),
+            Some(b) => format!("awsenv: unloaded {}; back to {}", inert(&was), inert(b)),
+            None => format!("awsenv: unloaded {}", inert(&was)),
         };
         self.vars = back;
         Some(msg)
@@ -134,7 +145,7 @@ impl Target<'_> {
 
     fn load(&mut self, here: &Here, content: &[u8]) {
         let failed = |t: &mut Target<'_>, message: String| {
-            eprintln!("awsenv: {}", one_line(&message));
+            eprintln!("awsenv: {}", inert(&message));
             t.state.reported = Some(Reported {
                 marker: here.marker.clone(),
                 digest: here.digest.clone(),
@@ -167,6 +178,7 @@ impl Target<'_> {
                     profile: m.profile.clone(),
                     fingerprint: fingerprint(&self.vars),
                     expires,
+                    refresh_at: expires.map(|e| decide::refresh_at(e, self.now)),
                 });
                 self.state.reported = None;
                 eprintln!("awsenv: {}", self.describe(&m.profile, expires));
@@ -199,6 +211,7 @@ impl Target<'_> {
                 if let Some(l) = self.state.loaded.as_mut() {
                     l.fingerprint = fingerprint(&self.vars);
                     l.expires = expires;
+                    l.refresh_at = expires.map(|e| decide::refresh_at(e, self.now));
                 }
                 eprintln!(
                     "awsenv: refreshed {}",
@@ -209,7 +222,7 @@ impl Target<'_> {
                 eprintln!(
                     "awsenv: cannot refresh {}: {}; it stays as it is until it expires (cd again or run `awsenv use {}` to retry)",
                     loaded.profile,
-                    one_line(&format!("{e:#}")),
+                    inert(&format!("{e:#}")),
                     loaded.profile
                 );
                 // No timer: the next attempt waits for a `cd` or `awsenv use`.
@@ -242,8 +255,11 @@ impl Target<'_> {
             .loaded
             .as_ref()
             .filter(|_| !self.no_timer && !self.state.overridden(&self.vars))
-            .and_then(|l| l.expires)
-            .map(|e| (e - REFRESH_MARGIN_SECS).to_string());
+            .and_then(|l| {
+                l.refresh_at
+                    .or_else(|| l.expires.map(|e| e - REFRESH_MARGIN_SECS))
+            })
+            .map(|at| at.to_string());
         let mut tail: Vec<Change> = [
             (env::HOOK_REFRESH_AT, refresh_at),
             (env::HOOK_STATE, self.state.to_text()),
@@ -289,7 +305,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn not_allowed(here: &Here, content: &[u8]) -> String {
     let says = match marker::parse(&here.marker, content) {
         Ok(m) => format!("it loads profile `{}`", m.profile),
-        Err(e) => format!("it is invalid: {}", one_line(&e.to_string())),
+        Err(e) => format!("it is invalid: {}", inert(&e.to_string())),
     };
     format!(
         "awsenv: {} is not allowed ({says}); run `awsenv allow` to trust it",

@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
 use crate::engine::{self, Options};
+use crate::os::text::inert;
 use crate::plan::Source;
 use crate::providers::login_token;
 
@@ -27,7 +28,8 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
     if !args.long {
         let mut out = String::new();
         for name in &names {
-            out.push_str(name);
+            // Names come from files anyone may have written: no terminal escapes reach the tty.
+            out.push_str(&inert(name));
             out.push('\n');
         }
         return super::print(&out);
@@ -144,7 +146,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        rows.push([name.to_string(), source, region, mfa, credentials, session]);
+        rows.push([name, &source, &region, &mfa, &credentials, &session].map(inert));
     }
     super::print(&table(&rows))
 }

@@ -14,7 +14,7 @@ use crate::hook::marker;
 use crate::hook::state::State;
 use crate::hook::trust::{Trust, TrustStore};
 use crate::os::env;
-use crate::os::text::shown;
+use crate::os::text::{inert, shown};
 use crate::shell::vars;
 
 pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
     };
     match profile {
         Some(p) => {
-            let _ = writeln!(out, "profile: {p} ({origin})");
+            let _ = writeln!(out, "profile: {} ({origin})", inert(p));
         }
         None if vars_now.contains_key(env::ACCESS_KEY_ID) => {
             let _ = writeln!(
@@ -46,7 +46,11 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
         }
         None => match vars_now.get(env::PROFILE) {
             Some(p) => {
-                let _ = writeln!(out, "profile: none loaded (AWS_PROFILE={p}, not by awsenv)");
+                let _ = writeln!(
+                    out,
+                    "profile: none loaded (AWS_PROFILE={}, not by awsenv)",
+                    inert(p)
+                );
             }
             None => out.push_str("profile: none\n"),
         },
@@ -79,7 +83,15 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
             let _ = writeln!(out, "marker: none in {} or above", shown(&pwd));
         }
         Some(found) => {
-            let content = marker::read(&found.path)?;
+            // A marker that cannot be used (another user's, too big, not a file) is reported,
+            // not an error of `status`.
+            let content = match marker::read(&found.path) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writeln!(out, "marker: {e}");
+                    return super::print(&out);
+                }
+            };
             let says = match marker::parse(&found.path, &content) {
                 Ok(m) => format!("profile `{}`", m.profile),
                 Err(e) => format!("invalid: {e}"),

@@ -166,10 +166,21 @@ impl Split {
             Context::DoubleQuoted => {
                 let mut out = String::with_capacity(rest.len());
                 for c in rest.chars() {
+                    if c == '!' {
+                        // History expansion happens inside double quotes, and `\!` keeps its
+                        // backslash there: close the quote, a single-quoted `!`, reopen.
+                        out.push_str(r#""'!'""#);
+                        continue;
+                    }
                     if matches!(c, '$' | '`' | '"' | '\\') {
                         out.push('\\');
                     }
                     out.push(c);
+                }
+                if rest.ends_with('!') {
+                    // Readline closes the quote only when the text before the cursor is not
+                    // already a quote character: close the reopened quote here.
+                    out.push('"');
                 }
                 out
             }

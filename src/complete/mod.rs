@@ -150,7 +150,14 @@ pub fn script(shell: CompletionShell) -> String {
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.
 /// Must run before anything else can write to stdout. `cli` builds the command tree (the clap
 /// definitions live in `cli.rs`, which needs this module for its candidates, not the reverse).
+///
+/// Only a call of the shims' shape (`awsenv -- …`) is a request: a `_AWSENV_COMPLETE` leaked
+/// into a script's environment must not turn `awsenv use` into a completion script, or make
+/// `awsenv exec dev -- cmd` exit 0 without running `cmd`.
 pub fn answer_if_asked(cli: fn() -> clap::Command) {
+    if std::env::args_os().nth(1).as_deref() != Some(std::ffi::OsStr::new("--")) {
+        return;
+    }
     CompleteEnv::with_factory(cli)
         .var(VAR)
         .shells(SHELLS)
@@ -168,7 +175,13 @@ pub fn answer_if_asked(cli: fn() -> clap::Command) {
 /// malformed header line, gives no names from it: a TAB cannot print an error usefully.
 pub fn profile_candidates() -> Vec<CompletionCandidate> {
     let names = Context::from_process().profile_names().unwrap_or_default();
-    names.into_iter().map(CompletionCandidate::new).collect()
+    // A name with a control character (a terminal escape in a header) is never offered: the
+    // shell would show it raw in its menu or insert it into the command line.
+    names
+        .into_iter()
+        .filter(|n| !n.chars().any(char::is_control))
+        .map(CompletionCandidate::new)
+        .collect()
 }
 
 /// The candidates for `args[index]`, as clap_complete's engine finds them, minus the flags when

@@ -127,15 +127,26 @@ impl FileCache {
         Ok(removed)
     }
 
+    /// An entry, if it is there and private (see `os::private_file::read`).
     fn read(path: &Path) -> Option<Entry> {
-        let bytes = fs::read(path).ok()?;
+        let bytes = crate::os::private_file::read(path).ok()??;
         serde_json::from_slice(&bytes).ok()
     }
 }
 
 impl SessionCache for FileCache {
     fn get(&self, key: &CacheKey) -> Option<Entry> {
-        let entry = Self::read(&self.path(key))?;
+        // Credentials someone else could have planted are never used; say so.
+        let bytes = match crate::os::private_file::read(&self.path(key)) {
+            Ok(bytes) => bytes?,
+            Err(e) => {
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    eprintln!("awsenv: warning: not using the cached session: {e}");
+                }
+                return None;
+            }
+        };
+        let entry: Entry = serde_json::from_slice(&bytes).ok()?;
         entry.is_fresh(OffsetDateTime::now_utc()).then_some(entry)
     }
 

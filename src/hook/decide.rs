@@ -20,6 +20,22 @@ use crate::shell::vars::Vars;
 /// Refresh credentials this many seconds before they expire (the session cache's margin).
 pub const REFRESH_MARGIN_SECS: i64 = crate::creds::cache::EXPIRY_MARGIN.whole_seconds();
 
+/// The shortest wait before fetching again credentials that came back with less life than the
+/// margin (a credential_process that hands out short sessions, or one that prompts).
+pub const MIN_RETRY_SECS: i64 = 60;
+
+/// When to fetch credentials that expire at `expires` again: the margin before they expire; or,
+/// when they came back with less life than that, at expiry but not sooner than
+/// [`MIN_RETRY_SECS`] from `now` (else every prompt would fetch them again).
+pub fn refresh_at(expires: i64, now: i64) -> i64 {
+    let at = expires - REFRESH_MARGIN_SECS;
+    if at > now {
+        at
+    } else {
+        expires.max(now + MIN_RETRY_SECS)
+    }
+}
+
 /// The nearest marker, as the hook sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Here {
@@ -67,8 +83,11 @@ pub fn decide(
         let still_governs =
             here.is_some_and(|h| h.trust == Trust::Allowed && h.is(&l.marker, &l.digest));
         if !by_hand && still_governs {
-            return match l.expires {
-                Some(e) if e - REFRESH_MARGIN_SECS <= now => Action::Refresh,
+            let due = l
+                .refresh_at
+                .or_else(|| l.expires.map(|e| e - REFRESH_MARGIN_SECS));
+            return match due {
+                Some(at) if at <= now => Action::Refresh,
                 _ => Action::Keep,
             };
         }
@@ -127,6 +146,7 @@ mod tests {
                 profile: "prod".into(),
                 fingerprint: crate::hook::state::fingerprint(now_vars),
                 expires,
+                refresh_at: None,
             }),
             reported: None,
         }
@@ -249,6 +269,23 @@ mod tests {
             decide(&later, &v, pwd, Some(&same), NOW, false),
             Action::Keep
         );
+        // Short-lived credentials: not fetched again at the next prompts.
+        let mut short = loaded(&v, Some(NOW + 120));
+        short.loaded.as_mut().unwrap().refresh_at = Some(refresh_at(NOW + 120, NOW));
+        assert_eq!(
+            decide(&short, &v, pwd, Some(&same), NOW + 1, false),
+            Action::Keep
+        );
+        assert_eq!(
+            decide(&short, &v, pwd, Some(&same), NOW + 120, false),
+            Action::Refresh
+        );
+        assert_eq!(
+            refresh_at(NOW + 1000, NOW),
+            NOW + 1000 - REFRESH_MARGIN_SECS
+        );
+        assert_eq!(refresh_at(NOW + 120, NOW), NOW + 120);
+        assert_eq!(refresh_at(NOW - 5, NOW), NOW + MIN_RETRY_SECS);
     }
 
     #[test]

@@ -13,12 +13,19 @@
 //! profile; `region = NAME` may follow (or precede). Anything else is an error naming the file and
 //! line, because a marker that silently means something else than it appears to is worse than none.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::os::text::{inert, shown};
+
 /// The file name looked for in each directory.
 pub const FILE_NAME: &str = ".awsprofile";
+
+/// The largest marker read: a real one is a few lines; a hostile one (a sparse multi-gigabyte
+/// file in a shared directory) must not cost a `cd` more than this.
+pub const MAX_SIZE: u64 = 64 * 1024;
 
 /// A marker file found on disk (not yet parsed).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +55,9 @@ pub enum MarkerError {
     },
     #[error("{path}: names no profile (write the profile name on its own line)")]
     NoProfile { path: String },
+    /// Like git's `safe.directory`: a marker another user controls is not offered for trust.
+    #[error("ignoring {path}: {why}")]
+    Unsafe { path: String, why: String },
 }
 
 /// The nearest marker at `dir` or above it.
@@ -67,16 +77,99 @@ pub fn digest(content: &[u8]) -> String {
 }
 
 /// Reads the marker at `path` as raw bytes (trust is decided on the bytes, before parsing).
+///
+/// The checks are made on the file as opened, not on the name, so that swapping the name for a
+/// FIFO or a device between `find` and here changes nothing: the open does not block
+/// (`O_NONBLOCK`), and the opened descriptor must be a regular file of at most [`MAX_SIZE`]
+/// bytes, owned by the user (or root), in a directory others cannot write to.
 pub fn read(path: &Path) -> Result<Vec<u8>, MarkerError> {
-    std::fs::read(path).map_err(|e| MarkerError::Read {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+    let read_error = |message: String| MarkerError::Read {
+        path: shown(path),
+        message,
+    };
+    let file = open(path).map_err(|e| read_error(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| read_error(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(read_error("not a regular file".into()));
+    }
+    check_owner(path, &meta).map_err(|why| MarkerError::Unsafe {
+        path: shown(path),
+        why,
+    })?;
+    if meta.len() > MAX_SIZE {
+        return Err(read_error(format!(
+            "larger than {} KiB; a marker is a few lines",
+            MAX_SIZE / 1024
+        )));
+    }
+    let mut bytes = Vec::new();
+    // The size may grow after the fstat: never read more than the cap.
+    file.take(MAX_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(e.to_string()))?;
+    if bytes.len() as u64 > MAX_SIZE {
+        return Err(read_error(format!(
+            "larger than {} KiB; a marker is a few lines",
+            MAX_SIZE / 1024
+        )));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Err(why) when another user could have written the marker: it is owned by someone other than
+/// the user and root, or its directory (as found, symlinks kept) is writable by others.
+#[cfg(unix)]
+fn check_owner(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(format!(
+            "it is owned by another user (uid {}); only your own markers are used",
+            meta.uid()
+        ));
+    }
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    match std::fs::metadata(dir) {
+        Ok(d) if d.mode() & 0o002 != 0 => Err(format!(
+            "its directory {} is writable by other users",
+            shown(dir)
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "cannot check its directory: {}",
+            inert(&e.to_string())
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn check_owner(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), String> {
+    Ok(())
 }
 
 /// Parses a marker's content; `path` is only used in error messages.
 pub fn parse(path: &Path, content: &[u8]) -> Result<Marker, MarkerError> {
-    let shown = path.display().to_string();
+    let shown = shown(path);
     let syntax = |line: usize, message: String| MarkerError::Syntax {
         path: shown.clone(),
         line,
@@ -205,6 +298,35 @@ mod tests {
             p("de\u{1b}v"),
             Err(MarkerError::Syntax { line: 1, .. })
         ));
+    }
+
+    /// Audit item 3: a FIFO (or a device) put where the marker was found neither blocks the open
+    /// nor is read; a file past the cap is refused whole.
+    #[cfg(unix)]
+    #[test]
+    fn only_a_small_regular_file_is_read_and_a_fifo_does_not_block() {
+        let root = tempfile::tempdir().unwrap();
+        let fifo = root.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read(&fifo).map_err(|e| e.to_string()));
+        });
+        // A generous bound that only turns a hang (the bug) into a failure.
+        let got = rx.recv_timeout(std::time::Duration::from_secs(30));
+        let err = got.expect("reading a FIFO marker blocked").unwrap_err();
+        assert!(err.ends_with("not a regular file"), "{err}");
+        let err = read(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(err.ends_with("not a regular file"), "{err}");
+
+        let big = root.path().join("big");
+        std::fs::write(&big, vec![b'#'; MAX_SIZE as usize + 1]).unwrap();
+        let err = read(&big).unwrap_err().to_string();
+        assert!(err.contains("larger than 64 KiB"), "{err}");
+        std::fs::write(&big, vec![b'#'; MAX_SIZE as usize]).unwrap();
+        assert_eq!(read(&big).unwrap().len(), MAX_SIZE as usize);
     }
 
     #[test]

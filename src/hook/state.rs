@@ -39,6 +39,10 @@ pub struct Loaded {
     pub fingerprint: String,
     /// Unix time the credentials expire, if they do.
     pub expires: Option<i64>,
+    /// Unix time to fetch them again ([`crate::hook::decide::refresh_at`]); older states have
+    /// none and refresh at the margin before `expires`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_at: Option<i64>,
 }
 
 /// A marker already reported to the user, so it is not reported again at every `cd` inside it.
@@ -150,6 +154,7 @@ mod tests {
                 profile: "p".into(),
                 fingerprint: "f".into(),
                 expires: None,
+                refresh_at: None,
             }),
             reported: None,
         };

@@ -3,7 +3,14 @@
 //! An allow entry is named by SHA-256(absolute path + "\n" + content): editing the file, or the
 //! same file appearing at another path (a clone), needs a new `awsenv allow`. A deny entry is named
 //! by SHA-256(absolute path) and wins over allow entries, so a denied marker stays quiet whatever
-//! its content. Entries are empty-ish files (they hold the path, for people who look), 0600 in
+//! its content.
+//!
+//! "Path" is the marker's own path as found: its directory without symlinks, plus the file
+//! name, never what the file itself points to. A `.awsprofile` that is a symlink (a cloned
+//! repository can carry one, aimed at a marker the user allowed) is a marker of its own that
+//! needs its own `allow`, and a `deny` in the clone denies the clone's marker only.
+//!
+//! Entries are empty-ish files (they hold the path, for people who look), 0600 in
 //! 0700 directories under `$XDG_DATA_HOME/awsenv/`, written atomically.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +19,7 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::os::env::Env;
+use crate::os::text::shown;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trust {
@@ -38,14 +46,16 @@ impl TrustStore {
         TrustStore { dir: dir.into() }
     }
 
-    /// The trust of the marker at `path` (made absolute and free of symlinks) with `content`.
+    /// The trust of the marker at `path` with `content`.
     pub fn check(&self, path: &Path, content: &[u8]) -> Trust {
-        let Ok(abs) = std::fs::canonicalize(path) else {
+        let Ok(abs) = canonical(path) else {
             return Trust::Unknown;
         };
-        if self.deny_entry(&abs).is_file() {
+        // An entry counts only if the user made it: one planted by another user who can
+        // write to the store's directory is ignored.
+        if crate::os::private_file::is_private_file(&self.deny_entry(&abs)) {
             Trust::Denied
-        } else if self.allow_entry(&abs, content).is_file() {
+        } else if crate::os::private_file::is_private_file(&self.allow_entry(&abs, content)) {
             Trust::Allowed
         } else {
             Trust::Unknown
@@ -85,18 +95,29 @@ impl TrustStore {
         crate::os::private_file::create_dir(&self.dir)
             .and_then(|()| crate::os::private_file::create_dir(dir))
             .and_then(|()| crate::os::private_file::write(entry, line.as_bytes()))
-            .with_context(|| format!("cannot write to {}", dir.display()))
+            .with_context(|| format!("cannot write to {}", shown(dir)))
     }
 }
 
+/// The marker's own path, absolute: its directory canonicalized (so that `cd` through a
+/// symlinked directory finds the same entry), then its file name as is (so that a symlinked
+/// marker is never taken for its target).
 fn canonical(path: &Path) -> Result<PathBuf> {
-    std::fs::canonicalize(path).with_context(|| format!("cannot find {}", path.display()))
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", shown(path)))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let dir = std::fs::canonicalize(dir).with_context(|| format!("cannot find {}", shown(dir)))?;
+    Ok(dir.join(name))
 }
 
 fn remove(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+            Err(e).with_context(|| format!("cannot remove {}", shown(path)))
         }
         _ => Ok(()),
     }
@@ -127,7 +148,7 @@ mod tests {
             store.check(&ma, b"prod\nregion = us-east-1"),
             Trust::Unknown
         );
-        // The path is taken without symlinks.
+        // The directory is taken without symlinks; the marker itself is not followed.
         #[cfg(unix)]
         {
             let link = root.path().join("link");
@@ -136,6 +157,14 @@ mod tests {
                 store.check(&link.join(".awsprofile"), b"prod"),
                 Trust::Allowed
             );
+            let c = root.path().join("c");
+            std::fs::create_dir_all(&c).unwrap();
+            let mc = c.join(".awsprofile");
+            std::os::unix::fs::symlink(&ma, &mc).unwrap();
+            assert_eq!(store.check(&mc, b"prod"), Trust::Unknown);
+            store.deny(&mc, b"prod").unwrap();
+            assert_eq!(store.check(&mc, b"prod"), Trust::Denied);
+            assert_eq!(store.check(&ma, b"prod"), Trust::Allowed);
         }
 
         store.deny(&ma, b"prod").unwrap();

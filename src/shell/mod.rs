@@ -77,7 +77,17 @@ impl Shell {
     /// Quotes `value` so that the shell reads it back byte for byte and runs nothing.
     pub fn quote(self, value: &str) -> Cow<'_, str> {
         match self {
-            Shell::Bash | Shell::Zsh | Shell::Posix => shell_escape::unix::escape(value.into()),
+            Shell::Bash | Shell::Zsh | Shell::Posix => {
+                let q = shell_escape::unix::escape(value.into());
+                // `=` is on shell_escape's list of plain characters, but zsh expands a word that
+                // starts with it (`=ls` is the path of ls; `=nosuch` aborts the eval). A plain
+                // word has no `'`, so single quotes around it are enough.
+                if q.starts_with('=') {
+                    format!("'{q}'").into()
+                } else {
+                    q
+                }
+            }
             Shell::Fish => quote_fish(value).into(),
             Shell::Powershell => quote_powershell(value).into(),
         }

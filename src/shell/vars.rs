@@ -24,7 +24,7 @@ pub const MANAGED: &[&str] = &[
 /// skip the keys).
 pub const CONTRADICTING: &[&str] = &[env::PROFILE, env::DEFAULT_PROFILE];
 
-/// The hook's exported variables: `unset` and `exec` clear them with the rest.
+/// The hook's exported variables: `exec` clears them (they describe the shell that ran it).
 pub const HOOK_VARS: &[&str] = &[env::HOOK_STATE, env::HOOK_REFRESH_AT];
 
 /// The shell variable (never exported) in which the shell keeps what the hook saved; the shell
@@ -93,14 +93,13 @@ pub fn load(
     unset
 }
 
-/// The changes that remove everything `load` can set, and the hook's state.
+/// The changes that remove everything `load` can set.
+///
+/// The hook's state stays: it holds no secret, and it is how the hook sees that the profile a
+/// marker loaded was removed by hand, so the tree stays unloaded until the shell leaves it
+/// (then the hook puts back what the shell had before the tree, as after any change by hand).
 pub fn unload() -> Vec<Change> {
-    MANAGED
-        .iter()
-        .chain(HOOK_VARS)
-        .map(|n| Change::unset(n))
-        .chain([Change::unset_local(HOOK_SAVED_LOCAL)])
-        .collect()
+    MANAGED.iter().map(|n| Change::unset(n)).collect()
 }
 
 /// `vars` after `changes` (exported changes only: the model is of the environment).

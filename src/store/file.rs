@@ -44,11 +44,11 @@ impl Cost {
     };
 
     /// Refuses costs no awsenv would write, so a doctored header cannot make us allocate
-    /// gigabytes or spin for minutes.
+    /// more memory or spend more time than a store awsenv made costs.
     fn plausible(self) -> bool {
-        (8..=1024 * 1024).contains(&self.m_kib)
-            && (1..=16).contains(&self.t)
-            && (1..=16).contains(&self.p)
+        (8..=Cost::DEFAULT.m_kib).contains(&self.m_kib)
+            && (1..=Cost::DEFAULT.t).contains(&self.t)
+            && (1..=Cost::DEFAULT.p).contains(&self.p)
     }
 }
 
@@ -150,7 +150,7 @@ impl FileBackend {
             return Ok(Some(c));
         }
         let path = self.header_path();
-        let header = match std::fs::read(&path) {
+        let header = match read_private(&path) {
             Ok(h) => h,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !create {
@@ -159,7 +159,7 @@ impl FileBackend {
                 match self.create_header()? {
                     Some(cipher) => return Ok(Some(self.cipher.get_or_init(|| cipher))),
                     // Another run created it first: use theirs.
-                    None => std::fs::read(&path).map_err(|source| StoreError::Io {
+                    None => read_private(&path).map_err(|source| StoreError::Io {
                         action: "cannot read",
                         path: path.display().to_string(),
                         source,
@@ -255,6 +255,12 @@ impl FileBackend {
     }
 }
 
+/// The store's files are read only when they are the user's own and nobody else can write them
+/// (`os::private_file::read`); a missing one is `NotFound`, as `std::fs::read` says it.
+fn read_private(path: &Path) -> std::io::Result<Vec<u8>> {
+    crate::os::private_file::read(path)?.ok_or_else(|| std::io::ErrorKind::NotFound.into())
+}
+
 fn derive(passphrase: &str, salt: &[u8], cost: Cost) -> StoreResult<XChaCha20Poly1305> {
     use argon2::{Algorithm, Argon2, Params, Version};
     let bad = |e: argon2::Error| StoreError::Damaged {
@@ -278,7 +284,7 @@ fn aad(id: &ItemId) -> Vec<u8> {
 impl Backend for FileBackend {
     fn get(&self, id: &ItemId) -> StoreResult<Option<Zeroizing<Vec<u8>>>> {
         let path = self.item_path(id);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match read_private(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
@@ -548,7 +554,24 @@ mod tests {
     }
 
     #[test]
-    fn default_cost_is_accepted() {
+    fn default_cost_is_accepted_and_is_the_cap() {
         assert!(Cost::DEFAULT.plausible());
+        // Audit item 18: 1 GiB x 16 passes used to pass as "plausible".
+        let d = Cost::DEFAULT;
+        for more in [
+            Cost {
+                m_kib: 1024 * 1024,
+                t: 16,
+                p: 16,
+            },
+            Cost {
+                m_kib: d.m_kib + 1,
+                ..d
+            },
+            Cost { t: d.t + 1, ..d },
+            Cost { p: d.p + 1, ..d },
+        ] {
+            assert!(!more.plausible(), "{more:?}");
+        }
     }
 }

@@ -244,10 +244,16 @@ fn walk(shell: Sh) {
     assert_eq!(awsenv_vars(&t.env()), before);
     assert_no_pwned(&home);
 
-    // `awsenv unset` clears everything, the hook's state included.
+    // `awsenv unset` clears every credential; the hook keeps its (secret-free) state so the tree
+    // stays unloaded until the shell leaves it (audit item 6), and leaving puts back what the
+    // shell had before the tree, as after any change by hand.
     t.run("cd w/prod/team-dev");
     t.run("awsenv unset");
-    assert_eq!(awsenv_vars(&t.env()), fresh);
+    let env = t.env();
+    assert_eq!(aws_vars(&env), aws_vars(&fresh));
+    assert!(env.contains_key("__AWSENV_STATE"), "{env:?}");
+    t.run("cd ~");
+    assert_eq!(awsenv_vars(&t.env()), before);
     // Nothing was printed on the terminal that is not ours or the shell's.
     let pane = t.screen();
     assert!(!pane.contains("command not found"), "{pane}");

@@ -13,6 +13,8 @@ mod login_session;
 mod resolve;
 mod rotate;
 mod seams;
+mod security;
+mod security_users;
 mod shells;
 mod sso_login;
 mod sso_pkce;

@@ -153,9 +153,10 @@ fn powershell_output_parses_and_means_the_same() {
     let unset = home.run(&["unset", "--shell", "powershell"]).success();
     let result = powershell_eval(&home, &unset.stdout);
     assert_eq!(result["set"], serde_json::json!({}));
-    // The hook's saved values (a session variable, never in the environment) go too.
-    assert_eq!(result["local_unset"], serde_json::json!(["__awsenv_saved"]));
-    // Every variable `use` sets, and the shell hook's own state.
+    // The hook's state and saved values stay (audit item 6): the hook sees the unset as a
+    // change by hand and keeps the tree unloaded until the shell leaves it.
+    assert_eq!(result["local_unset"], serde_json::json!([]));
+    // Every variable `use` sets.
     let mut unset: Vec<&str> = result["unset"]
         .as_array()
         .unwrap()
@@ -163,11 +164,7 @@ fn powershell_output_parses_and_means_the_same() {
         .map(|v| v.as_str().unwrap())
         .collect();
     unset.sort();
-    let mut want: Vec<&str> = expected()
-        .keys()
-        .copied()
-        .chain(["__AWSENV_STATE", "__AWSENV_REFRESH_AT"])
-        .collect();
+    let mut want: Vec<&str> = expected().keys().copied().collect();
     want.sort();
     assert_eq!(unset, want);
 }
