@@ -46,14 +46,18 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The keys in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), if
-    /// both are set: what `credential_source = Environment` and `awsenv login` with no profile
-    /// use. Nothing else in awsenv takes keys from the environment.
+    /// The keys in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and the token: the legacy
+    /// `AWS_SECURITY_TOKEN` first, then `AWS_SESSION_TOKEN`, as botocore reads them), if both are
+    /// set: what `credential_source = Environment` and `awsenv login` with no profile use.
+    /// Nothing else in awsenv takes keys from the environment.
     pub fn from_env(env: &Env) -> Option<Credentials> {
+        let token = [env::SECURITY_TOKEN, env::SESSION_TOKEN]
+            .into_iter()
+            .find_map(|name| env.get(name));
         Some(Credentials {
             access_key_id: env.get(env::ACCESS_KEY_ID)?.to_string(),
             secret_access_key: Secret::new(env.get(env::SECRET_ACCESS_KEY)?),
-            session_token: env.get(env::SESSION_TOKEN).map(Secret::new),
+            session_token: token.map(Secret::new),
             expiration: None,
         })
     }

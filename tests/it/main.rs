@@ -3,6 +3,7 @@
 
 mod support;
 
+mod botocore;
 mod completions;
 mod exec;
 mod hook_scripts;
