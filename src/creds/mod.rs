@@ -104,6 +104,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn from_env_reads_aws_security_token_first_as_botocore() {
+        let env = Env::default()
+            .with(env::ACCESS_KEY_ID, "ASIAENV")
+            .with(env::SECRET_ACCESS_KEY, "s");
+        assert_eq!(Credentials::from_env(&env).unwrap().session_token, None);
+        let env = env.with(env::SESSION_TOKEN, "session");
+        let token = |e: &Env| Credentials::from_env(e).unwrap().session_token.unwrap();
+        assert_eq!(token(&env).expose(), "session");
+        let legacy = env.clone().with(env::SECURITY_TOKEN, "security");
+        assert_eq!(token(&legacy).expose(), "security");
+        // An empty variable counts as unset, as everywhere in awsenv.
+        let empty = env.with(env::SECURITY_TOKEN, "");
+        assert_eq!(token(&empty).expose(), "session");
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let c = Credentials {
             access_key_id: "AKIAEXAMPLE".into(),

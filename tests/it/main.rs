@@ -10,6 +10,7 @@ mod hook_scripts;
 mod hooks;
 mod keyring;
 mod login;
+mod odd_files;
 mod resolve;
 mod rotate;
 mod seams;
