@@ -67,8 +67,35 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
 fn strip(s: &str) -> &str {
     s.trim_matches(is_space)
+}
+
+/// A line's indentation in characters (what configparser compares) and the line without it.
+/// Every line of every file goes through here at each start, so ASCII takes a byte loop.
+fn split_indent(line: &str) -> (usize, &str) {
+    let bytes = line.as_bytes();
+    let ascii = bytes.iter().take_while(|b| is_ascii_space(**b)).count();
+    if bytes.get(ascii).is_some_and(|b| !b.is_ascii()) {
+        let rest = &line[ascii..];
+        let more: Vec<char> = rest.chars().take_while(|c| is_space(*c)).collect();
+        let len: usize = more.iter().map(|c| c.len_utf8()).sum();
+        return (ascii + more.len(), &rest[len..]);
+    }
+    (ascii, &line[ascii..])
+}
+
+/// The end of a line without its trailing blanks.
+fn strip_end(s: &str) -> &str {
+    let trimmed = s.trim_end_matches(|c: char| c.is_ascii() && is_ascii_space(c as u8));
+    if trimmed.as_bytes().last().is_some_and(|b| !b.is_ascii()) {
+        return trimmed.trim_end_matches(is_space);
+    }
+    trimmed
 }
 
 /// The lines of `text` as Python's universal newlines cut them: `(byte offset, line)`, the line
@@ -105,7 +132,7 @@ enum Line<'t> {
     Blank,
     /// The text between `[` and the last `]`.
     Header(&'t str),
-    /// `key = value` or `key: value`; the key not yet lower-cased.
+    /// `key = value` or `key: value`, the two sides as they are around the delimiter.
     Setting(&'t str, &'t str),
     /// More of the value above, stripped.
     Continuation(&'t str),
@@ -126,14 +153,14 @@ struct Reader {
 
 impl Reader {
     fn read<'t>(&mut self, line: &'t str) -> Line<'t> {
-        let value = strip(line);
-        if value.starts_with(['#', ';']) {
+        let (indent, rest) = split_indent(line);
+        if rest.starts_with(['#', ';']) {
             return Line::Comment;
         }
+        let value = strip_end(rest);
         if value.is_empty() {
             return Line::Blank;
         }
-        let indent = line.chars().take_while(|c| is_space(*c)).count();
         if self.in_section && self.in_setting && indent > self.indent {
             return Line::Continuation(value);
         }
@@ -146,16 +173,18 @@ impl Reader {
         if !self.in_section {
             return Line::BeforeSection;
         }
-        match value.find(['=', ':']) {
+        match memchr::memchr2(b'=', b':', value.as_bytes()) {
+            // configparser keeps going after a nameless `= x`, with no current setting. (The
+            // value has no leading blanks, so a key is empty only when the line starts with
+            // the delimiter.)
+            Some(0) => {
+                self.in_setting = false;
+                Line::Bad
+            }
             Some(at) => {
-                let key = value[..at].trim_end_matches(is_space);
-                // configparser keeps going after a nameless `= x` with no current setting.
-                self.in_setting = !key.is_empty();
-                if key.is_empty() {
-                    Line::Bad
-                } else {
-                    Line::Setting(key, strip(&value[at + 1..]))
-                }
+                self.in_setting = true;
+                // Both sides are stripped by the caller that keeps them ([`parse_from`]).
+                Line::Setting(&value[..at], &value[at + 1..])
             }
             None => Line::Bad,
         }
@@ -165,7 +194,7 @@ impl Reader {
 /// configparser's `\[(?P<header>.+)\]` matched at the start of the stripped line.
 fn header_of(value: &str) -> Option<&str> {
     let rest = value.strip_prefix('[')?;
-    let last = rest.rfind(']')?;
+    let last = memchr::memrchr(b']', rest.as_bytes())?;
     (last > 0).then(|| &rest[..last])
 }
 
@@ -253,9 +282,9 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
             Line::Setting(key, value) => {
                 finish(&mut sections, pending.take())?;
                 pending = Some(Pending {
-                    key: key.to_lowercase(),
+                    key: strip_end(key).to_lowercase(),
                     line: line_no,
-                    parts: vec![(line_no, value)],
+                    parts: vec![(line_no, strip(value))],
                 });
             }
             Line::BeforeSection => {

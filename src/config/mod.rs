@@ -66,6 +66,7 @@ pub struct Files {
     /// Name → its sections, built at the first lookup so that `list --long` over N profiles costs
     /// N lookups, not N scans of every header.
     names: OnceCell<HashMap<(HeaderKind, String), Vec<(FileKind, usize)>>>,
+    looked_up: std::cell::Cell<bool>,
     /// The `[DEFAULT]` section of each file, parsed: configparser gives its keys to every section
     /// of that file that does not set them.
     defaults: OnceCell<Result<[BTreeMap<String, Value>; 2], ConfigError>>,
@@ -93,12 +94,17 @@ impl Files {
             config,
             credentials,
             names: OnceCell::new(),
+            looked_up: Default::default(),
             defaults: OnceCell::new(),
         })
     }
 
-    /// The sections that belong to `name` of `kind`, config file first, in file order.
-    fn spans_of(&self, kind: HeaderKind, name: &str) -> &[(FileKind, usize)] {
+    /// The sections that belong to `name` of `kind`, config file first, in file order. The
+    /// first lookup scans the headers (most runs make one); later ones build and use the index.
+    fn spans_of(&self, kind: HeaderKind, name: &str) -> Cow<'_, [(FileKind, usize)]> {
+        if self.names.get().is_none() && !self.looked_up.replace(true) {
+            return Cow::Owned(self.scan(kind, name));
+        }
         let names = self.names.get_or_init(|| {
             let mut names: HashMap<(HeaderKind, String), Vec<(FileKind, usize)>> = HashMap::new();
             for (i, span) in self.config.spans.iter().enumerate() {
@@ -121,9 +127,30 @@ impl Files {
             }
             names
         });
-        names
-            .get(&(kind, name.to_string()))
-            .map_or(&[], Vec::as_slice)
+        Cow::Borrowed(
+            names
+                .get(&(kind, name.to_string()))
+                .map_or(&[], Vec::as_slice),
+        )
+    }
+
+    /// [`Files::spans_of`] without the index.
+    fn scan(&self, kind: HeaderKind, name: &str) -> Vec<(FileKind, usize)> {
+        let mut found = Vec::new();
+        for (i, span) in self.config.spans.iter().enumerate() {
+            let header = span.header(&self.config.text);
+            if classify_config_header(header).is_some_and(|(k, n)| k == kind && n == name) {
+                found.push((FileKind::Config, i));
+            }
+        }
+        if kind == HeaderKind::Profile && name != DEFAULT_SECTION {
+            for (i, span) in self.credentials.spans.iter().enumerate() {
+                if span.header(&self.credentials.text) == name {
+                    found.push((FileKind::Credentials, i));
+                }
+            }
+        }
+        found
     }
 
     /// Parses the sections of a name, in file order, each with its file's `[DEFAULT]` keys.
@@ -186,7 +213,7 @@ impl Files {
             FileKind::Credentials => &self.credentials_cells,
         };
         cells[first]
-            .get_or_init(|| build(spans))
+            .get_or_init(|| build(&spans))
             .as_ref()
             .map(Some)
             .map_err(Clone::clone)
