@@ -322,7 +322,12 @@ fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), 
     let (Some(p), Some(section)) = (pending, sections.last_mut()) else {
         return Ok(());
     };
-    let joined = p.parts.iter().map(|(_, v)| *v).collect::<Vec<_>>().join("\n");
+    let joined = p
+        .parts
+        .iter()
+        .map(|(_, v)| *v)
+        .collect::<Vec<_>>()
+        .join("\n");
     let joined = joined.trim_end_matches(is_space);
     let value = if joined.starts_with('\n') {
         Value::Nested(nested(&p)?)
@@ -338,7 +343,10 @@ fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), 
 /// stripped, case kept.
 fn nested(p: &Pending<'_>) -> Result<BTreeMap<String, String>, SyntaxError> {
     let mut map = BTreeMap::new();
-    let lines = p.parts.iter().flat_map(|(n, part)| part.split(is_line_break).map(move |l| (*n, l)));
+    let lines = p
+        .parts
+        .iter()
+        .flat_map(|(n, part)| part.split(is_line_break).map(move |l| (*n, l)));
     for (line_no, line) in lines {
         let line = strip(line);
         if line.is_empty() {
@@ -364,7 +372,15 @@ fn nested(p: &Pending<'_>) -> Result<BTreeMap<String, String>, SyntaxError> {
 fn is_line_break(c: char) -> bool {
     matches!(
         c,
-        '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
     )
 }
 
@@ -404,7 +420,10 @@ mod tests {
             region = eu-west-1\n";
         let s = parse(text).unwrap();
         assert_eq!(str_of(&s, "default", "region"), Some("eu-west-1"));
-        assert_eq!(str_of(&s, "profile  dev ", "aws_access_key_id"), Some("AKIA1"));
+        assert_eq!(
+            str_of(&s, "profile  dev ", "aws_access_key_id"),
+            Some("AKIA1")
+        );
         assert_eq!(str_of(&s, "profile  dev ", "output"), Some("json"));
         assert_eq!(
             str_of(&s, "profile  dev ", "role_session_name"),
@@ -439,10 +458,7 @@ mod tests {
         assert_eq!(str_of(&s, "a", "region"), Some("y"));
         // A continued value is joined with a newline.
         let s = parse("[a]\ncredential_process = tool\n  --flag\n").unwrap();
-        assert_eq!(
-            str_of(&s, "a", "credential_process"),
-            Some("tool\n--flag")
-        );
+        assert_eq!(str_of(&s, "a", "credential_process"), Some("tool\n--flag"));
         // `\r` alone ends a line, as in Python's universal newlines.
         let s = parse("[a]\rregion = x\r\n").unwrap();
         assert_eq!(str_of(&s, "a", "region"), Some("x"));
@@ -470,7 +486,10 @@ mod tests {
         assert_eq!(err.line, 5);
         assert!(!err.message.contains("SECRET"), "{err:?}");
         let err = parse("[d]\ns3 =\n  SECRET\n").unwrap_err();
-        assert_eq!(err.message, "an indented line under `s3 =` is not `name = value`");
+        assert_eq!(
+            err.message,
+            "an indented line under `s3 =` is not `name = value`"
+        );
     }
 
     #[test]

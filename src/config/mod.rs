@@ -45,6 +45,9 @@ pub struct SourceFile {
 
 type Nested = BTreeMap<String, BTreeMap<String, String>>;
 
+/// Where the sections of one name are: (file, index of the span in that file).
+type Places = Vec<(FileKind, usize)>;
+
 /// What the sections of one name parse into.
 #[derive(Debug, Clone)]
 enum Parsed {
@@ -65,7 +68,7 @@ pub struct Files {
     credentials_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
     /// Name → its sections, built at the first lookup so that `list --long` over N profiles costs
     /// N lookups, not N scans of every header.
-    names: OnceCell<HashMap<(HeaderKind, String), Vec<(FileKind, usize)>>>,
+    names: OnceCell<HashMap<(HeaderKind, String), Places>>,
     looked_up: std::cell::Cell<bool>,
     /// The `[DEFAULT]` section of each file, parsed: configparser gives its keys to every section
     /// of that file that does not set them.
@@ -106,7 +109,7 @@ impl Files {
             return Cow::Owned(self.scan(kind, name));
         }
         let names = self.names.get_or_init(|| {
-            let mut names: HashMap<(HeaderKind, String), Vec<(FileKind, usize)>> = HashMap::new();
+            let mut names: HashMap<(HeaderKind, String), Places> = HashMap::new();
             for (i, span) in self.config.spans.iter().enumerate() {
                 if let Some((k, n)) = classify_config_header(span.header(&self.config.text)) {
                     names

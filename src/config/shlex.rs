@@ -72,7 +72,10 @@ mod tests {
         let cases: &[(&str, Option<&[&str]>)] = &[
             ("cmd # comment", Some(&["cmd", "#", "comment"])),
             ("a#b '#c'", Some(&["a#b", "#c"])),
-            (r#"/bin/tool --name "a b" 'c d' e\ f"#, Some(&["/bin/tool", "--name", "a b", "c d", "e f"])),
+            (
+                r#"/bin/tool --name "a b" 'c d' e\ f"#,
+                Some(&["/bin/tool", "--name", "a b", "c d", "e f"]),
+            ),
             (r#""a\"b\\c\d" '\x'"#, Some(&[r#"a"b\c\d"#, r"\x"])),
             ("'' x\"\"y", Some(&["", "xy"])),
             ("  ", Some(&[])),

@@ -34,7 +34,9 @@ pub fn of_profile(
     if inp.stored.access_key_id(&p.name).is_some() {
         return keys_of(inp, p);
     }
-    if p.get_in(FileKind::Credentials, keys::ACCESS_KEY_ID).is_some() {
+    if p.get_in(FileKind::Credentials, keys::ACCESS_KEY_ID)
+        .is_some()
+    {
         return static_keys(inp, p);
     }
     if let Some(command) = p.get(keys::CREDENTIAL_PROCESS) {
@@ -97,7 +99,10 @@ fn has_static(p: &Profile) -> bool {
 /// and a key pair split between the files is partial). The legacy `aws_security_token` comes
 /// before `aws_session_token`.
 fn static_keys(inp: &Inputs<'_>, p: &Profile) -> Result<Source, PlanError> {
-    let file = if p.get_in(FileKind::Credentials, keys::ACCESS_KEY_ID).is_some() {
+    let file = if p
+        .get_in(FileKind::Credentials, keys::ACCESS_KEY_ID)
+        .is_some()
+    {
         FileKind::Credentials
     } else {
         FileKind::Config

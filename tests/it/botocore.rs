@@ -168,7 +168,8 @@ fn python() -> std::path::PathBuf {
 
 fn oracle(home: &Home, args: &[&str]) -> Value {
     let mut c = Command::new(python());
-    c.arg(repo().join("tests/fixtures/botocore_reads.py")).args(args);
+    c.arg(repo().join("tests/fixtures/botocore_reads.py"))
+        .args(args);
     home.isolate(&mut c);
     let out = Run::from(c.output().unwrap());
     assert!(out.ok(), "botocore_reads.py failed: {}", out.stderr);
@@ -215,7 +216,11 @@ fn identity_of(home: &Home, exported: &BTreeMap<String, String>) -> String {
     home.isolate(&mut c);
     c.env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
-    for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+    for k in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
         if let Some(v) = exported.get(k) {
             c.env(k, v);
         }
@@ -234,7 +239,11 @@ fn awsenv_outcome(home: &Home, profile: &str, role: bool) -> Outcome {
     }
     let start = BTreeMap::from([("PATH".to_string(), "/usr/bin:/bin".to_string())]);
     let (env, sh) = eval_in(Sh::Bash, &run.stdout, &start, home.path());
-    assert!(sh.ok(), "bash could not eval `use {profile}`: {}", sh.stderr);
+    assert!(
+        sh.ok(),
+        "bash could not eval `use {profile}`: {}",
+        sh.stderr
+    );
     let get = |k: &str| env.get(k).cloned();
     if role {
         return Outcome::Role {
@@ -322,7 +331,11 @@ fn botocore_and_awsenv_read_the_corpus_alike() {
             }
         }
         if let Some(kept) = case.kept {
-            assert!(differs, "{}: listed as {kept:?} but botocore agrees", case.name);
+            assert!(
+                differs,
+                "{}: listed as {kept:?} but botocore agrees",
+                case.name
+            );
         }
     }
     assert!(failures.is_empty(), "differences:\n{}", failures.join("\n"));

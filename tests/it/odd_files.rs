@@ -53,7 +53,11 @@ fn a_64k_profile_name_does_not_panic_list_long() {
     ));
     let out = run_or_kill(&home, &["list", "--long"]).success();
     assert!(out.stdout.contains(&name), "{}", &out.stdout[..200]);
-    assert!(out.stdout.lines().any(|l| l.starts_with("b ")), "{}", out.stdout.len());
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("b ")),
+        "{}",
+        out.stdout.len()
+    );
 }
 
 #[test]
