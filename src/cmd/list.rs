@@ -3,7 +3,6 @@
 //! awsenv's store are listed too. Nothing here reads a secret or asks for a passphrase.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use anyhow::Result;
 
@@ -198,7 +197,10 @@ fn table(rows: &[[String; 6]]) -> String {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
-                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+                // Padded by hand: `{:<w$}` panics for a width past u16::MAX (a long name).
+                line.push_str(cell);
+                let pad = widths[i] - cell.chars().count() + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.push_str(line.trim_end());

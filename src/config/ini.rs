@@ -1,10 +1,20 @@
 //! Reading one AWS INI file (`~/.aws/config` or `~/.aws/credentials`) into sections.
 //!
-//! `rust-ini` does the tokenising. On top of it we apply the rules of botocore's reader (Python's
-//! `configparser` plus `_parse_nested`), because the AWS CLI is the reference for what a file means:
-//! keys are case-insensitive, values are taken verbatim (no quotes, escapes or inline comments),
-//! and an indented block under an empty key (`s3 =` / `  max_concurrent_requests = 10`) is a
-//! nested sub-section. Repeated sections are merged, later keys winning.
+//! The reference is botocore's reader: Python's `configparser.RawConfigParser` (its line rules,
+//! step by step, in [`Reader`]) plus botocore's `_parse_nested` for a value that starts on the line
+//! after its key (`s3 =` / `  max_concurrent_requests = 10`). So: lines end at `\n`, `\r\n` or
+//! `\r`; a line whose stripped text starts with `#` or `;` is a comment at any indentation and ends
+//! nothing; a header is `[` up to the last `]` on its line, anything after that ignored; a line
+//! is part of the value above it only when it is indented deeper than that value's key (and a
+//! blank line does not end a value); keys are lower-cased, values taken verbatim (no quotes,
+//! escapes or inline comments), continued values joined with `\n`. Nested keys keep their case.
+//!
+//! Kept differences (README, "How a profile is resolved"): repeated sections and keys are merged,
+//! later keys winning, where configparser rejects the file; and a bad line is an error for the
+//! section that holds it, not for the whole file.
+//!
+//! Error messages never quote the file: any line may hold a secret. They name a key only when it
+//! is one of the setting names awsenv knows ([`super::keys::is_known`]).
 
 use std::collections::BTreeMap;
 
@@ -15,11 +25,13 @@ pub enum Value {
     Nested(BTreeMap<String, String>),
 }
 
-/// One `[header]` with its entries (keys lower-cased, in file order, merged across repeats).
+/// One `[header]` with its entries (keys lower-cased, merged across repeats), and the 1-based line
+/// of each key's last assignment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Section {
     pub header: String,
     pub entries: BTreeMap<String, Value>,
+    pub lines: BTreeMap<String, usize>,
 }
 
 /// A syntax error with its 1-based line number.
@@ -32,7 +44,7 @@ pub struct SyntaxError {
 /// Where one `[header]` and the lines under it are in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Span {
-    /// Byte range of the text between the brackets, trimmed.
+    /// Byte range of the text between `[` and the last `]`, verbatim (as configparser keeps it).
     pub header: std::ops::Range<usize>,
     /// Byte range of the header line and its body.
     pub start: usize,
@@ -47,73 +59,173 @@ impl Span {
     }
 }
 
-/// Finds the section headers of a file without parsing the bodies. Every start of awsenv pays
-/// for this, so it must stay cheap on a config of 10,000 profiles: it jumps from `[` to `[`
-/// (memchr) and allocates nothing per section. Bodies are parsed only for the sections a
-/// command needs ([`parse_span`]). Checked here: header lines are well formed, and nothing but
-/// comments comes before the first one.
-pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
-    let bytes = text.as_bytes();
-    let mut spans: Vec<Span> = Vec::new();
-    // Line counting is incremental: newlines between the last header and this one.
-    let (mut counted_to, mut line) = (0usize, 1usize);
-    for pos in memchr::memchr_iter(b'[', bytes) {
-        let line_start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
-        // Only a `[` that starts its line (after blanks) opens a section.
-        if !bytes[line_start..pos]
-            .iter()
-            .all(|b| *b == b' ' || *b == b'\t')
-        {
-            continue;
-        }
-        if line_start < counted_to {
-            continue; // A second `[` on a header line already seen.
-        }
-        line += bytes[counted_to..line_start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        counted_to = line_start;
-        let line_end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-        let t = text[pos..line_end].trim_end();
-        let inner = t
-            .strip_suffix(']')
-            .map(|h| &h[1..])
-            .filter(|h| !h.trim().is_empty())
-            .ok_or_else(|| SyntaxError {
-                line,
-                message: "a section header must look like [name]".into(),
-            })?;
-        let lead = inner.len() - inner.trim_start().len();
-        let from = pos + 1 + lead;
-        let header = from..from + inner.trim().len();
-        match spans.last_mut() {
-            Some(last) => last.end = line_start,
-            None => {
-                if let Some(bad) = text[..line_start]
-                    .lines()
-                    .position(|l| !is_comment_or_blank(l))
-                {
-                    return Err(SyntaxError {
-                        line: bad + 1,
-                        message: "a setting appears before any [section] header".into(),
-                    });
-                }
-            }
-        }
-        spans.push(Span {
-            header,
-            start: line_start,
-            end: text.len(),
-            line,
-        });
+const BEFORE_SECTION: &str = "a setting appears before any [section] header";
+const BAD_LINE: &str = "expected `key = value`, a [section] or a comment";
+
+/// Python's `str.isspace` (Rust's `char::is_whitespace` plus the four separator controls).
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
+fn strip(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// A line's indentation in characters (what configparser compares) and the line without it.
+/// Every line of every file goes through here at each start, so ASCII takes a byte loop.
+fn split_indent(line: &str) -> (usize, &str) {
+    let bytes = line.as_bytes();
+    let ascii = bytes.iter().take_while(|b| is_ascii_space(**b)).count();
+    if bytes.get(ascii).is_some_and(|b| !b.is_ascii()) {
+        let rest = &line[ascii..];
+        let more: Vec<char> = rest.chars().take_while(|c| is_space(*c)).collect();
+        let len: usize = more.iter().map(|c| c.len_utf8()).sum();
+        return (ascii + more.len(), &rest[len..]);
     }
-    if spans.is_empty() {
-        if let Some(bad) = text.lines().position(|l| !is_comment_or_blank(l)) {
-            return Err(SyntaxError {
-                line: bad + 1,
-                message: "a setting appears before any [section] header".into(),
-            });
+    (ascii, &line[ascii..])
+}
+
+/// The end of a line without its trailing blanks.
+fn strip_end(s: &str) -> &str {
+    let trimmed = s.trim_end_matches(|c: char| c.is_ascii() && is_ascii_space(c as u8));
+    if trimmed.as_bytes().last().is_some_and(|b| !b.is_ascii()) {
+        return trimmed.trim_end_matches(is_space);
+    }
+    trimmed
+}
+
+/// The lines of `text` as Python's universal newlines cut them: `(byte offset, line)`, the line
+/// without its `\n`, `\r\n` or `\r`.
+pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        pos = match bytes.get(end) {
+            Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
+            Some(_) => end + 1,
+            None => end,
+        };
+        Some((start, &text[start..end]))
+    })
+}
+
+/// The number of lines in `text` (for the line of a byte offset: `line_count(&text[..at]) + 1`
+/// when `at` starts a line).
+pub fn line_count(text: &str) -> usize {
+    lines(text).count()
+}
+
+/// What one line is, as configparser's `_read` decides it.
+#[derive(Debug, PartialEq, Eq)]
+enum Line<'t> {
+    Comment,
+    /// Blank: inside a value it adds an empty line to it.
+    Blank,
+    /// The text between `[` and the last `]`.
+    Header(&'t str),
+    /// `key = value` or `key: value`, the two sides as they are around the delimiter.
+    Setting(&'t str, &'t str),
+    /// More of the value above, stripped.
+    Continuation(&'t str),
+    /// Content before the first header.
+    BeforeSection,
+    /// Not a setting (no `=`/`:`, or nothing before it).
+    Bad,
+}
+
+/// configparser's state between lines: in a section, after a setting, and the indentation of the
+/// last line that was not a continuation.
+#[derive(Default)]
+struct Reader {
+    in_section: bool,
+    in_setting: bool,
+    indent: usize,
+}
+
+impl Reader {
+    fn read<'t>(&mut self, line: &'t str) -> Line<'t> {
+        let (indent, rest) = split_indent(line);
+        if rest.starts_with(['#', ';']) {
+            return Line::Comment;
+        }
+        let value = strip_end(rest);
+        if value.is_empty() {
+            return Line::Blank;
+        }
+        if self.in_section && self.in_setting && indent > self.indent {
+            return Line::Continuation(value);
+        }
+        self.indent = indent;
+        if let Some(header) = header_of(value) {
+            self.in_section = true;
+            self.in_setting = false;
+            return Line::Header(header);
+        }
+        if !self.in_section {
+            return Line::BeforeSection;
+        }
+        match memchr::memchr2(b'=', b':', value.as_bytes()) {
+            // configparser keeps going after a nameless `= x`, with no current setting. (The
+            // value has no leading blanks, so a key is empty only when the line starts with
+            // the delimiter.)
+            Some(0) => {
+                self.in_setting = false;
+                Line::Bad
+            }
+            Some(at) => {
+                self.in_setting = true;
+                // Both sides are stripped by the caller that keeps them ([`parse_from`]).
+                Line::Setting(&value[..at], &value[at + 1..])
+            }
+            None => Line::Bad,
+        }
+    }
+}
+
+/// configparser's `\[(?P<header>.+)\]` matched at the start of the stripped line.
+fn header_of(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix('[')?;
+    let last = memchr::memrchr(b']', rest.as_bytes())?;
+    (last > 0).then(|| &rest[..last])
+}
+
+/// Finds the section headers of a file. Every start of awsenv pays for this, so it allocates
+/// nothing per line; bodies are parsed only for the sections a command needs ([`parse_span`]).
+/// Checked here, for the whole file as botocore does: nothing but comments and blank lines comes
+/// before the first header.
+pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut reader = Reader::default();
+    for (n, (start, line)) in lines(text).enumerate() {
+        match reader.read(line) {
+            Line::Header(h) => {
+                if let Some(last) = spans.last_mut() {
+                    last.end = start;
+                }
+                let from = h.as_ptr() as usize - text.as_ptr() as usize;
+                spans.push(Span {
+                    header: from..from + h.len(),
+                    start,
+                    end: text.len(),
+                    line: n + 1,
+                });
+            }
+            Line::BeforeSection => {
+                return Err(SyntaxError {
+                    line: n + 1,
+                    message: BEFORE_SECTION.into(),
+                })
+            }
+            _ => {}
         }
     }
     Ok(spans)
@@ -121,174 +233,155 @@ pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
 
 /// Parses one section found by [`index`]; line numbers are the file's.
 pub fn parse_span(text: &str, span: &Span) -> Result<Section, SyntaxError> {
-    let shift = |mut e: SyntaxError| {
-        e.line += span.line - 1;
-        e
-    };
-    let mut sections = parse(&text[span.start..span.end]).map_err(shift)?;
+    let mut sections = parse_from(&text[span.start..span.end], span.line)?;
     Ok(sections.pop().unwrap_or_else(|| Section {
         header: span.header(text).to_string(),
-        entries: BTreeMap::new(),
+        ..Section::default()
     }))
 }
 
+/// Parses a whole file (the tests; awsenv parses the sections it needs).
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
-    check_lines(text)?;
-    // rust-ini joins a line ending in `\` with the next one, even with escapes off; botocore has
-    // no such rule (a secret may end in a backslash). A space after it keeps the lines apart and
-    // is trimmed off the value like any trailing blank.
-    let text: std::borrow::Cow<'_, str> = if text.contains("\\\n") {
-        text.replace("\\\n", "\\ \n").into()
-    } else {
-        text.into()
-    };
-    let text = text.as_ref();
-    let opt = ini::ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        enabled_indented_mutiline_value: false,
-        // Keeps the indentation of nested keys so we can attach them to their parent key.
-        enabled_preserve_key_leading_whitespace: true,
-    };
-    let parsed = ini::Ini::load_from_str_opt(text, opt).map_err(|e| SyntaxError {
-        line: e.line + 1,
-        message: e.msg.to_string(),
-    })?;
-
-    let mut order: Vec<String> = Vec::new();
-    let mut sections: BTreeMap<String, Section> = BTreeMap::new();
-    for (header, props) in parsed.iter() {
-        let Some(header) = header else {
-            if props.is_empty() {
-                continue;
-            }
-            return Err(SyntaxError {
-                line: first_content_line(text),
-                message: "a setting appears before any [section] header".into(),
-            });
-        };
-        let header = header.trim().to_string();
-        let section = sections.entry(header.clone()).or_insert_with(|| {
-            order.push(header.clone());
-            Section {
-                header: header.clone(),
-                entries: BTreeMap::new(),
-            }
-        });
-        let mut parent: Option<String> = None;
-        for (raw_key, value) in props.iter() {
-            let indented = raw_key.starts_with([' ', '\t']);
-            let key = raw_key.trim().to_ascii_lowercase();
-            let value = value.trim().to_string();
-            if indented {
-                match parent.as_ref().and_then(|p| section.entries.get_mut(p)) {
-                    Some(Value::Nested(map)) => {
-                        map.insert(key, value);
-                    }
-                    _ => {
-                        return Err(SyntaxError {
-                            line: locate_key(text, &header, raw_key.trim()).unwrap_or(0),
-                            message: format!(
-                                "indented setting `{}` does not follow a key with an empty value",
-                                raw_key.trim()
-                            ),
-                        })
-                    }
-                }
-                continue;
-            }
-            if value.is_empty() {
-                // Possibly the start of a nested block; a plain empty value if nothing follows.
-                section
-                    .entries
-                    .insert(key.clone(), Value::Nested(BTreeMap::new()));
-                parent = Some(key);
-            } else {
-                section.entries.insert(key, Value::Str(value));
-                parent = None;
-            }
-        }
-    }
-    // An empty key with no nested lines under it is an empty string, as in botocore.
-    for s in sections.values_mut() {
-        for v in s.entries.values_mut() {
-            if matches!(v, Value::Nested(m) if m.is_empty()) {
-                *v = Value::Str(String::new());
-            }
-        }
-    }
-    Ok(order
-        .into_iter()
-        .filter_map(|h| sections.remove(&h))
-        .collect())
+    parse_from(text, 1)
 }
 
-/// Every line must be blank, a comment, a `[section]`, or hold a `=`/`:` delimiter (an indented
-/// line is a nested setting). rust-ini would otherwise read a stray word as the start of a key
-/// that runs into the next line; checking first also gives the right line number.
-fn check_lines(text: &str) -> Result<(), SyntaxError> {
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        let ok = is_comment_or_blank(line)
-            || (t.starts_with('[') && t.ends_with(']') && t.len() > 2)
-            || t.find(['=', ':']).is_some_and(|p| p > 0);
-        if !ok {
-            let message = if t.starts_with('[') {
-                "a section header must look like [name]".to_string()
-            } else {
-                // The line itself is not quoted: it may be a secret missing its `=`.
-                "expected `key = value`, a [section] or a comment".to_string()
-            };
-            return Err(SyntaxError {
-                line: i + 1,
-                message,
-            });
+/// One setting being read: its key, the line of the key, and its lines so far.
+struct Pending<'t> {
+    key: String,
+    line: usize,
+    /// The lines of the value with their line numbers, the key's line first.
+    parts: Vec<(usize, &'t str)>,
+}
+
+fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut reader = Reader::default();
+    let mut pending: Option<Pending<'_>> = None;
+    for (n, (_, line)) in lines(text).enumerate() {
+        let line_no = first_line + n;
+        match reader.read(line) {
+            Line::Comment => {}
+            Line::Blank => {
+                if let Some(p) = pending.as_mut() {
+                    p.parts.push((line_no, ""));
+                }
+            }
+            Line::Continuation(v) => {
+                if let Some(p) = pending.as_mut() {
+                    p.parts.push((line_no, v));
+                }
+            }
+            Line::Header(h) => {
+                finish(&mut sections, pending.take())?;
+                sections.push(Section {
+                    header: h.to_string(),
+                    ..Section::default()
+                });
+            }
+            Line::Setting(key, value) => {
+                finish(&mut sections, pending.take())?;
+                pending = Some(Pending {
+                    key: strip_end(key).to_lowercase(),
+                    line: line_no,
+                    parts: vec![(line_no, strip(value))],
+                });
+            }
+            Line::BeforeSection => {
+                return Err(SyntaxError {
+                    line: line_no,
+                    message: BEFORE_SECTION.into(),
+                })
+            }
+            Line::Bad => {
+                return Err(SyntaxError {
+                    line: line_no,
+                    message: BAD_LINE.into(),
+                })
+            }
         }
     }
+    finish(&mut sections, pending.take())?;
+    // Repeated sections are merged, later keys winning.
+    let mut merged: Vec<Section> = Vec::new();
+    for s in sections {
+        match merged.iter_mut().find(|m| m.header == s.header) {
+            Some(m) => {
+                m.entries.extend(s.entries);
+                m.lines.extend(s.lines);
+            }
+            None => merged.push(s),
+        }
+    }
+    Ok(merged)
+}
+
+/// Stores a finished setting in the last section: configparser joins its lines with `\n` and
+/// strips the end; botocore reads a value that starts with a newline as a nested block.
+fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), SyntaxError> {
+    let (Some(p), Some(section)) = (pending, sections.last_mut()) else {
+        return Ok(());
+    };
+    let joined = p
+        .parts
+        .iter()
+        .map(|(_, v)| *v)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let joined = joined.trim_end_matches(is_space);
+    let value = if joined.starts_with('\n') {
+        Value::Nested(nested(&p)?)
+    } else {
+        Value::Str(joined.to_string())
+    };
+    section.lines.insert(p.key.clone(), p.line);
+    section.entries.insert(p.key, value);
     Ok(())
 }
 
-fn is_comment_or_blank(line: &str) -> bool {
-    let t = line.trim();
-    t.is_empty() || t.starts_with('#') || t.starts_with(';')
-}
-
-fn first_content_line(text: &str) -> usize {
-    text.lines()
-        .position(|l| !is_comment_or_blank(l))
-        .map_or(1, |i| i + 1)
-}
-
-/// The 1-based line of `[header]` in `text`. Used only to point error messages at the file.
-pub fn locate_section(text: &str, header: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let t = l.trim();
-            t.starts_with('[') && t.ends_with(']') && t[1..t.len() - 1].trim() == header
-        })
-        .map(|i| i + 1)
-}
-
-/// The 1-based line of `key` inside `[header]` (the last one, as the last one wins).
-pub fn locate_key(text: &str, header: &str, key: &str) -> Option<usize> {
-    let mut in_section = false;
-    let mut found = None;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') && t.ends_with(']') {
-            in_section = t[1..t.len() - 1].trim() == header;
+/// botocore's `_parse_nested`: every non-blank line is `name = value` (only `=`), names and values
+/// stripped, case kept.
+fn nested(p: &Pending<'_>) -> Result<BTreeMap<String, String>, SyntaxError> {
+    let mut map = BTreeMap::new();
+    let lines = p
+        .parts
+        .iter()
+        .flat_map(|(n, part)| part.split(is_line_break).map(move |l| (*n, l)));
+    for (line_no, line) in lines {
+        let line = strip(line);
+        if line.is_empty() {
             continue;
         }
-        if !in_section || is_comment_or_blank(line) {
-            continue;
-        }
-        if let Some(pos) = t.find(['=', ':']) {
-            if t[..pos].trim().eq_ignore_ascii_case(key) {
-                found = Some(i + 1);
-            }
-        }
+        let Some((k, v)) = line.split_once('=') else {
+            let parent = if super::keys::is_known(&p.key) {
+                format!(" under `{} =`", p.key)
+            } else {
+                String::new()
+            };
+            return Err(SyntaxError {
+                line: line_no,
+                message: format!("an indented line{parent} is not `name = value`"),
+            });
+        };
+        map.insert(strip(k).to_string(), strip(v).to_string());
     }
-    found
+    Ok(map)
+}
+
+/// The line boundaries of Python's `str.splitlines` (within one configparser value).
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 #[cfg(test)]
@@ -300,6 +393,13 @@ mod tests {
             .iter()
             .find(|s| s.header == header)
             .and_then(|s| s.entries.get(key))
+    }
+
+    fn str_of<'a>(sections: &'a [Section], header: &str, key: &str) -> Option<&'a str> {
+        match get(sections, header, key) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
     }
 
     #[test]
@@ -319,23 +419,17 @@ mod tests {
             [default]\n\
             region = eu-west-1\n";
         let s = parse(text).unwrap();
+        assert_eq!(str_of(&s, "default", "region"), Some("eu-west-1"));
         assert_eq!(
-            get(&s, "default", "region"),
-            Some(&Value::Str("eu-west-1".into()))
+            str_of(&s, "profile  dev ", "aws_access_key_id"),
+            Some("AKIA1")
         );
+        assert_eq!(str_of(&s, "profile  dev ", "output"), Some("json"));
         assert_eq!(
-            get(&s, "profile  dev", "aws_access_key_id"),
-            Some(&Value::Str("AKIA1".into()))
+            str_of(&s, "profile  dev ", "role_session_name"),
+            Some("a # not a comment")
         );
-        assert_eq!(
-            get(&s, "profile  dev", "output"),
-            Some(&Value::Str("json".into()))
-        );
-        assert_eq!(
-            get(&s, "profile  dev", "role_session_name"),
-            Some(&Value::Str("a # not a comment".into()))
-        );
-        let Some(Value::Nested(m)) = get(&s, "profile  dev", "s3") else {
+        let Some(Value::Nested(m)) = get(&s, "profile  dev ", "s3") else {
             panic!("s3 should be nested")
         };
         assert_eq!(m.get("max_concurrent_requests").unwrap(), "10");
@@ -343,28 +437,64 @@ mod tests {
     }
 
     #[test]
+    fn headers_comments_and_indentation_as_configparser() {
+        // Text after the last `]` is ignored; a second `]` is part of the name.
+        let s = parse("[profile prod] # prod account\nregion = a\n[dev] ; note\nregion = b\n[x]]\nregion = c\n[tr\\]\nregion = d\n").unwrap();
+        assert_eq!(str_of(&s, "profile prod", "region"), Some("a"));
+        assert_eq!(str_of(&s, "dev", "region"), Some("b"));
+        assert_eq!(str_of(&s, "x]", "region"), Some("c"));
+        assert_eq!(str_of(&s, "tr\\", "region"), Some("d"));
+        // Keys all indented alike, and an indented comment.
+        let s = parse("[a]\n  region = x\n    # note\n  output = json\n").unwrap();
+        assert_eq!(str_of(&s, "a", "region"), Some("x"));
+        assert_eq!(str_of(&s, "a", "output"), Some("json"));
+        // A comment (at any indentation) or a blank line does not end a nested block.
+        let s = parse("[a]\ns3 =\n# note\n  region = x\n\n  b = c\nregion = y\n").unwrap();
+        let Some(Value::Nested(m)) = get(&s, "a", "s3") else {
+            panic!("nested")
+        };
+        assert_eq!(m.get("region").unwrap(), "x");
+        assert_eq!(m.get("b").unwrap(), "c");
+        assert_eq!(str_of(&s, "a", "region"), Some("y"));
+        // A continued value is joined with a newline.
+        let s = parse("[a]\ncredential_process = tool\n  --flag\n").unwrap();
+        assert_eq!(str_of(&s, "a", "credential_process"), Some("tool\n--flag"));
+        // `\r` alone ends a line, as in Python's universal newlines.
+        let s = parse("[a]\rregion = x\r\n").unwrap();
+        assert_eq!(str_of(&s, "a", "region"), Some("x"));
+    }
+
+    #[test]
     fn a_trailing_backslash_is_part_of_the_value() {
         let s = parse("[a]\nsecret = ab\\\nregion = x\\y\n").unwrap();
-        assert_eq!(get(&s, "a", "secret"), Some(&Value::Str("ab\\".into())));
-        assert_eq!(get(&s, "a", "region"), Some(&Value::Str("x\\y".into())));
+        assert_eq!(str_of(&s, "a", "secret"), Some("ab\\"));
+        assert_eq!(str_of(&s, "a", "region"), Some("x\\y"));
     }
 
     #[test]
-    fn key_before_section_is_an_error_with_line() {
+    fn errors_have_lines_and_never_quote_the_file() {
         let err = parse("\n# c\nregion = x\n[default]\n").unwrap_err();
         assert_eq!(err.line, 3);
-    }
-
-    #[test]
-    fn garbage_line_is_an_error_with_line() {
         let err = parse("[default]\nregion = x\nthis is not a setting\n").unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
+        let err = parse("[d]\nsecretkey =\n  SECRETPART\n").unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (3, "an indented line is not `name = value`")
+        );
+        let err = parse("[d]\nsts =\n  endpoint_url = x\n\n  SECRET2\n").unwrap_err();
+        assert_eq!(err.line, 5);
+        assert!(!err.message.contains("SECRET"), "{err:?}");
+        let err = parse("[d]\ns3 =\n  SECRET\n").unwrap_err();
+        assert_eq!(
+            err.message,
+            "an indented line under `s3 =` is not `name = value`"
+        );
     }
 
     #[test]
     fn index_then_parse_spans() {
-        let text =
-            "# c\n[default]\nregion = x\n\n[profile a]\nsource_profile = b\n  bad indented\n";
+        let text = "# c\n[default]\nregion = x\n\n[profile a]\nsource_profile = b\nbad line\n";
         let spans = index(text).unwrap();
         assert_eq!(
             spans
@@ -375,28 +505,20 @@ mod tests {
         );
         let d = parse_span(text, &spans[0]).unwrap();
         assert_eq!(d.entries.get("region"), Some(&Value::Str("x".into())));
+        assert_eq!(d.lines.get("region"), Some(&3));
         // An error inside a span is reported with the file's line number.
         assert_eq!(parse_span(text, &spans[1]).unwrap_err().line, 7);
-        assert_eq!(index("[ok]\n[broken\n").unwrap_err().line, 2);
         assert_eq!(index("\nregion = x\n[default]\n").unwrap_err().line, 2);
         assert_eq!(index("# only a comment\nregion = x\n").unwrap_err().line, 2);
-        // `[` inside values and indented headers.
-        let text = "[a]\nx = [not a header]\n  [ b ]\ny = 1\n";
+        // `[` inside values, indented headers, and a `[` line that continues a value.
+        let text = "[a]\nx = [not a header]\n[ b ]\ny = 1\n  [c]\n";
         let spans = index(text).unwrap();
         assert_eq!(
             spans
                 .iter()
                 .map(|s| (s.header(text), s.line))
                 .collect::<Vec<_>>(),
-            [("a", 1), ("b", 3)]
+            [("a", 1), (" b ", 3)]
         );
-    }
-
-    #[test]
-    fn locate() {
-        let text = "[default]\nregion=x\n\n[profile a]\nsource_profile = b\n";
-        assert_eq!(locate_section(text, "profile a"), Some(4));
-        assert_eq!(locate_key(text, "profile a", "source_profile"), Some(5));
-        assert_eq!(locate_key(text, "default", "source_profile"), None);
     }
 }

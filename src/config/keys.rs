@@ -46,3 +46,50 @@ pub const SSO_ANY: &[&str] = &[
 pub const ENDPOINT_URL: &str = "endpoint_url";
 pub const SERVICES: &str = "services";
 pub const IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "ignore_configured_endpoint_urls";
+
+/// The legacy name of `aws_session_token`; botocore reads it first.
+pub const SECURITY_TOKEN: &str = "aws_security_token";
+
+/// Setting names that are safe to name in an error message. Anything else in a file might be a
+/// secret that lost its `=` (a wrapped session token, a pasted key), so it is never quoted.
+pub fn is_known(name: &str) -> bool {
+    const OTHERS: &[&str] = &[
+        "output",
+        "s3",
+        "sts",
+        "iam",
+        "sso",
+        "sso-oidc",
+        "sts_regional_endpoints",
+        "retry_mode",
+        "max_attempts",
+        "ca_bundle",
+        "cli_pager",
+        "aws_account_id",
+    ];
+    [
+        REGION,
+        ACCESS_KEY_ID,
+        SECRET_ACCESS_KEY,
+        SESSION_TOKEN,
+        SECURITY_TOKEN,
+        ROLE_ARN,
+        SOURCE_PROFILE,
+        CREDENTIAL_SOURCE,
+        ROLE_SESSION_NAME,
+        EXTERNAL_ID,
+        DURATION_SECONDS,
+        MFA_SERIAL,
+        MFA_PROCESS,
+        WEB_IDENTITY_TOKEN_FILE,
+        CREDENTIAL_PROCESS,
+        SSO_REGISTRATION_SCOPES,
+        ENDPOINT_URL,
+        SERVICES,
+        IGNORE_CONFIGURED_ENDPOINT_URLS,
+    ]
+    .iter()
+    .chain(SSO_ANY)
+    .chain(OTHERS)
+    .any(|k| *k == name)
+}

@@ -11,11 +11,12 @@ pub mod endpoint;
 pub mod ini;
 pub mod keys;
 mod profile;
+pub mod shlex;
 pub mod sso_session;
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use ini::{Span, Value};
@@ -45,6 +46,9 @@ pub struct SourceFile {
 
 type Nested = BTreeMap<String, BTreeMap<String, String>>;
 
+/// Where the sections of one name are: (file, index of the span in that file).
+type Places = Vec<(FileKind, usize)>;
+
 /// What the sections of one name parse into.
 #[derive(Debug, Clone)]
 enum Parsed {
@@ -63,6 +67,13 @@ pub struct Files {
     pub credentials: SourceFile,
     config_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
     credentials_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
+    /// Name → its sections, built at the first lookup so that `list --long` over N profiles costs
+    /// N lookups, not N scans of every header.
+    names: OnceCell<HashMap<(HeaderKind, String), Places>>,
+    looked_up: std::cell::Cell<bool>,
+    /// The `[DEFAULT]` section of each file, parsed: configparser gives its keys to every section
+    /// of that file that does not set them.
+    defaults: OnceCell<Result<[BTreeMap<String, Value>; 2], ConfigError>>,
 }
 
 impl Files {
@@ -86,11 +97,49 @@ impl Files {
                 .collect(),
             config,
             credentials,
+            names: OnceCell::new(),
+            looked_up: Default::default(),
+            defaults: OnceCell::new(),
         })
     }
 
-    /// The sections that belong to `name` of `kind`, config file first, in file order.
-    fn spans_of(&self, kind: HeaderKind, name: &str) -> Vec<(FileKind, usize)> {
+    /// The sections that belong to `name` of `kind`, config file first, in file order. The
+    /// first lookup scans the headers (most runs make one); later ones build and use the index.
+    fn spans_of(&self, kind: HeaderKind, name: &str) -> Cow<'_, [(FileKind, usize)]> {
+        if self.names.get().is_none() && !self.looked_up.replace(true) {
+            return Cow::Owned(self.scan(kind, name));
+        }
+        let names = self.names.get_or_init(|| {
+            let mut names: HashMap<(HeaderKind, String), Places> = HashMap::new();
+            for (i, span) in self.config.spans.iter().enumerate() {
+                if let Some((k, n)) = classify_config_header(span.header(&self.config.text)) {
+                    names
+                        .entry((k, n.into_owned()))
+                        .or_default()
+                        .push((FileKind::Config, i));
+                }
+            }
+            for (i, span) in self.credentials.spans.iter().enumerate() {
+                let n = span.header(&self.credentials.text);
+                if n == DEFAULT_SECTION {
+                    continue;
+                }
+                names
+                    .entry((HeaderKind::Profile, n.to_string()))
+                    .or_default()
+                    .push((FileKind::Credentials, i));
+            }
+            names
+        });
+        Cow::Borrowed(
+            names
+                .get(&(kind, name.to_string()))
+                .map_or(&[], Vec::as_slice),
+        )
+    }
+
+    /// [`Files::spans_of`] without the index.
+    fn scan(&self, kind: HeaderKind, name: &str) -> Vec<(FileKind, usize)> {
         let mut found = Vec::new();
         for (i, span) in self.config.spans.iter().enumerate() {
             let header = span.header(&self.config.text);
@@ -98,7 +147,7 @@ impl Files {
                 found.push((FileKind::Config, i));
             }
         }
-        if kind == HeaderKind::Profile {
+        if kind == HeaderKind::Profile && name != DEFAULT_SECTION {
             for (i, span) in self.credentials.spans.iter().enumerate() {
                 if span.header(&self.credentials.text) == name {
                     found.push((FileKind::Credentials, i));
@@ -108,21 +157,48 @@ impl Files {
         found
     }
 
-    /// Parses the sections of a name, in file order.
+    /// Parses the sections of a name, in file order, each with its file's `[DEFAULT]` keys.
     fn sections<'a>(
         &'a self,
         spans: &'a [(FileKind, usize)],
     ) -> impl Iterator<Item = Result<(FileKind, ini::Section), ConfigError>> + 'a {
         spans.iter().map(move |&(kind, i)| {
-            let file = self.file(kind);
-            ini::parse_span(&file.text, &file.spans[i])
-                .map(|s| (kind, s))
-                .map_err(|e| ConfigError::Syntax {
-                    path: file.path.display().to_string(),
-                    line: e.line,
-                    message: e.message,
-                })
+            let mut section = self.parse_section(kind, i)?;
+            let defaults = self.defaults()?;
+            for (key, value) in &defaults[kind as usize] {
+                section
+                    .entries
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+            Ok((kind, section))
         })
+    }
+
+    fn parse_section(&self, kind: FileKind, i: usize) -> Result<ini::Section, ConfigError> {
+        let file = self.file(kind);
+        ini::parse_span(&file.text, &file.spans[i]).map_err(|e| ConfigError::Syntax {
+            path: file.path.display().to_string(),
+            line: e.line,
+            message: e.message,
+        })
+    }
+
+    fn defaults(&self) -> Result<&[BTreeMap<String, Value>; 2], ConfigError> {
+        let read = |kind: FileKind| -> Result<BTreeMap<String, Value>, ConfigError> {
+            let file = self.file(kind);
+            let mut map = BTreeMap::new();
+            for (i, span) in file.spans.iter().enumerate() {
+                if span.header(&file.text) == DEFAULT_SECTION {
+                    map.extend(self.parse_section(kind, i)?.entries);
+                }
+            }
+            Ok(map)
+        };
+        self.defaults
+            .get_or_init(|| Ok([read(FileKind::Config)?, read(FileKind::Credentials)?]))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Finds, parses once and returns the sections of `name`.
@@ -154,18 +230,14 @@ impl Files {
                 name: name.to_string(),
                 ..Profile::default()
             };
-            for section in self.sections(spans) {
+            for (&(_, i), section) in spans.iter().zip(self.sections(spans)) {
                 let (file, section) = section?;
-                profile.headers.insert(file, section.header);
+                let header_line = self.file(file).spans[i].line;
+                profile.headers.insert(file, header_line);
                 for (key, value) in section.entries {
                     if let Value::Str(value) = value {
-                        // Credentials-file settings override the config file's, as in botocore.
-                        let keep_existing = file == FileKind::Config
-                            && profile.settings.get(&key).map(|s| s.file)
-                                == Some(FileKind::Credentials);
-                        if !keep_existing {
-                            profile.settings.insert(key, Setting { value, file });
-                        }
+                        let line = section.lines.get(&key).copied().unwrap_or(header_line);
+                        profile.insert(key, Setting { value, file, line });
                     }
                 }
             }
@@ -193,7 +265,9 @@ impl Files {
                 self.credentials
                     .spans
                     .iter()
-                    .map(|s| Cow::Borrowed(s.header(&self.credentials.text))),
+                    .map(|s| s.header(&self.credentials.text))
+                    .filter(|h| *h != DEFAULT_SECTION)
+                    .map(Cow::Borrowed),
             )
             .collect();
         names.sort_unstable();
@@ -281,13 +355,13 @@ impl Files {
                 FileKind::Credentials
             }
         });
-        let source = self.file(file);
-        let line = profile.headers.get(&file).and_then(|header| {
-            ini::locate_key(&source.text, header, key)
-                .or_else(|| ini::locate_section(&source.text, header))
-        });
+        let line = profile
+            .setting(key)
+            .filter(|s| s.file == file)
+            .map(|s| s.line)
+            .or_else(|| profile.headers.get(&file).copied());
         Location {
-            path: source.path.clone(),
+            path: self.file(file).path.clone(),
             line,
         }
     }
@@ -309,7 +383,10 @@ impl Files {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// configparser's default section: not a section of its own, its keys go to every other one.
+const DEFAULT_SECTION: &str = "DEFAULT";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum HeaderKind {
     Profile,
     SsoSession,
@@ -318,7 +395,7 @@ enum HeaderKind {
 
 /// botocore: `[default]`, and `[profile NAME]` / `[sso-session NAME]` / `[services NAME]` split
 /// like a shell line (so `[profile "my name"]` works) and used only when exactly two words result.
-/// Runs for every header on every lookup, so the common unquoted case allocates nothing.
+/// Runs once for every header (the name index), so the common unquoted case allocates nothing.
 fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
     if header == "default" {
         return Some((HeaderKind::Profile, Cow::Borrowed("default")));
@@ -333,10 +410,11 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
         return None;
     };
     if header.contains(['"', '\'', '\\']) {
-        let mut parts = shlex::split(header)?;
+        let mut parts = self::shlex::split(header)?;
         return (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())));
     }
-    let mut words = header.split_whitespace();
+    // shlex's separators; a header line holds no `\r` or `\n`.
+    let mut words = header.split([' ', '\t']).filter(|w| !w.is_empty());
     let (_, name) = (words.next()?, words.next()?);
     words
         .next()
@@ -356,13 +434,9 @@ fn flat(entries: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
 
 fn read(path: &Path) -> Result<SourceFile, ConfigError> {
     let display = || path.display().to_string();
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| ConfigError::Syntax {
-            path: display(),
-            line: 0,
-            message: "the file is not valid UTF-8".into(),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let bytes = match read_regular(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
             return Err(ConfigError::Read {
                 path: display(),
@@ -370,7 +444,35 @@ fn read(path: &Path) -> Result<SourceFile, ConfigError> {
             })
         }
     };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The line the first bad byte is on (the text before it is valid).
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let ends_a_line = before.is_empty() || before.ends_with(['\n', '\r']);
+        ConfigError::Syntax {
+            path: display(),
+            line: ini::line_count(before) + usize::from(ends_a_line),
+            message: "not valid UTF-8".into(),
+        }
+    })?;
     source_file(path.to_path_buf(), text)
+}
+
+/// Reads a regular file. Anything else is refused without waiting: opening a FIFO for reading
+/// blocks until someone writes to it, so the open does not block and the opened file is checked.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn source_file(path: PathBuf, text: String) -> Result<SourceFile, ConfigError> {

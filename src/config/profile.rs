@@ -10,19 +10,23 @@ pub enum FileKind {
     Credentials,
 }
 
-/// A setting's value and the file it came from.
+/// A setting's value, the file it came from and its 1-based line there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {
     pub value: String,
     pub file: FileKind,
+    pub line: usize,
 }
 
-/// A profile: its merged settings, and the section header it had in each file.
+/// A profile: its merged settings, and the line of its section header in each file.
 #[derive(Clone, Debug, Default)]
 pub struct Profile {
     pub name: String,
     pub(super) settings: BTreeMap<String, Setting>,
-    pub(super) headers: BTreeMap<FileKind, String>,
+    /// Config-file settings hidden by the credentials file's: botocore still reads static keys
+    /// from the config file alone when the credentials file has no access key ([`Profile::get_in`]).
+    pub(super) shadowed: BTreeMap<String, Setting>,
+    pub(super) headers: BTreeMap<FileKind, usize>,
 }
 
 impl Profile {
@@ -37,6 +41,32 @@ impl Profile {
     /// A non-empty setting (keys are lower case). An empty `key =` counts as absent.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.setting(key).map(|s| s.value.as_str())
+    }
+
+    /// Adds a setting read from a file. The credentials file's settings win over the config
+    /// file's, as in botocore, whichever is read first.
+    pub(super) fn insert(&mut self, key: String, setting: Setting) {
+        match self.settings.get(&key) {
+            Some(old) if old.file == FileKind::Credentials && setting.file == FileKind::Config => {
+                self.shadowed.insert(key, setting);
+            }
+            Some(old) if old.file == FileKind::Config && setting.file == FileKind::Credentials => {
+                let old = self.settings.insert(key.clone(), setting);
+                self.shadowed.extend(old.map(|o| (key, o)));
+            }
+            _ => {
+                self.settings.insert(key, setting);
+            }
+        }
+    }
+
+    /// A non-empty setting as one file alone has it.
+    pub fn get_in(&self, file: FileKind, key: &str) -> Option<&str> {
+        [self.settings.get(key), self.shadowed.get(key)]
+            .into_iter()
+            .flatten()
+            .find(|s| s.file == file && !s.value.trim().is_empty())
+            .map(|s| s.value.as_str())
     }
 
     pub fn setting(&self, key: &str) -> Option<&Setting> {

@@ -46,14 +46,18 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The keys in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), if
-    /// both are set: what `credential_source = Environment` and `awsenv login` with no profile
-    /// use. Nothing else in awsenv takes keys from the environment.
+    /// The keys in `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (and the token: the legacy
+    /// `AWS_SECURITY_TOKEN` first, then `AWS_SESSION_TOKEN`, as botocore reads them), if both are
+    /// set: what `credential_source = Environment` and `awsenv login` with no profile use.
+    /// Nothing else in awsenv takes keys from the environment.
     pub fn from_env(env: &Env) -> Option<Credentials> {
+        let token = [env::SECURITY_TOKEN, env::SESSION_TOKEN]
+            .into_iter()
+            .find_map(|name| env.get(name));
         Some(Credentials {
             access_key_id: env.get(env::ACCESS_KEY_ID)?.to_string(),
             secret_access_key: Secret::new(env.get(env::SECRET_ACCESS_KEY)?),
-            session_token: env.get(env::SESSION_TOKEN).map(Secret::new),
+            session_token: token.map(Secret::new),
             expiration: None,
         })
     }
@@ -98,6 +102,22 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_env_reads_aws_security_token_first_as_botocore() {
+        let env = Env::default()
+            .with(env::ACCESS_KEY_ID, "ASIAENV")
+            .with(env::SECRET_ACCESS_KEY, "s");
+        assert_eq!(Credentials::from_env(&env).unwrap().session_token, None);
+        let env = env.with(env::SESSION_TOKEN, "session");
+        let token = |e: &Env| Credentials::from_env(e).unwrap().session_token.unwrap();
+        assert_eq!(token(&env).expose(), "session");
+        let legacy = env.clone().with(env::SECURITY_TOKEN, "security");
+        assert_eq!(token(&legacy).expose(), "security");
+        // An empty variable counts as unset, as everywhere in awsenv.
+        let empty = env.with(env::SECURITY_TOKEN, "");
+        assert_eq!(token(&empty).expose(), "session");
+    }
 
     #[test]
     fn debug_hides_secrets() {

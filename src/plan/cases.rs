@@ -683,3 +683,48 @@ fn invalid_role_settings_are_errors_before_any_call() {
     )
     .is_ok());
 }
+
+/// botocore reads static keys from one file: the credentials file when it has an access key,
+/// else the config file; the legacy `aws_security_token` before `aws_session_token`.
+#[test]
+fn static_keys_come_from_one_file() {
+    let files = from_strs(
+        "[profile st]\naws_access_key_id = AKIACFG\naws_secret_access_key = c\naws_session_token = STALE\n\
+         [profile cfg]\naws_access_key_id = ASIACFG\naws_secret_access_key = c\naws_session_token = CFGTOKEN\n\
+         [profile split]\naws_access_key_id = AKIASPLIT\n\
+         [profile legacy]\naws_access_key_id = ASIAL\naws_secret_access_key = l\naws_security_token = SEC\naws_session_token = SES\n",
+        "[st]\naws_access_key_id = AKIACRED\naws_secret_access_key = s\n\
+         [cfg]\naws_session_token = CREDTOKEN\n\
+         [split]\naws_secret_access_key = s\n",
+    );
+    let keys = |name: &str| match plan_of(
+        &files,
+        &stored(&[]),
+        &Env::default(),
+        name,
+        &Overrides::default(),
+    ) {
+        Ok(Plan {
+            source:
+                Source::Static {
+                    access_key_id,
+                    session_token,
+                    ..
+                },
+            ..
+        }) => format!(
+            "{access_key_id} {}",
+            session_token.as_ref().map_or("-", |t| t.expose())
+        ),
+        Ok(other) => format!("{other:?}"),
+        Err(e) => format!("error: {e}"),
+    };
+    assert_eq!(keys("st"), "AKIACRED -");
+    assert_eq!(keys("cfg"), "ASIACFG CFGTOKEN");
+    assert_eq!(keys("legacy"), "ASIAL SEC");
+    assert!(
+        keys("split").starts_with("error: profile `split`: aws_secret_access_key is missing"),
+        "{}",
+        keys("split")
+    );
+}

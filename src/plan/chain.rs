@@ -27,6 +27,10 @@ enum Next<'f> {
     Source(Source),
 }
 
+/// The most profiles a chain may visit. Real chains have a handful of hops; the cap keeps a
+/// generated 10,000-hop file from planning for seconds (or printing a huge loop message).
+pub const MAX_CHAIN: usize = 64;
+
 pub fn walk<'f>(
     inp: &Inputs<'f>,
     target: &'f Profile,
@@ -47,6 +51,13 @@ pub fn walk<'f>(
             });
         }
         match after_role(inp, p, &visited)? {
+            Next::Profile(_) if visited.len() == MAX_CHAIN => {
+                return Err(PlanError::TooDeep {
+                    profile: target.name.clone(),
+                    max: MAX_CHAIN,
+                    at: inp.files.location(p, keys::SOURCE_PROFILE),
+                })
+            }
             Next::Profile(next) => visited.push(next),
             Next::Source(source) => {
                 let roles = visited.len();

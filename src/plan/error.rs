@@ -28,6 +28,12 @@ pub enum PlanError {
         chain: Vec<String>,
         at: Location,
     },
+    #[error("profile `{profile}`: the role chain is longer than {max} profiles ({at})")]
+    TooDeep {
+        profile: String,
+        max: usize,
+        at: Location,
+    },
     #[error(
         "profile `{profile}` has role_arn but neither source_profile nor credential_source ({at})"
     )]
@@ -52,6 +58,7 @@ impl PlanError {
             PlanError::UnknownProfile { .. } => "unknown profile",
             PlanError::MissingSourceProfile { .. } => "missing source_profile",
             PlanError::Loop { .. } => "source_profile loop",
+            PlanError::TooDeep { .. } => "role chain too long",
             PlanError::RoleWithoutSource { .. } => "role without source",
             PlanError::SourceAndCredentialSource { .. } => "two sources",
             PlanError::NoCredentials { .. } => "no credentials",

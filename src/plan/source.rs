@@ -35,12 +35,9 @@ pub fn of_profile(
     if inp.stored.access_key_id(&p.name).is_some() {
         return keys_of(inp, p);
     }
-    let static_in = |kind| {
-        [keys::ACCESS_KEY_ID, keys::SECRET_ACCESS_KEY]
-            .iter()
-            .any(|k| p.file_of(k) == Some(kind))
-    };
-    if static_in(FileKind::Credentials) {
+    if p.get_in(FileKind::Credentials, keys::ACCESS_KEY_ID)
+        .is_some()
+    {
         return static_keys(inp, p);
     }
     if let Some(arn) = p.get(keys::LOGIN_SESSION) {
@@ -105,19 +102,34 @@ fn has_static(p: &Profile) -> bool {
     p.has(keys::ACCESS_KEY_ID) || p.has(keys::SECRET_ACCESS_KEY)
 }
 
+/// Static keys as botocore reads them: all from the credentials file when it has an access key,
+/// else all from the config file, never mixed (a stale token in the other file is not attached,
+/// and a key pair split between the files is partial). The legacy `aws_security_token` comes
+/// before `aws_session_token`.
 fn static_keys(inp: &Inputs<'_>, p: &Profile) -> Result<Source, PlanError> {
+    let file = if p
+        .get_in(FileKind::Credentials, keys::ACCESS_KEY_ID)
+        .is_some()
+    {
+        FileKind::Credentials
+    } else {
+        FileKind::Config
+    };
     let key = |k: &str| {
-        p.get(k).ok_or_else(|| PlanError::Invalid {
+        p.get_in(file, k).ok_or_else(|| PlanError::Invalid {
             profile: p.name.clone(),
             problem: format!("{k} is missing (partial credentials)"),
             at: inp.files.location(p, keys::ACCESS_KEY_ID),
         })
     };
+    let token = [keys::SECURITY_TOKEN, keys::SESSION_TOKEN]
+        .into_iter()
+        .find_map(|k| p.get_in(file, k));
     Ok(Source::Static {
         profile: p.name.clone(),
         access_key_id: key(keys::ACCESS_KEY_ID)?.to_string(),
         secret_access_key: Secret::new(key(keys::SECRET_ACCESS_KEY)?),
-        session_token: p.get(keys::SESSION_TOKEN).map(Secret::new),
+        session_token: token.map(Secret::new),
     })
 }
 

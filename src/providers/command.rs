@@ -11,9 +11,9 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::os::log::debug;
 
-/// Splits a command line as botocore does on POSIX systems (`shlex.split`).
+/// Splits a command line as botocore does on POSIX systems (`shlex.split`: `#` is no comment).
 pub fn split(command: &str) -> Option<Vec<String>> {
-    shlex::split(command).filter(|v| !v.is_empty())
+    crate::config::shlex::split(command).filter(|v| !v.is_empty())
 }
 
 /// Runs `command`, the `setting` of `profile`, and returns what it printed on stdout.

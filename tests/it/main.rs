@@ -3,6 +3,7 @@
 
 mod support;
 
+mod botocore;
 mod completions;
 mod exec;
 mod hook_scripts;
@@ -10,6 +11,7 @@ mod hooks;
 mod keyring;
 mod login;
 mod login_session;
+mod odd_files;
 mod resolve;
 mod rotate;
 mod seams;
