@@ -13,6 +13,7 @@ mod login_session;
 mod resolve;
 mod rotate;
 mod seams;
+mod server;
 mod shells;
 mod sso_login;
 mod sso_pkce;
