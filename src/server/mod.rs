@@ -61,6 +61,9 @@ pub fn require_temporary(profile: &str, c: &Credentials) -> Result<()> {
     Ok(())
 }
 
+/// A callback run after each refresh.
+type OnRefresh<'c> = Box<dyn FnMut(&Context) + 'c>;
+
 /// The credentials a server hands out, and how it gets new ones.
 pub struct Provider<'c> {
     ctx: &'c Context,
@@ -74,7 +77,7 @@ pub struct Provider<'c> {
     /// What to add to a refresh error (the per-shell server has no terminal to ask on).
     advice: Option<String>,
     /// Called after each refresh (the per-shell server rewrites its state file).
-    on_refresh: Option<Box<dyn FnMut(&Context) + 'c>>,
+    on_refresh: Option<OnRefresh<'c>>,
 }
 
 impl<'c> Provider<'c> {

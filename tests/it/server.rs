@@ -726,3 +726,46 @@ while [ ! -e '{d}' ]; do sleep 0.05; done"#,
     assert!(wait_gone(pid), "the server outlived its shell");
     assert!(refuses_connections(e.port));
 }
+
+#[test]
+fn exec_server_asks_for_a_new_mfa_code_on_its_terminal() {
+    let mut h = home();
+    h.set("AWSENV_SERVER_REFRESH_MARGIN", "895");
+    let envfile = h.path().join("tty.env");
+    let done = h.path().join("tty.done");
+    let bin = support::bin().display().to_string();
+    let t = support::Term::start(&["bash", "--noprofile", "--norc"], &h.env, h.path());
+    t.type_line("PS1='$ '");
+    t.type_line(&format!(
+        "'{bin}' exec mfa --server -- sh -c \"env -0 > '{e}.tmp'; printf '\\n--\\n' >> '{e}.tmp'; mv '{e}.tmp' '{e}'; while [ ! -e '{d}' ]; do sleep 0.05; done\"",
+        e = envfile.display(),
+        d = done.display()
+    ));
+    let prompt = "MFA code for mfa (arn:aws:iam::111111111111:mfa/someone):";
+    t.wait_for(prompt);
+    t.type_line("123456");
+    let text = wait_for_file(&envfile);
+    let e = endpoint_of(&parse_env0(text.trim_end_matches("\n--\n").as_bytes()));
+    let (st, first) = get(&e);
+    assert_eq!(st, 200, "{first}");
+
+    // No MFA session left and the held credentials inside the margin: the next request waits
+    // for a code typed on the exec's terminal.
+    assert!(h.run(&["clear"]).ok());
+    std::thread::sleep(Duration::from_secs(7));
+    let port = e.port;
+    let token = e.token.clone();
+    let pending = std::thread::spawn(move || get(&Endpoint { port, token }));
+    t.wait_until("a second MFA prompt", || {
+        (t.count(prompt) >= 2).then_some(())
+    });
+    t.type_line("654321");
+    let (st, renewed) = pending.join().unwrap();
+    assert_eq!(st, 200, "{renewed}");
+    assert_ne!(first["AccessKeyId"], renewed["AccessKeyId"]);
+    assert_eq!(
+        identity(&h, &renewed),
+        "arn:aws:sts::222222222222:assumed-role/mfa/mfa"
+    );
+    std::fs::write(&done, "").unwrap();
+}
