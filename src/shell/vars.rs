@@ -93,7 +93,12 @@ pub const HOOK_SAVED_LOCAL: &str = "__awsenv_saved";
 
 /// The variables a profile load can change: what the hook saves and restores.
 pub fn tracked() -> impl Iterator<Item = &'static str> + Clone {
-    MANAGED.iter().chain(CONTRADICTING).copied()
+    MANAGED
+        .iter()
+        .chain(CONTRADICTING)
+        .chain(SERVER_VARS)
+        .chain(CONTAINER_OVERRIDES)
+        .copied()
 }
 
 /// Values of variables by name (absent = unset): the environment as awsenv models it.

@@ -769,3 +769,71 @@ fn exec_server_asks_for_a_new_mfa_code_on_its_terminal() {
     );
     std::fs::write(&done, "").unwrap();
 }
+
+/// `server = true` in awsenv's settings: the hook loads a marker's profile as a per-shell
+/// server, stops it when the shell leaves the tree, and the shell's end ends the next one.
+#[test]
+fn hook_with_server_setting_serves_the_marked_tree_and_stops_on_leaving() {
+    let mut h = home();
+    let cfg = h.path().join(".config/awsenv");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(cfg.join("config"), "server = true\n").unwrap();
+    let tree = h.path().join("w/deploy");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join(".awsprofile"), "deploy\n").unwrap();
+    h.run(&["allow", tree.to_str().unwrap()]).success();
+    // The shell itself starts with none of the inherited variables of `home()`, to see exactly
+    // what the hook sets and puts back.
+    for k in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "__AWSENV_STATE",
+    ] {
+        h.env.remove(k);
+    }
+    let b = support::sh_quote(&support::bin().display().to_string());
+    let t = support::Term::shell(
+        &h,
+        support::Sh::Bash,
+        &format!("eval \"$({b} init bash)\"\n"),
+        h.path(),
+    );
+    let aws = venv_bin("aws").display().to_string();
+    t.run("cd w/deploy");
+    let env = t.env();
+    assert!(!env.contains_key("AWS_ACCESS_KEY_ID"), "{env:?}");
+    assert_eq!(env["AWSENV_PROFILE"], "deploy");
+    let first: u32 = env["AWSENV_SERVER"].parse().unwrap();
+    let e = endpoint_of(&env);
+    let out = h.path().join("arn");
+    t.run(&format!(
+        "{aws} sts get-caller-identity --output text --query Arn > '{}'",
+        out.display()
+    ));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), ROLE);
+    // No refresh timer: the server renews by itself.
+    assert!(!env.contains_key("__AWSENV_REFRESH_AT"), "{env:?}");
+
+    t.run("cd ..");
+    let env = t.env();
+    for k in [
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWSENV_SERVER",
+        "AWSENV_PROFILE",
+    ] {
+        assert!(!env.contains_key(k), "{k} left after leaving: {env:?}");
+    }
+    assert!(wait_gone(first), "the server outlived its tree");
+    assert!(refuses_connections(e.port));
+
+    t.run("cd deploy");
+    let second: u32 = t.env()["AWSENV_SERVER"].parse().unwrap();
+    assert_ne!(first, second);
+    drop(t);
+    assert!(wait_gone(second), "the server outlived its shell");
+}
