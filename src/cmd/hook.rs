@@ -291,8 +291,7 @@ fn serve(
     replaces: bool,
 ) -> Result<Vec<Change>> {
     crate::server::require_temporary(profile, &r.creds)?;
-    // SAFETY: getppid cannot fail.
-    let shell_pid = unsafe { libc::getppid() } as u32;
+    let shell_pid = crate::server::shell::parent_pid();
     let (pid, hello) = crate::server::shell::start(profile, opts, &r.creds, shell_pid)?;
     Ok(vars::load_server(
         profile,

@@ -23,7 +23,8 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
     let old_server = stop_server(ctx);
     let changes = if args.server {
         server::require_temporary(&name, &r.creds)?;
-        let (pid, hello) = server::shell::start(&name, &opts, &r.creds, parent_pid())?;
+        let (pid, hello) =
+            server::shell::start(&name, &opts, &r.creds, server::shell::parent_pid())?;
         vars::load_server(
             &name,
             &hello.uri,
@@ -51,11 +52,4 @@ pub fn stop_server(ctx: &Context) -> bool {
         server::shell::stop(&ctx.env, pid);
     }
     true
-}
-
-/// The shell that runs `eval "$(awsenv use …)"`: the command substitution execs awsenv in the
-/// shell's child, so the parent is the shell.
-fn parent_pid() -> u32 {
-    // SAFETY: getppid cannot fail.
-    unsafe { libc::getppid() as u32 }
 }

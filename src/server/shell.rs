@@ -64,8 +64,7 @@ pub fn running(env: &Env, pid: u32) -> Option<State> {
 /// Stops the server `pid` (the one `AWSENV_SERVER` names) if it is still running.
 pub fn stop(env: &Env, pid: u32) {
     if running(env, pid).is_some() {
-        // SAFETY: signalling a process we checked is our server.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+        terminate(pid);
     }
     if let Ok(p) = state_path(env, pid) {
         let _ = std::fs::remove_file(p);
@@ -79,6 +78,9 @@ pub fn start(
     creds: &Credentials,
     shell_pid: u32,
 ) -> Result<(u32, Hello)> {
+    if cfg!(not(unix)) {
+        bail!("a per-shell credential server needs a Unix system here; use `awsenv exec PROFILE --server`");
+    }
     let exe = std::env::current_exe().context("cannot find the awsenv binary")?;
     let mut cmd = Command::new(exe);
     cmd.args(["serve", "--profile", profile, "--shell-pid"])
@@ -234,12 +236,44 @@ fn start_time(pid: u32) -> Option<u64> {
     rest.split(' ').nth(19)?.parse().ok()
 }
 
+/// The process that started this one: for `use` and the hook, the shell (`$(awsenv use …)`
+/// runs awsenv in the shell's child, which bash, zsh and fish replace with awsenv).
+#[cfg(unix)]
+pub fn parent_pid() -> u32 {
+    // SAFETY: getppid cannot fail.
+    unsafe { libc::getppid() as u32 }
+}
+
+#[cfg(unix)]
+fn terminate(pid: u32) {
+    // SAFETY: signalling a process the caller checked is our server.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+}
+
+#[cfg(unix)]
+fn exists(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let sent = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
+    sent || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+// Elsewhere the per-shell server is not supported yet: it cannot find or watch its shell.
+#[cfg(not(unix))]
+pub fn parent_pid() -> u32 {
+    0
+}
+
+#[cfg(not(unix))]
+fn terminate(_pid: u32) {}
+
+#[cfg(not(unix))]
+fn exists(_pid: u32) -> bool {
+    false
+}
+
 /// True when `pid` exists and, where known, started at `started`.
 fn alive(pid: u32, started: Option<u64>) -> bool {
-    // SAFETY: signal 0 only checks that the process exists.
-    let exists = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
-        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    if !exists {
+    if !exists(pid) {
         return false;
     }
     match (started, start_time(pid)) {
