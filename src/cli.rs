@@ -65,6 +65,20 @@ pub enum Command {
     /// Called by the shell integration when the directory changed or credentials need a refresh.
     #[command(hide = true)]
     Hook(HookArgs),
+    /// The per-shell credential server that `use --server` starts (credentials on stdin).
+    #[command(hide = true)]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long)]
+    pub profile: String,
+    /// The shell to serve: the server ends when it does.
+    #[arg(long)]
+    pub shell_pid: u32,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 /// Settings that change how a profile is resolved.
@@ -92,6 +106,10 @@ pub struct UseArgs {
     /// Shell to write for (default: the calling shell).
     #[arg(long, value_enum)]
     pub shell: Option<Shell>,
+    /// Export a local credential endpoint (served by a process that ends with this shell)
+    /// instead of keys: the SDKs fetch renewed credentials from it.
+    #[arg(long)]
+    pub server: bool,
     #[command(flatten)]
     pub resolve: ResolveArgs,
 }
@@ -108,6 +126,10 @@ pub struct ExecArgs {
     /// Profile to use (default: $AWS_PROFILE).
     #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
+    /// Give COMMAND a local credential endpoint instead of keys, served until it exits: the
+    /// SDKs fetch renewed credentials from it, so a long run outlives a role session.
+    #[arg(long)]
+    pub server: bool,
     #[command(flatten)]
     pub resolve: ResolveArgs,
     /// The command and its arguments, after `--`.

@@ -6,8 +6,10 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use time::OffsetDateTime;
 
 use crate::context::Context;
+use crate::creds::cache::{CacheKey, Entry, SessionCache};
 use crate::creds::Credentials;
 use crate::os::log::debug;
 use crate::plan::{self, Inputs, Overrides, Plan};
@@ -24,6 +26,9 @@ pub struct Options {
     pub mfa_token: Option<String>,
     /// Neither read nor write cached sessions.
     pub no_cache: bool,
+    /// Skip cached sessions with less than this left (the credential server hands out nothing
+    /// that the SDKs would refresh at once); None: the cache's own margin.
+    pub fresh_for: Option<Duration>,
 }
 
 /// A plan and the credentials it ended on.
@@ -60,7 +65,37 @@ pub fn run(ctx: &Context, plan: &Plan, opts: &Options) -> Result<Credentials> {
     } else {
         Some(ctx.session_cache()?)
     };
-    Runner::new(ctx, cache.as_deref(), opts.mfa_token.clone()).credentials(plan)
+    let fresher = match (&cache, opts.fresh_for) {
+        (Some(c), Some(d)) => Some(FreshFor(c.as_ref(), d)),
+        _ => None,
+    };
+    let cache: Option<&dyn SessionCache> = match &fresher {
+        Some(f) => Some(f),
+        None => cache.as_deref(),
+    };
+    Runner::new(ctx, cache, opts.mfa_token.clone()).credentials(plan)
+}
+
+/// A cache that hides entries with less than `.1` left; writes go through.
+struct FreshFor<'c>(&'c dyn SessionCache, Duration);
+
+impl SessionCache for FreshFor<'_> {
+    fn get(&self, key: &CacheKey) -> Option<Entry> {
+        let margin = time::Duration::try_from(self.1).unwrap_or(time::Duration::MAX);
+        self.0.get(key).filter(|e| {
+            !e.credentials
+                .expires_within(OffsetDateTime::now_utc(), margin)
+        })
+    }
+    fn put(&self, key: &CacheKey, entry: &Entry) -> Result<()> {
+        self.0.put(key, entry)
+    }
+    fn entries(&self) -> Vec<Entry> {
+        self.0.entries()
+    }
+    fn remove(&self, profile: Option<&str>) -> Result<usize> {
+        self.0.remove(profile)
+    }
 }
 
 /// Plans and runs: the credentials of profile `name`.

@@ -25,6 +25,7 @@ mod hook;
 mod os;
 mod plan;
 mod providers;
+mod server;
 mod shell;
 mod store;
 
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::Deny(a) => cmd::allow::deny(&ctx, a),
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Hook(a) => cmd::hook::run(&ctx, a),
+        Command::Serve(a) => cmd::serve::run(&ctx, a),
         Command::Add(a) => cmd::add::run(&ctx, a),
         Command::Remove(a) => cmd::remove::run(&ctx, a),
         Command::Clear(a) => cmd::clear::run(&ctx, a),

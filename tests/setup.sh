@@ -31,3 +31,15 @@ if ! { [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/aws" ] && [ -x "$venv/b
     "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell \
     cryptography awscrt
 fi
+
+# The JavaScript SDKs v2 and v3, real clients of `--server`'s container credential endpoint
+# (tests/it/server.rs), in a folder of the tests' own, out of git.
+node_dir=.node-test
+if ! [ -d "$node_dir/node_modules/aws-sdk" ] || ! [ -d "$node_dir/node_modules/@aws-sdk/credential-providers" ] \
+     || ! [ -d "$node_dir/node_modules/@aws-sdk/client-sts" ]; then
+  command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+  echo "setup: installing the JavaScript SDKs into $node_dir" >&2
+  mkdir -p "$node_dir"
+  [ -f "$node_dir/package.json" ] || echo '{"name":"awsenv-node-test","private":true}' > "$node_dir/package.json"
+  npm install --prefix "$node_dir" --no-audit --no-fund --silent aws-sdk@2 @aws-sdk/client-sts@3 @aws-sdk/credential-providers@3
+fi

@@ -17,6 +17,9 @@ use crate::os::env;
 use crate::shell::vars;
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
+    if args.server {
+        return super::exec_server::run(ctx, args);
+    }
     let name = super::profile_name(ctx, args.profile)?;
     let r = engine::resolve(ctx, &name, &(&args.resolve).into())?;
     let replaces = ctx.env.is_set(env::AWSENV_PROFILE);

@@ -135,6 +135,14 @@ impl Target<'_> {
             .cloned()
             .unwrap_or_else(|| loaded.profile.clone());
         let back = std::mem::take(&mut self.saved).0;
+        // The server of the profile being unloaded ends with it.
+        if let Some(pid) = self.vars.get(env::AWSENV_SERVER) {
+            if back.get(env::AWSENV_SERVER) != Some(pid) {
+                if let Ok(pid) = pid.parse() {
+                    crate::server::shell::stop(&self.ctx.env, pid);
+                }
+            }
+        }
         let msg = match back.get(env::AWSENV_PROFILE) {
             Some(b) => format!("awsenv: unloaded {}; back to {}", inert(&was), inert(b)),
             None => format!("awsenv: unloaded {}", inert(&was)),
@@ -167,10 +175,22 @@ impl Target<'_> {
         match engine::resolve(self.ctx, &m.profile, &opts) {
             Ok(r) => {
                 let replaces = self.vars.contains_key(env::AWSENV_PROFILE);
-                let changes = vars::load(&m.profile, &r.creds, r.plan.region.as_deref(), replaces);
+                let changes = if self.ctx.settings().is_ok_and(|s| s.server) {
+                    match serve(&m.profile, &opts, &r, replaces) {
+                        Ok(c) => c,
+                        Err(e) => return failed(self, format!("{}: {e:#}", shown(&here.marker))),
+                    }
+                } else {
+                    vars::load(&m.profile, &r.creds, r.plan.region.as_deref(), replaces)
+                };
                 self.saved = Saved(self.vars.clone());
                 self.vars = vars::apply(&self.vars, &changes);
-                let expires = r.creds.expiration.map(|e| e.unix_timestamp());
+                // A server renews credentials itself: no refresh time for the hook.
+                let expires = r
+                    .creds
+                    .expiration
+                    .filter(|_| !self.vars.contains_key(env::AWSENV_SERVER))
+                    .map(|e| e.unix_timestamp());
                 self.state.loaded = Some(Loaded {
                     marker: here.marker.clone(),
                     dir: here.dir.clone(),
@@ -276,6 +296,27 @@ impl Target<'_> {
         changes.extend(tail);
         shell.script(&changes)
     }
+}
+
+/// With `server = true`: a per-shell credential server for the marker's profile, and the
+/// changes that point the shell at it (the hook's parent is the shell, as for `use`).
+fn serve(
+    profile: &str,
+    opts: &Options,
+    r: &engine::Resolved,
+    replaces: bool,
+) -> Result<Vec<Change>> {
+    crate::server::require_temporary(profile, &r.creds)?;
+    let shell_pid = crate::server::shell::parent_pid();
+    let (pid, hello) = crate::server::shell::start(profile, opts, &r.creds, shell_pid)?;
+    Ok(vars::load_server(
+        profile,
+        &hello.uri,
+        hello.token.expose(),
+        r.plan.region.as_deref(),
+        replaces,
+        Some(pid),
+    ))
 }
 
 /// `$PWD` as the shell spells it (symlinks kept), when it names the current directory.

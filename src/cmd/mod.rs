@@ -7,6 +7,7 @@ pub mod allow;
 pub mod clear;
 pub mod completions;
 pub mod exec;
+mod exec_server;
 pub mod export;
 pub mod hook;
 pub mod init;
@@ -15,6 +16,7 @@ pub mod login;
 pub mod man;
 pub mod remove;
 pub mod rotate;
+pub mod serve;
 pub mod sso;
 pub mod sso_profiles;
 pub mod status;
@@ -44,6 +46,7 @@ impl From<&ResolveArgs> for Options {
             duration: a.duration,
             mfa_token: a.mfa_token.clone(),
             no_cache: a.no_cache,
+            fresh_for: None,
         }
     }
 }

@@ -55,7 +55,11 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
             None => out.push_str("profile: none\n"),
         },
     }
-    if profile.is_some() {
+    let server = ctx.env.get(env::AWSENV_SERVER);
+    if let Some(pid) = server {
+        let _ = writeln!(out, "{}", server_line(ctx, pid, offset));
+    }
+    if profile.is_some() && server.is_none() {
         let expires = vars_now
             .get(env::EXPIRATION)
             .and_then(|e| parse_timestamp(e));
@@ -72,6 +76,8 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
             None => "never (long-term keys)".into(),
         };
         let _ = writeln!(out, "expires: {line}");
+    }
+    if profile.is_some() {
         if let Some(r) = vars_now.get(env::REGION) {
             let _ = writeln!(out, "region: {r}");
         }
@@ -105,4 +111,31 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
         }
     }
     super::print(&out)
+}
+
+/// `server: …` for the per-shell credential server `pid` (`use --server`).
+fn server_line(ctx: &Context, pid: &str, offset: Option<UtcOffset>) -> String {
+    let Some(state) = pid
+        .parse()
+        .ok()
+        .and_then(|p| crate::server::shell::running(&ctx.env, p))
+    else {
+        return format!(
+            "server: not running (pid {pid} is gone; `awsenv use PROFILE --server` starts another)"
+        );
+    };
+    let mfa = match state.mfa_until {
+        Some(t) if t > OffsetDateTime::now_utc() => {
+            format!(
+                "renews roles from the MFA session until {}",
+                clock(t.unix_timestamp(), offset)
+            )
+        }
+        Some(_) => "its MFA session has ended: the next renewal needs `awsenv use` again".into(),
+        None => "no MFA session".into(),
+    };
+    format!(
+        "server: serving `{}` at {} (pid {}); {mfa}",
+        state.profile, state.uri, state.pid
+    )
 }

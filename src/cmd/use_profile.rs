@@ -1,19 +1,55 @@
 //! `awsenv use PROFILE`: the script that loads a profile into the calling shell.
+//!
+//! With `--server`, the shell gets a local credential endpoint instead of keys, served by a
+//! process that ends with the shell (see `server::shell`). Either way a server this shell had
+//! is stopped first: one `use` replaces the last.
 
 use anyhow::Result;
 
 use crate::cli::UseArgs;
 use crate::context::Context;
-use crate::engine;
+use crate::engine::{self, Options};
 use crate::os::env;
+use crate::server;
 use crate::shell::detect::calling_shell;
-use crate::shell::vars;
+use crate::shell::{vars, Change};
 
 pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
     let name = super::profile_name(ctx, args.profile)?;
     let shell = args.shell.unwrap_or_else(|| calling_shell(&ctx.env));
-    let r = engine::resolve(ctx, &name, &(&args.resolve).into())?;
+    let opts: Options = (&args.resolve).into();
+    let r = engine::resolve(ctx, &name, &opts)?;
     let replaces = ctx.env.is_set(env::AWSENV_PROFILE);
-    let changes = vars::load(&name, &r.creds, r.plan.region.as_deref(), replaces);
+    let old_server = stop_server(ctx);
+    let changes = if args.server {
+        server::require_temporary(&name, &r.creds)?;
+        let (pid, hello) =
+            server::shell::start(&name, &opts, &r.creds, server::shell::parent_pid())?;
+        vars::load_server(
+            &name,
+            &hello.uri,
+            hello.token.expose(),
+            r.plan.region.as_deref(),
+            replaces,
+            Some(pid),
+        )
+    } else {
+        let mut c = vars::load(&name, &r.creds, r.plan.region.as_deref(), replaces);
+        if old_server {
+            c.splice(0..0, vars::SERVER_VARS.iter().map(|n| Change::unset(n)));
+        }
+        c
+    };
     super::print(&shell.script(&changes))
+}
+
+/// Stops the server `AWSENV_SERVER` names, if any; true when the shell had one.
+pub fn stop_server(ctx: &Context) -> bool {
+    let Some(pid) = ctx.env.get(env::AWSENV_SERVER) else {
+        return false;
+    };
+    if let Ok(pid) = pid.parse() {
+        server::shell::stop(&ctx.env, pid);
+    }
+    true
 }

@@ -44,6 +44,18 @@ pub const MFA_SESSION_DURATION: &str = "AWSENV_MFA_SESSION_DURATION";
 pub const BACKEND: &str = "AWSENV_BACKEND";
 pub const FILE_PASSPHRASE: &str = "AWSENV_FILE_PASSPHRASE";
 
+// The local credential server (`--server`, see `server`).
+/// The container credential endpoint and its token, as the SDKs read them.
+pub const CONTAINER_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+pub const CONTAINER_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+/// Read by the SDKs before the two above: an inherited one would send them elsewhere.
+pub const CONTAINER_RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+pub const CONTAINER_TOKEN_FILE: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+/// The process id of this shell's credential server (`use --server`); no secret.
+pub const AWSENV_SERVER: &str = "AWSENV_SERVER";
+/// How long before expiry the server replaces credentials (default 20m).
+pub const SERVER_REFRESH_MARGIN: &str = "AWSENV_SERVER_REFRESH_MARGIN";
+
 // The shell hook's state (see `hook`).
 /// What the hook loaded, from which marker; exported and free of secrets.
 pub const HOOK_STATE: &str = "__AWSENV_STATE";
@@ -94,6 +106,12 @@ const READ: &[&str] = &[
     MFA_SESSION_DURATION,
     BACKEND,
     FILE_PASSPHRASE,
+    AWSENV_SERVER,
+    SERVER_REFRESH_MARGIN,
+    CONTAINER_FULL_URI,
+    CONTAINER_TOKEN,
+    CONTAINER_RELATIVE_URI,
+    CONTAINER_TOKEN_FILE,
     HOOK_STATE,
     HOOK_REFRESH_AT,
     HOOK_SAVED,

@@ -27,13 +27,78 @@ pub const CONTRADICTING: &[&str] = &[env::PROFILE, env::DEFAULT_PROFILE];
 /// The hook's exported variables: `exec` clears them (they describe the shell that ran it).
 pub const HOOK_VARS: &[&str] = &[env::HOOK_STATE, env::HOOK_REFRESH_AT];
 
+/// The key variables: what `--server` exports none of (an inherited key wins over the
+/// endpoint in every SDK).
+pub const KEYS: &[&str] = &[
+    env::ACCESS_KEY_ID,
+    env::SECRET_ACCESS_KEY,
+    env::SESSION_TOKEN,
+    env::SECURITY_TOKEN,
+    env::EXPIRATION,
+];
+
+/// What `use --server` exports instead of keys; `unset` removes them with the rest.
+pub const SERVER_VARS: &[&str] = &[
+    env::CONTAINER_FULL_URI,
+    env::CONTAINER_TOKEN,
+    env::AWSENV_SERVER,
+];
+
+/// Container variables the SDKs read before the endpoint's: removed where `--server` exports.
+pub const CONTAINER_OVERRIDES: &[&str] = &[env::CONTAINER_RELATIVE_URI, env::CONTAINER_TOKEN_FILE];
+
+/// The changes that point a shell (or a command) at a credential server for `profile`: the
+/// endpoint and its token, the region, `AWSENV_PROFILE`, the server's pid when it is a
+/// per-shell one, and no keys.
+pub fn load_server(
+    profile: &str,
+    uri: &str,
+    token: &str,
+    region: Option<&str>,
+    replaces_awsenv_profile: bool,
+    server_pid: Option<u32>,
+) -> Vec<Change> {
+    let mut changes: Vec<Change> = KEYS
+        .iter()
+        .chain(CONTRADICTING)
+        .chain(CONTAINER_OVERRIDES)
+        .map(|n| Change::unset(n))
+        .collect();
+    if server_pid.is_none() {
+        changes.push(Change::unset(env::AWSENV_SERVER));
+    }
+    match region {
+        Some(r) => {
+            changes.push(Change::set(env::REGION, r));
+            changes.push(Change::set(env::DEFAULT_REGION, r));
+        }
+        None if replaces_awsenv_profile => {
+            changes.push(Change::unset(env::REGION));
+            changes.push(Change::unset(env::DEFAULT_REGION));
+        }
+        None => {}
+    }
+    changes.push(Change::set(env::CONTAINER_FULL_URI, uri));
+    changes.push(Change::set(env::CONTAINER_TOKEN, token));
+    if let Some(pid) = server_pid {
+        changes.push(Change::set(env::AWSENV_SERVER, pid.to_string()));
+    }
+    changes.push(Change::set(env::AWSENV_PROFILE, profile));
+    changes
+}
+
 /// The shell variable (never exported) in which the shell keeps what the hook saved; the shell
 /// passes it to `awsenv hook` alone as `__AWSENV_SAVED`.
 pub const HOOK_SAVED_LOCAL: &str = "__awsenv_saved";
 
 /// The variables a profile load can change: what the hook saves and restores.
 pub fn tracked() -> impl Iterator<Item = &'static str> + Clone {
-    MANAGED.iter().chain(CONTRADICTING).copied()
+    MANAGED
+        .iter()
+        .chain(CONTRADICTING)
+        .chain(SERVER_VARS)
+        .chain(CONTAINER_OVERRIDES)
+        .copied()
 }
 
 /// Values of variables by name (absent = unset): the environment as awsenv models it.

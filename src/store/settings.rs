@@ -1,3 +1,6 @@
+//! `server = true` in the same file makes the shell hook load profiles as a per-shell
+//! credential server (see `crate::server`) instead of keys.
+//!
 //! Which store holds long-term keys and cached sessions: one setting,
 //! `AWSENV_BACKEND=keyring|file`, else `backend = keyring|file` in `$XDG_CONFIG_HOME/awsenv/config`.
 //!
@@ -50,6 +53,9 @@ impl BackendKind {
 pub struct Settings {
     /// None: nothing configured.
     pub backend: Option<BackendKind>,
+    /// `server = true`: the shell hook loads profiles as a per-shell credential server
+    /// (`awsenv use --server`) instead of keys.
+    pub server: bool,
 }
 
 impl Settings {
@@ -58,10 +64,17 @@ impl Settings {
         if let Some(v) = env.get(env::BACKEND) {
             let backend = BackendKind::parse(v)
                 .with_context(|| format!("AWSENV_BACKEND=`{v}` is not one of keyring, file"))?;
+            // The variable overrides the file, whatever the file says about the backend.
+            let server = Settings::load_file(env).is_ok_and(|s| s.server);
             return Ok(Settings {
                 backend: Some(backend),
+                server,
             });
         }
+        Settings::load_file(env)
+    }
+
+    fn load_file(env: &Env) -> Result<Settings> {
         let Ok(dir) = crate::os::dirs::config(env) else {
             return Ok(Settings::default());
         };
@@ -76,11 +89,33 @@ impl Settings {
     fn parse(text: &str, path: &std::path::Path) -> Result<Settings> {
         let ini = ini::Ini::load_from_str(text)
             .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line + 1, e.msg))?;
-        let Some(value) = ini.general_section().get("backend") else {
-            return Ok(Settings::default());
+        let general = ini.general_section();
+        let line_of = |key: &str| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with(key))
+                .map(|i| format!(":{}", i + 1))
+                .unwrap_or_default()
+        };
+        let server = match general.get("server").map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(v) => bail!(
+                "{}{}: server `{v}` is not one of true, false",
+                path.display(),
+                line_of("server")
+            ),
+        };
+        let Some(value) = general.get("backend") else {
+            return Ok(Settings {
+                backend: None,
+                server,
+            });
         };
         match BackendKind::parse(value) {
-            Some(b) => Ok(Settings { backend: Some(b) }),
+            Some(b) => Ok(Settings {
+                backend: Some(b),
+                server,
+            }),
             None => {
                 let line = text
                     .lines()
@@ -132,6 +167,23 @@ mod tests {
         assert_eq!(
             err,
             "/home/u/.config/awsenv/config:3: backend `plaintext` is not one of keyring, file"
+        );
+    }
+
+    #[test]
+    fn server_setting_for_the_hook() {
+        let p = std::path::Path::new("/home/u/.config/awsenv/config");
+        assert!(!Settings::parse("", p).unwrap().server);
+        let s = Settings::parse("backend = file\nserver = true\n", p).unwrap();
+        assert!(s.server);
+        assert_eq!(s.backend, Some(BackendKind::File));
+        assert!(!Settings::parse("server = false\n", p).unwrap().server);
+        let err = Settings::parse("# x\nserver = yes\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/home/u/.config/awsenv/config:2: server `yes` is not one of true, false"
         );
     }
 

@@ -17,6 +17,7 @@ mod rotate;
 mod seams;
 mod security;
 mod security_users;
+mod server;
 mod shells;
 mod sso_login;
 mod sso_pkce;

@@ -1,0 +1,236 @@
+//! A local credential server: the ECS container credential protocol on 127.0.0.1, answered
+//! from the same engine and session cache as `awsenv use`.
+//!
+//! The SDKs (botocore, the JavaScript SDKs, the Rust SDK…) fetch credentials from
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI` with `AWS_CONTAINER_AUTHORIZATION_TOKEN`, and fetch again
+//! before those expire, so a long command outlives a one-hour role session. `exec --server`
+//! serves one for the life of a command; `use --server` starts a per-shell process
+//! ([`shell`]) that serves the shell until it ends.
+//!
+//! The server hands out nothing the SDKs would refresh at once: botocore refreshes 15 minutes
+//! before expiry (10 minutes: mandatory), so credentials with less than the refresh margin left
+//! are replaced first, from the cache when a newer session is there, else by a new role session
+//! from the cached MFA session or source — never with less than the margin left when a refresh
+//! is possible.
+
+pub mod http;
+pub mod shell;
+pub mod token;
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _, Result};
+use time::OffsetDateTime;
+
+use crate::context::Context;
+use crate::creds::{format_rfc3339, Credentials, Secret};
+use crate::engine::{self, Options};
+use crate::os::env;
+use crate::os::log::debug;
+use crate::os::text::one_line;
+
+/// Refresh when less than this is left: more than botocore's 15 minutes, so that its advisory
+/// refresh always finds newer credentials.
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(20 * 60);
+
+/// A role whose sessions are shorter than the margin is refreshed at most this often.
+const SHORT_SESSION_PAUSE: Duration = Duration::from_secs(60);
+
+/// The refresh margin: `AWSENV_SERVER_REFRESH_MARGIN` (3600, 90m, 12h…), else the default.
+pub fn margin(ctx: &Context) -> Result<Duration> {
+    match ctx.env.get(env::SERVER_REFRESH_MARGIN) {
+        None => Ok(DEFAULT_MARGIN),
+        Some(v) => crate::plan::parse_duration(v).with_context(|| {
+            format!(
+                "{}=`{v}` is not a duration like 1200, 20m or 1h",
+                env::SERVER_REFRESH_MARGIN
+            )
+        }),
+    }
+}
+
+/// The SDKs' container clients expect a session token and an expiry: long-term keys are not
+/// served.
+pub fn require_temporary(profile: &str, c: &Credentials) -> Result<()> {
+    if c.session_token.is_none() || c.expiration.is_none() {
+        bail!(
+            "profile `{profile}` gives long-term keys; --server serves temporary credentials only (give the profile a role or an MFA session)"
+        );
+    }
+    Ok(())
+}
+
+/// A callback run after each refresh.
+type OnRefresh<'c> = Box<dyn FnMut(&Context) + 'c>;
+
+/// The credentials a server hands out, and how it gets new ones.
+pub struct Provider<'c> {
+    ctx: &'c Context,
+    profile: String,
+    opts: Options,
+    margin: Duration,
+    held: Credentials,
+    fetched: Instant,
+    /// The held credentials had less than the margin left when they were new.
+    short: bool,
+    /// What to add to a refresh error (the per-shell server has no terminal to ask on).
+    advice: Option<String>,
+    /// Called after each refresh (the per-shell server rewrites its state file).
+    on_refresh: Option<OnRefresh<'c>>,
+}
+
+impl<'c> Provider<'c> {
+    /// Starts from `held`, just resolved for `profile` with `opts` (see [`require_temporary`]).
+    pub fn new(
+        ctx: &'c Context,
+        profile: &str,
+        opts: Options,
+        margin: Duration,
+        held: Credentials,
+    ) -> Provider<'c> {
+        let short = held.expires_within(OffsetDateTime::now_utc(), to_time(margin));
+        Provider {
+            ctx,
+            profile: profile.to_string(),
+            opts: Options {
+                // A code given once was used by the first resolve.
+                mfa_token: None,
+                fresh_for: Some(margin),
+                ..opts
+            },
+            margin,
+            held,
+            fetched: Instant::now(),
+            short,
+            advice: None,
+            on_refresh: None,
+        }
+    }
+
+    pub fn with_advice(mut self, advice: String) -> Self {
+        self.advice = Some(advice);
+        self
+    }
+
+    pub fn on_refresh(mut self, f: impl FnMut(&Context) + 'c) -> Self {
+        self.on_refresh = Some(Box::new(f));
+        self
+    }
+
+    fn needs_refresh(&self, now: OffsetDateTime) -> bool {
+        if !self.held.expires_within(now, to_time(self.margin)) {
+            return false;
+        }
+        // A role capped below the margin: every refresh gives short credentials again, so do
+        // not call STS for each request while the held ones are still good.
+        let expired = self.held.expires_within(now, time::Duration::ZERO);
+        !(self.short && !expired && self.fetched.elapsed() < SHORT_SESSION_PAUSE)
+    }
+
+    /// The credentials to hand out now, refreshed first when they are too close to expiry.
+    pub fn current(&mut self) -> Result<&Credentials, String> {
+        let now = OffsetDateTime::now_utc();
+        if self.needs_refresh(now) {
+            debug!("server: refreshing the credentials of `{}`", self.profile);
+            match engine::resolve(self.ctx, &self.profile, &self.opts) {
+                Ok(r) => {
+                    let now = OffsetDateTime::now_utc();
+                    self.short = r.creds.expires_within(now, to_time(self.margin));
+                    self.held = r.creds;
+                    self.fetched = Instant::now();
+                    if let Some(f) = self.on_refresh.as_mut() {
+                        f(self.ctx);
+                    }
+                }
+                Err(e) => {
+                    let mut msg = format!(
+                        "awsenv cannot refresh the credentials of profile `{}`: {}",
+                        self.profile,
+                        one_line(&format!("{e:#}"))
+                    );
+                    if let Some(a) = &self.advice {
+                        msg.push_str("; ");
+                        msg.push_str(a);
+                    }
+                    return Err(msg);
+                }
+            }
+        }
+        Ok(&self.held)
+    }
+}
+
+fn to_time(d: Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
+}
+
+/// The JSON the container credential protocol answers with.
+pub fn body(c: &Credentials) -> String {
+    serde_json::json!({
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key.expose(),
+        "Token": c.session_token.as_ref().map(Secret::expose),
+        "Expiration": c.expiration.map(format_rfc3339),
+    })
+    .to_string()
+}
+
+/// A listening endpoint: 127.0.0.1 on a port the kernel chose, and its token.
+pub struct Server {
+    listener: TcpListener,
+    token: Secret,
+    port: u16,
+}
+
+impl Server {
+    pub fn bind() -> Result<Server> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .context("cannot listen on 127.0.0.1 for the credential server")?;
+        let port = listener.local_addr()?.port();
+        Ok(Server {
+            listener,
+            token: token::generate()?,
+            port,
+        })
+    }
+
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub fn uri(&self) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, http::PATH)
+    }
+
+    pub fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// Answers requests one at a time, forever (the caller ends the process).
+    pub fn serve(&self, provider: &mut Provider<'_>) {
+        for stream in self.listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // Bound to 127.0.0.1, but say it where it is enforced.
+            if !stream.peer_addr().is_ok_and(|a| a.ip().is_loopback()) {
+                continue;
+            }
+            let Some(head) = http::read_head(&mut stream) else {
+                let _ = http::respond(
+                    &mut stream,
+                    400,
+                    &http::error_body("BadRequest", "bad request"),
+                );
+                continue;
+            };
+            let answer = match http::judge(&head, &self.token, self.port) {
+                http::Verdict::Refuse(status) => {
+                    debug!("server: refused a request ({status})");
+                    (status, http::error_body("AccessDenied", "awsenv: refused"))
+                }
+                http::Verdict::Credentials => match provider.current() {
+                    Ok(c) => (200, body(c)),
+                    Err(msg) => (500, http::error_body("RefreshFailed", &msg)),
+                },
+            };
+            let _ = http::respond(&mut stream, answer.0, &answer.1);
+        }
+    }
+}
