@@ -82,6 +82,8 @@ pub trait SessionCache {
     fn entries(&self) -> Vec<Entry>;
     /// Deletes the sessions of `profile` (every session when None); returns how many.
     fn remove(&self, profile: Option<&str>) -> Result<usize>;
+    /// Deletes the session under `key` (STS says it was revoked).
+    fn forget(&self, key: &CacheKey) -> Result<()>;
 }
 
 /// One JSON file per session in a private directory (0700), each file 0600, written to a
@@ -107,6 +109,18 @@ impl FileCache {
 
     fn path(&self, key: &CacheKey) -> PathBuf {
         self.dir.join(format!("{}.json", key.as_str()))
+    }
+
+    /// Takes the single-flight lock of `key` (see [`super::lock`]): a file beside its entry.
+    pub fn lock(
+        &self,
+        key: &CacheKey,
+        wait: std::time::Duration,
+    ) -> Result<Option<super::lock::Held>> {
+        crate::os::private_file::create_dir(&self.dir)
+            .with_context(|| format!("cannot write to {}", self.dir.display()))?;
+        let path = self.dir.join(format!("{}.lock", key.as_str()));
+        super::lock::acquire(&path, wait).with_context(|| format!("cannot lock {}", path.display()))
     }
 
     /// Removes every entry of `kind` (fresh or not); returns how many. Used by `sso logout`,
@@ -156,6 +170,16 @@ impl SessionCache for FileCache {
             .filter_map(|e| Self::read(&e.path()))
             .filter(|e| e.is_fresh(now))
             .collect()
+    }
+
+    fn forget(&self, key: &CacheKey) -> Result<()> {
+        let path = self.path(key);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("cannot delete {}", path.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn remove(&self, profile: Option<&str>) -> Result<usize> {

@@ -40,6 +40,8 @@ pub const AWSENV_PROFILE: &str = "AWSENV_PROFILE";
 pub const MFA_SESSION_DURATION: &str = "AWSENV_MFA_SESSION_DURATION";
 pub const BACKEND: &str = "AWSENV_BACKEND";
 pub const FILE_PASSPHRASE: &str = "AWSENV_FILE_PASSPHRASE";
+/// Seconds the network part of one run may take, retries included (see `store::settings`).
+pub const DEADLINE: &str = "AWSENV_DEADLINE";
 
 // The shell hook's state (see `hook`).
 /// What the hook loaded, from which marker; exported and free of secrets.
@@ -90,6 +92,7 @@ const READ: &[&str] = &[
     MFA_SESSION_DURATION,
     BACKEND,
     FILE_PASSPHRASE,
+    DEADLINE,
     HOOK_STATE,
     HOOK_REFRESH_AT,
     HOOK_SAVED,

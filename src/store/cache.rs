@@ -70,6 +70,10 @@ impl SessionCache for StoreCache<'_> {
     fn remove(&self, profile: Option<&str>) -> Result<usize> {
         self.store.delete_sessions(profile)
     }
+
+    fn forget(&self, key: &CacheKey) -> Result<()> {
+        self.store.delete_session(key)
+    }
 }
 
 #[cfg(test)]

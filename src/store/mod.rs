@@ -243,6 +243,15 @@ impl Store {
             .collect())
     }
 
+    /// Deletes one cached session (gone already is fine).
+    pub fn delete_session(&self, key: &CacheKey) -> anyhow::Result<()> {
+        self.index.update(|idx| {
+            self.backend.delete(&ItemId::Session(key.clone()))?;
+            idx.sessions.remove(key.as_str());
+            Ok(())
+        })
+    }
+
     /// Deletes the cached sessions of `profile` (all when None); returns how many.
     pub fn delete_sessions(&self, profile: Option<&str>) -> anyhow::Result<usize> {
         self.index.update(|idx| {

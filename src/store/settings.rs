@@ -1,12 +1,18 @@
-//! Which store holds long-term keys and cached sessions: one setting,
-//! `AWSENV_BACKEND=keyring|file`, else `backend = keyring|file` in `$XDG_CONFIG_HOME/awsenv/config`.
+//! awsenv's own settings: `AWSENV_<NAME>` in the environment, else `<name> = …` in
+//! `$XDG_CONFIG_HOME/awsenv/config`.
 //!
-//! When nothing is configured, keys added with `awsenv add` go to the OS keyring, and sessions
-//! stay in the private file cache of `crate::cache` (as before this setting existed): it needs
-//! no D-Bus round trip or passphrase on the shell-hook path, and it holds only temporary
+//! `backend = keyring|file` (`AWSENV_BACKEND`): which store holds long-term keys and cached
+//! sessions. When nothing is configured, keys added with `awsenv add` go to the OS keyring, and
+//! sessions stay in the private file cache of `crate::cache` (as before this setting existed): it
+//! needs no D-Bus round trip or passphrase on the shell-hook path, and it holds only temporary
 //! credentials, as the AWS CLI's own cache does. Choosing a backend moves sessions there too.
+//!
+//! `deadline = SECONDS` (`AWSENV_DEADLINE`): how long the network part of one run may take,
+//! retries included, so that a black-holed endpoint costs a `cd` seconds, not minutes.
 
-use anyhow::{bail, Context, Result};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 
 use crate::os::env::{self, Env};
 
@@ -46,53 +52,96 @@ impl BackendKind {
     }
 }
 
+/// The network deadline of a run when nothing is configured.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// How to change the deadline, for the error that reports it.
+pub const DEADLINE_ADVICE: &str = "allow more with AWSENV_DEADLINE=SECONDS or `deadline = SECONDS` in $XDG_CONFIG_HOME/awsenv/config";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Settings {
     /// None: nothing configured.
     pub backend: Option<BackendKind>,
+    /// None: [`DEFAULT_DEADLINE`].
+    pub deadline: Option<Duration>,
 }
 
 impl Settings {
-    /// Reads `AWSENV_BACKEND`, then the config file.
+    /// Reads the config file, then lets each `AWSENV_*` variable override its setting (a
+    /// variable that is set makes the file's value for that setting irrelevant, even a bad one).
     pub fn load(env: &Env) -> Result<Settings> {
-        if let Some(v) = env.get(env::BACKEND) {
-            let backend = BackendKind::parse(v)
-                .with_context(|| format!("AWSENV_BACKEND=`{v}` is not one of keyring, file"))?;
-            return Ok(Settings {
-                backend: Some(backend),
-            });
-        }
-        let Ok(dir) = crate::os::dirs::config(env) else {
-            return Ok(Settings::default());
+        let file = match crate::os::dirs::config(env) {
+            Ok(dir) => {
+                let path = dir.join("config");
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Some((text, path)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot read {}", path.display()))
+                    }
+                }
+            }
+            Err(_) => None,
         };
-        let path = dir.join("config");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Settings::parse(&text, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
-    }
-
-    fn parse(text: &str, path: &std::path::Path) -> Result<Settings> {
-        let ini = ini::Ini::load_from_str(text)
-            .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line + 1, e.msg))?;
-        let Some(value) = ini.general_section().get("backend") else {
-            return Ok(Settings::default());
-        };
-        match BackendKind::parse(value) {
-            Some(b) => Ok(Settings { backend: Some(b) }),
-            None => {
+        let from_file = |name: &str| -> Result<Option<(String, String)>> {
+            let Some((text, path)) = &file else {
+                return Ok(None);
+            };
+            let ini = ini::Ini::load_from_str(text)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line + 1, e.msg))?;
+            Ok(ini.general_section().get(name).map(|value| {
                 let line = text
                     .lines()
-                    .position(|l| l.trim_start().starts_with("backend"))
+                    .position(|l| l.trim_start().starts_with(name))
                     .map(|i| format!(":{}", i + 1))
                     .unwrap_or_default();
-                bail!(
-                    "{}{line}: backend `{value}` is not one of keyring, file",
-                    path.display()
-                )
-            }
-        }
+                (value.to_string(), format!("{}{line}", path.display()))
+            }))
+        };
+        let backend = match env.get(env::BACKEND) {
+            Some(v) => Some(
+                BackendKind::parse(v)
+                    .with_context(|| format!("AWSENV_BACKEND=`{v}` is not one of keyring, file"))?,
+            ),
+            None => match from_file("backend")? {
+                Some((value, at)) => Some(BackendKind::parse(&value).with_context(|| {
+                    format!("{at}: backend `{value}` is not one of keyring, file")
+                })?),
+                None => None,
+            },
+        };
+        let deadline = match env.get(env::DEADLINE) {
+            Some(v) => Some(parse_deadline(v).with_context(|| {
+                format!("AWSENV_DEADLINE=`{v}` is not a number of seconds from 1 to 3600")
+            })?),
+            None => match from_file("deadline")? {
+                Some((value, at)) => Some(parse_deadline(&value).with_context(|| {
+                    format!("{at}: deadline `{value}` is not a number of seconds from 1 to 3600")
+                })?),
+                None => None,
+            },
+        };
+        Ok(Settings { backend, deadline })
+    }
+
+    #[cfg(test)]
+    fn parse(text: &str, path: &std::path::Path) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("awsenv")).unwrap();
+        std::fs::write(dir.path().join("awsenv/config"), text).unwrap();
+        let env = Env::default().with(env::XDG_CONFIG_HOME, dir.path().to_str().unwrap());
+        Settings::load(&env).map_err(|e| {
+            let shown = dir.path().join("awsenv/config").display().to_string();
+            anyhow::anyhow!(
+                "{}",
+                format!("{e:#}").replace(&shown, &path.display().to_string())
+            )
+        })
+    }
+
+    /// How long the network part of a run may take.
+    pub fn deadline(self) -> Duration {
+        self.deadline.unwrap_or(DEFAULT_DEADLINE)
     }
 
     /// Where `awsenv add` puts keys and where resolution looks for them.
@@ -104,6 +153,15 @@ impl Settings {
     pub fn sessions_backend(self) -> Option<BackendKind> {
         self.backend
     }
+}
+
+/// Whole seconds, 1 to an hour: a deadline of 0 could never succeed, and more than an hour is
+/// no deadline.
+fn parse_deadline(s: &str) -> Option<Duration> {
+    let secs: u64 = s.trim().parse().ok()?;
+    (1..=3600)
+        .contains(&secs)
+        .then(|| Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -132,6 +190,40 @@ mod tests {
         assert_eq!(
             err,
             "/home/u/.config/awsenv/config:3: backend `plaintext` is not one of keyring, file"
+        );
+    }
+
+    #[test]
+    fn deadline_from_the_file_or_the_environment() {
+        let p = std::path::Path::new("/home/u/.config/awsenv/config");
+        assert_eq!(Settings::default().deadline(), DEFAULT_DEADLINE);
+        assert_eq!(
+            Settings::parse("deadline = 25\n", p).unwrap().deadline(),
+            Duration::from_secs(25)
+        );
+        let err = Settings::parse("backend = file\ndeadline = 2s\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/home/u/.config/awsenv/config:2: deadline `2s` is not a number of seconds from 1 to 3600"
+        );
+        assert!(Settings::parse("deadline = 0\n", p).is_err());
+        // The variable wins over the file, even over a bad value there.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("awsenv")).unwrap();
+        std::fs::write(dir.path().join("awsenv/config"), "deadline = soon\n").unwrap();
+        let env = Env::default()
+            .with(env::XDG_CONFIG_HOME, dir.path().to_str().unwrap())
+            .with(env::DEADLINE, "3");
+        assert_eq!(
+            Settings::load(&env).unwrap().deadline(),
+            Duration::from_secs(3)
+        );
+        let env = env.with(env::DEADLINE, "never");
+        assert_eq!(
+            Settings::load(&env).unwrap_err().to_string(),
+            "AWSENV_DEADLINE=`never` is not a number of seconds from 1 to 3600"
         );
     }
 

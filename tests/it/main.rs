@@ -9,6 +9,7 @@ mod hook_scripts;
 mod hooks;
 mod keyring;
 mod login;
+mod reliability;
 mod resolve;
 mod rotate;
 mod seams;
