@@ -84,6 +84,8 @@ pub trait SessionCache {
     fn remove(&self, profile: Option<&str>) -> Result<usize>;
     /// Deletes the session under `key` (STS says it was revoked).
     fn forget(&self, key: &CacheKey) -> Result<()>;
+    /// Where the single-flight locks of these sessions are (see [`super::lock`]).
+    fn lock_dir(&self) -> PathBuf;
 }
 
 /// One JSON file per session in a private directory (0700), each file 0600, written to a
@@ -109,18 +111,6 @@ impl FileCache {
 
     fn path(&self, key: &CacheKey) -> PathBuf {
         self.dir.join(format!("{}.json", key.as_str()))
-    }
-
-    /// Takes the single-flight lock of `key` (see [`super::lock`]): a file beside its entry.
-    pub fn lock(
-        &self,
-        key: &CacheKey,
-        wait: std::time::Duration,
-    ) -> Result<Option<super::lock::Held>> {
-        crate::os::private_file::create_dir(&self.dir)
-            .with_context(|| format!("cannot write to {}", self.dir.display()))?;
-        let path = self.dir.join(format!("{}.lock", key.as_str()));
-        super::lock::acquire(&path, wait).with_context(|| format!("cannot lock {}", path.display()))
     }
 
     /// Removes every entry of `kind` (fresh or not); returns how many. Used by `sso logout`,
@@ -170,6 +160,15 @@ impl SessionCache for FileCache {
             .filter_map(|e| Self::read(&e.path()))
             .filter(|e| e.is_fresh(now))
             .collect()
+    }
+
+    /// `…/awsenv/locks`, beside the sessions (not among them: listings and counts of session
+    /// files stay what they were).
+    fn lock_dir(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .unwrap_or(&self.dir)
+            .join("session-locks")
     }
 
     fn forget(&self, key: &CacheKey) -> Result<()> {

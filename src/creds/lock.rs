@@ -17,6 +17,19 @@ pub struct Held {
     _lock: fd_lock::RwLock<File>,
 }
 
+/// Takes the lock of session `key` in `dir` (made private if missing); see [`acquire`].
+pub fn session(
+    dir: &Path,
+    key: &super::cache::CacheKey,
+    wait: Duration,
+) -> anyhow::Result<Option<Held>> {
+    use anyhow::Context;
+    crate::os::private_file::create_dir(dir)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    let path = dir.join(format!("{}.lock", key.as_str()));
+    acquire(&path, wait).with_context(|| format!("cannot lock {}", path.display()))
+}
+
 /// Takes the exclusive lock on `path` (created 0600 if missing), waiting at most `wait` for the
 /// run holding it. None when it is still held after that.
 pub fn acquire(path: &Path, wait: Duration) -> io::Result<Option<Held>> {

@@ -11,6 +11,7 @@ pub mod process;
 pub mod sso_token;
 
 use std::cell::OnceCell;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -19,7 +20,7 @@ use time::OffsetDateTime;
 use crate::aws::{self, CallError, Deadline, Network};
 use crate::config::endpoint::{self, Service};
 use crate::context::Context;
-use crate::creds::cache::{CacheKey, Entry, FileCache, SessionCache, SessionKind};
+use crate::creds::cache::{CacheKey, Entry, SessionCache, SessionKind};
 use crate::creds::lock;
 use crate::creds::{Credentials, Secret};
 use crate::os::log::debug;
@@ -34,9 +35,8 @@ pub struct Runner<'a> {
     net: OnceCell<Network>,
     /// Started with the runner: the network part of the whole run fits in it.
     deadline: Deadline,
-    /// The single-flight locks live beside the file cache's entries, whichever store holds the
-    /// sessions (the keys are the same); None without a cache.
-    locks: Option<FileCache>,
+    /// Where the single-flight locks are (beside the sessions); None without a cache.
+    locks: Option<PathBuf>,
 }
 
 /// How long a run waits, beyond its deadline, for another run that is asking a person for an
@@ -82,7 +82,7 @@ impl<'a> Runner<'a> {
             codes: CodeSource::new(mfa_token),
             net: OnceCell::new(),
             deadline: Deadline::new(budget, settings::DEADLINE_ADVICE),
-            locks: cache.and_then(|_| ctx.file_cache().ok()),
+            locks: cache.map(|c| c.lock_dir()),
         }
     }
 
@@ -253,7 +253,7 @@ impl<'a> Runner<'a> {
                 Duration::ZERO
             };
         let began = Instant::now();
-        match locks.lock(key, wait) {
+        match lock::session(locks, key, wait) {
             Ok(Some(held)) => Ok(Some((held, began.elapsed()))),
             Ok(None) => bail!(
                 "profile `{profile}`: another awsenv run has been getting this session for {} s and is not done; try again when it is",
@@ -380,6 +380,17 @@ impl<'a> Runner<'a> {
                 role_name,
             } => {
                 let tokens = self.token_cache(profile)?;
+                // One refresh of a sign-in for all the runs that need it at once (each role has
+                // its own lock; this one is the sign-in's): the others wait, then read the
+                // refreshed token. A lock not had in time: refresh alone rather than fail.
+                let path = tokens.token_path(session.cache_key());
+                let key = CacheKey::from_parts(&["sso-token", &path.to_string_lossy()]);
+                let _lock = self.locks.as_ref().and_then(|l| {
+                    lock::session(l, &key, self.deadline.remaining())
+                        .inspect_err(|e| debug!("no lock for the sign-in: {e:#}"))
+                        .ok()
+                        .flatten()
+                });
                 let token = sso_token::access_token(&tokens, || self.net(), profile, session)?;
                 debug!("GetRoleCredentials {role_name} in {account_id} for profile `{profile}`");
                 crate::aws::sso::role_credentials(

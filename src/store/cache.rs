@@ -74,6 +74,10 @@ impl SessionCache for StoreCache<'_> {
     fn forget(&self, key: &CacheKey) -> Result<()> {
         self.store.delete_session(key)
     }
+
+    fn lock_dir(&self) -> std::path::PathBuf {
+        self.store.lock_dir()
+    }
 }
 
 #[cfg(test)]

@@ -243,6 +243,11 @@ impl Store {
             .collect())
     }
 
+    /// Where runs that make the same session take turns (beside the index).
+    pub fn lock_dir(&self) -> std::path::PathBuf {
+        self.index.dir().join("session-locks")
+    }
+
     /// Deletes one cached session (gone already is fine).
     pub fn delete_session(&self, key: &CacheKey) -> anyhow::Result<()> {
         self.index.update(|idx| {

@@ -381,3 +381,41 @@ fn hook_on_a_black_hole_zsh() {
 fn hook_on_a_black_hole_fish() {
     hook_on_a_black_hole(Sh::Fish);
 }
+
+/// Four runs of four roles of one IAM Identity Center sign-in whose token needs a refresh:
+/// one refresh, and every run gets its role with the refreshed token.
+#[test]
+fn one_sign_in_refresh_for_many_runs() {
+    // tok-1 from the login, tok-2 from the one refresh; the portal takes only tok-2.
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = support::sso_portal(&["tok-2"]);
+    let mut h = Home::with_moto();
+    h.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url())
+        .set("AWS_ENDPOINT_URL_SSO", &portal.url);
+    let mut config = String::from(
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    for i in 1..=4 {
+        config.push_str(&format!(
+            "[profile s{i}]\nsso_session = corp\nsso_account_id = 12345678901{i}\nsso_role_name = Role{i}\nregion = eu-north-1\n"
+        ));
+    }
+    h.config(&config);
+    h.run(&["sso", "login", "--sso-session", "corp", "--no-browser"])
+        .success();
+    let token = support::sso_cache_file(&h, "'corp'");
+    let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(&token).unwrap()).unwrap();
+    t["expiresAt"] = "2001-01-01T00:00:00Z".into();
+    std::fs::write(&token, t.to_string()).unwrap();
+
+    let profiles: Vec<String> = (1..=4).map(|i| format!("s{i}")).collect();
+    for r in burst(&h, &profiles) {
+        r.success();
+    }
+    let refreshes = oidc
+        .requests()
+        .iter()
+        .filter(|r| r["body"]["grantType"] == "refresh_token")
+        .count();
+    assert_eq!(refreshes, 1);
+}
