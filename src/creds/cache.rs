@@ -165,10 +165,7 @@ impl SessionCache for FileCache {
     /// `…/awsenv/locks`, beside the sessions (not among them: listings and counts of session
     /// files stay what they were).
     fn lock_dir(&self) -> PathBuf {
-        self.dir
-            .parent()
-            .unwrap_or(&self.dir)
-            .join("session-locks")
+        self.dir.parent().unwrap_or(&self.dir).join("session-locks")
     }
 
     fn forget(&self, key: &CacheKey) -> Result<()> {
