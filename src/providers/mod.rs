@@ -10,7 +10,7 @@ pub mod mfa;
 pub mod process;
 pub mod sso_token;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,8 @@ pub struct Runner<'a> {
     deadline: Deadline,
     /// Where the single-flight locks are (beside the sessions); None without a cache.
     locks: Option<PathBuf>,
+    /// A cache that cannot be written has been reported.
+    warned: Cell<bool>,
 }
 
 /// How long a run waits, beyond its deadline, for another run that is asking a person for an
@@ -83,6 +85,7 @@ impl<'a> Runner<'a> {
             net: OnceCell::new(),
             deadline: Deadline::new(budget, settings::DEADLINE_ADVICE),
             locks: cache.map(|c| c.lock_dir()),
+            warned: Cell::new(false),
         }
     }
 
@@ -216,8 +219,11 @@ impl<'a> Runner<'a> {
                     credentials: next.clone(),
                 };
                 if let Err(e) = cache.put(&keys[i], &entry) {
-                    // A cache that cannot be written costs a later call, not this one.
-                    eprintln!("awsenv: warning: {e:#}");
+                    // A cache that cannot be written costs a later call, not this one; said
+                    // once per run, not once per step.
+                    if !self.warned.replace(true) {
+                        eprintln!("awsenv: warning: {e:#}");
+                    }
                 }
             }
             creds = Some(next);

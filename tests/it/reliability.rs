@@ -419,3 +419,44 @@ fn one_sign_in_refresh_for_many_runs() {
         .count();
     assert_eq!(refreshes, 1);
 }
+
+/// What held before the locks: a corrupt cache entry is a miss and is replaced, and a cache
+/// location that cannot be used still yields credentials, with one warning for the whole run.
+#[test]
+fn a_bad_cache_costs_a_call_not_the_run() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    let h = mfa_home(&proxy, 1, 0);
+    h.run(&["use", "r1"]).success();
+    let dir = h.path().join(".cache/awsenv/sessions");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        std::fs::write(f, "{not json").unwrap();
+    }
+    let out = h.run(&["use", "r1"]).success();
+    assert_eq!(out.stderr, "");
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(calls(&proxy), ["GetSessionToken", "AssumeRole"].repeat(2));
+    for f in &files {
+        let _: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap())
+            .unwrap_or_else(|e| panic!("{} was not replaced: {e}", f.display()));
+    }
+
+    // The cache directory's place is taken by a file.
+    let mut h = mfa_home(&proxy, 1, 0);
+    let blocked = h.path().join("not-a-dir");
+    std::fs::write(&blocked, "").unwrap();
+    h.set("XDG_CACHE_HOME", &blocked.display().to_string());
+    let out = h.run(&["use", "r1"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
+    assert!(
+        lines[0].starts_with("awsenv: warning: cannot write to "),
+        "{}",
+        lines[0]
+    );
+}
