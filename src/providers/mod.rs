@@ -282,7 +282,13 @@ impl<'a> Runner<'a> {
     ) -> Result<(Credentials, Option<SessionKind>, String)> {
         Ok(match step {
             Step::Source => {
+                let began = Instant::now();
                 let c = self.source(plan)?;
+                // A credential_process (awsenv itself, aws-vault, a password manager) or a
+                // key store may be waiting for a person: that time is not the network's.
+                if matches!(plan.source, Source::Process { .. } | Source::Stored { .. }) {
+                    self.deadline.extend(began.elapsed());
+                }
                 (c, source_kind(&plan.source), plan.profile.clone())
             }
             Step::Mfa(m) => {

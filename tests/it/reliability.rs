@@ -460,3 +460,24 @@ fn a_bad_cache_costs_a_call_not_the_run() {
         lines[0]
     );
 }
+
+/// A credential_process may wait for a person (aws-vault's prompt, a password manager, awsenv
+/// itself asking for a code): its time is not taken from the network's deadline.
+#[test]
+fn a_slow_credential_process_does_not_eat_the_deadline() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_STS", &proxy.url)
+        .set("AWSENV_DEADLINE", "1");
+    let process = h.script(
+        "slow-keys",
+        "#!/bin/sh\nsleep 2\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIASLOWPROCESS0001\", \"SecretAccessKey\": \"s\"}'\n",
+    );
+    h.config(&format!(
+        "[profile keys]\ncredential_process = {}\n[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = keys\nregion = us-east-1\n",
+        process.display()
+    ));
+    let out = h.run(&["use", "role"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(calls(&proxy), ["AssumeRole"]);
+}
