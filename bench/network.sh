@@ -2,7 +2,7 @@
 # Bad networks and bursts, awsenv beside its peers (nothing here is a test):
 #   1. time to give up on a black-holed STS (accepts the connection, never answers):
 #      `awsenv use`, the hook's `awsenv hook bash` on a marked tree, `aws sts get-caller-identity`
-#      (AWS CLI v1) and `awsume` (each capped at 180 s);
+#      (AWS CLI v1) and `awsume` (each capped at CAP=180 s);
 #   2. six runs of one MFA role started at once with a cold cache, and six roles behind one MFA
 #      user: MFA codes asked and STS calls made, awsenv and the AWS CLI.
 # Needs: bash tests/setup.sh (the venv with moto, awscli, awsume). Run from anywhere.
@@ -73,7 +73,7 @@ export HOME=$home XDG_CACHE_HOME=$home/.cache XDG_CONFIG_HOME=$home/.config
 export AWS_EC2_METADATA_DISABLED=true PATH="$venv/bin:$PATH"
 "$bin" allow "$home/tree" >/dev/null
 
-secs() { local t0 t1; t0=$(date +%s.%N); timeout 180 "$@" >/dev/null 2>&1 </dev/null || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+secs() { local t0 t1; t0=$(date +%s.%N); timeout "${CAP:-180}" "$@" >/dev/null 2>&1 </dev/null || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 echo "## Time to give up on a black-holed STS (s)"
 export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$hole
 printf 'awsenv use role (default deadline)  %6.1f\n' "$(secs "$bin" use role)"
@@ -85,14 +85,17 @@ echo "## One burst of six runs, cold cache: MFA codes asked / GetSessionToken / 
 export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$proxy
 burst() {
   rm -rf "$home/.cache" "$home/.aws/cli/cache" "$count" "$work/actions"
-  for p in "$@"; do "${tool[@]}" "$p" >/dev/null 2>&1 </dev/null & done
-  wait
+  local runs=()
+  for p in "$@"; do "${tool[@]}" "$p" >/dev/null 2>&1 </dev/null & runs+=($!); done
+  wait "${runs[@]}" || true
   printf '%-44s %d / %d / %d\n' "$label" "$(wc -l < "$count" 2>/dev/null || echo 0)" \
     "$(grep -c '^GetSessionToken$' "$work/actions" || true)" "$(grep -c '^AssumeRole$' "$work/actions" || true)"
 }
 tool=("$bin" use); label="awsenv use, six runs of r1"; burst r1 r1 r1 r1 r1 r1
 label="awsenv use, r1..r6 behind one MFA user"; burst r1 r2 r3 r4 r5 r6
 # The AWS CLI reads mfa_process? No: it prompts; feed it the code on stdin.
-cli() { echo 123456 | aws sts get-caller-identity --profile "$1"; echo run >> "$count"; }
+# The AWS CLI has no mfa_process: it prompts (on stderr) and reads the code from stdin; its
+# prompts are what is counted.
+cli() { echo 123456 | aws sts get-caller-identity --profile "$1" 2>&1 >/dev/null | grep -o 'Enter MFA code' >> "$count"; }
 export -f cli; export count
-tool=(bash -c 'cli "$0"'); label="aws (v1), six runs of r1 (codes = runs)"; burst r1 r1 r1 r1 r1 r1
+tool=(bash -c 'cli "$0"'); label="aws (v1), six runs of r1"; burst r1 r1 r1 r1 r1 r1
