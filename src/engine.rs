@@ -96,6 +96,12 @@ impl SessionCache for FreshFor<'_> {
     fn remove(&self, profile: Option<&str>) -> Result<usize> {
         self.0.remove(profile)
     }
+    fn forget(&self, key: &CacheKey) -> Result<()> {
+        self.0.forget(key)
+    }
+    fn lock_dir(&self) -> std::path::PathBuf {
+        self.0.lock_dir()
+    }
 }
 
 /// Plans and runs: the credentials of profile `name`.

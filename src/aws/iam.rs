@@ -21,7 +21,8 @@ impl<'n> Iam<'n> {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(IAM_REGION))
             .http_client(net.http_client())
-            .timeout_config(Network::timeouts())
+            .timeout_config(net.timeouts())
+            .retry_config(Network::retries())
             .credentials_provider(to_sdk(creds));
         if let Some(e) = endpoint {
             b = b.endpoint_url(e);

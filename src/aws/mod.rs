@@ -1,7 +1,11 @@
 //! Everything that talks to AWS: one tokio runtime and one HTTPS client per run, made only
 //! when a plan needs the network (static keys and cache hits never build them), and one file
 //! per service: STS, the SSO portal, SSO-OIDC, IAM, and the console's federation endpoint.
+//!
+//! Calls retry as the SDKs do (standard mode: throttling, 5xx and transport errors, with jittered
+//! exponential backoff), all inside the run's [`Deadline`] when it has one.
 
+mod deadline;
 pub mod federation;
 pub mod iam;
 pub mod oidc;
@@ -12,19 +16,70 @@ mod sts;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+pub use deadline::Deadline;
+
 use crate::creds::Credentials;
+
+/// A TCP (and TLS) connection that is not up by then will not be.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Per attempt, for the commands without a deadline (they wait for a person in between).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The runtime and HTTP client shared by every call of one awsenv run.
 pub struct Network {
     runtime: tokio::runtime::Runtime,
     http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    deadline: Option<Deadline>,
+}
+
+/// An AWS call that failed, with the service's error code when it answered (so callers can tell
+/// a revoked session from the rest).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CallError {
+    pub code: Option<String>,
+    message: String,
+}
+
+impl CallError {
+    /// The same error, its message prefixed by `profile \`NAME\`: `.
+    pub fn in_profile(e: anyhow::Error, profile: &str) -> anyhow::Error {
+        match e.downcast::<CallError>() {
+            Ok(c) => CallError {
+                code: c.code,
+                message: format!("profile `{profile}`: {}", c.message),
+            }
+            .into(),
+            Err(e) => anyhow!("profile `{profile}`: {e}"),
+        }
+    }
+}
+
+/// The codes STS gives credentials that were valid and no longer are (revoked, or a session
+/// whose source was revoked).
+pub fn is_revoked(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<CallError>()
+        .and_then(|c| c.code.as_deref())
+        .is_some_and(|c| matches!(c, "ExpiredToken" | "InvalidClientTokenId"))
 }
 
 impl Network {
+    /// A network with no overall deadline (commands that wait for a person between calls).
     pub fn new() -> Result<Network> {
+        Self::build(None)
+    }
+
+    /// A network whose calls all end by `deadline`, retries included.
+    pub fn with_deadline(deadline: Deadline) -> Result<Network> {
+        Self::build(Some(deadline))
+    }
+
+    fn build(deadline: Option<Deadline>) -> Result<Network> {
         use aws_smithy_http_client::{tls, Builder};
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -35,7 +90,11 @@ impl Network {
                 tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
-        Ok(Network { runtime, http })
+        Ok(Network {
+            runtime,
+            http,
+            deadline,
+        })
     }
 
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
@@ -46,11 +105,73 @@ impl Network {
         self.http.clone()
     }
 
-    pub fn timeouts() -> TimeoutConfig {
-        TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(20))
-            .build()
+    /// For a client made now: the connect timeout, and what is left of the deadline as the
+    /// timeout of the whole operation (every attempt and backoff).
+    pub fn timeouts(&self) -> TimeoutConfig {
+        let b = TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT);
+        match &self.deadline {
+            // The SDK reads a zero timeout as none: a passed deadline is caught before a call.
+            Some(d) => b
+                .operation_timeout(d.remaining().max(Duration::from_millis(1)))
+                .build(),
+            None => b.operation_attempt_timeout(ATTEMPT_TIMEOUT).build(),
+        }
+    }
+
+    /// The SDKs' standard retries: 3 attempts, jittered exponential backoff, only for errors
+    /// that may pass (throttling, 5xx, transport); never for AccessDenied, bad tokens, bad codes.
+    pub fn retries() -> RetryConfig {
+        RetryConfig::standard()
+    }
+
+    /// Fails at once when the deadline has passed, before a call (or a prompt) is started.
+    pub fn check_time(&self, step: &str, endpoint: &str) -> Result<()> {
+        match &self.deadline {
+            Some(d) if d.remaining().is_zero() => Err(d.passed(step, endpoint)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The error of `step` at `endpoint`: a timeout names the deadline and how to change it, a
+    /// transport failure the endpoint, a service error its code and message.
+    pub fn call_error<E>(
+        &self,
+        step: &str,
+        endpoint: &str,
+        e: &SdkError<E, HttpResponse>,
+    ) -> anyhow::Error
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match (e, &self.deadline) {
+            (SdkError::TimeoutError(_), Some(d)) => d.passed(step, endpoint),
+            (SdkError::TimeoutError(_) | SdkError::DispatchFailure(_), _) => {
+                anyhow!("{step} failed: {endpoint}: {}", sdk_error(e))
+            }
+            _ => CallError {
+                code: error_code(e),
+                message: format!("{step} failed: {}", sdk_error(e)),
+            }
+            .into(),
+        }
+    }
+
+    /// Runs a future that is not an SDK operation (the credential providers of instances and
+    /// containers, plain GETs) within the deadline, or within `fallback` without one.
+    pub fn bounded<F: std::future::Future>(
+        &self,
+        step: &str,
+        endpoint: &str,
+        fallback: Duration,
+        f: F,
+    ) -> Result<F::Output> {
+        self.check_time(step, endpoint)?;
+        let limit = self.deadline.as_ref().map_or(fallback, Deadline::remaining);
+        self.block_on(async { tokio::time::timeout(limit, f).await })
+            .map_err(|_| match &self.deadline {
+                Some(d) => d.passed(step, endpoint),
+                None => anyhow!("{step}: no answer from {endpoint}: timed out"),
+            })
     }
 
     /// A plain HTTPS GET through the same TLS stack as the SDK clients (for endpoints that have
@@ -83,8 +204,8 @@ impl Network {
                 .to_vec();
             Ok((status, body))
         };
-        self.block_on(async { tokio::time::timeout(Duration::from_secs(20), work).await })
-            .map_err(|_| anyhow!("timed out"))?
+        let endpoint = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+        self.bounded("the request", &endpoint, ATTEMPT_TIMEOUT, work)?
     }
 }
 
@@ -98,13 +219,42 @@ pub fn to_sdk(c: &Credentials) -> aws_credential_types::Credentials {
     )
 }
 
-/// One line describing an SDK error: the AWS error code and message when the service answered,
-/// else the transport problem. Requests and credentials are never part of it.
-pub fn sdk_error<E>(e: &aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>) -> String
+/// Where an STS call goes, for messages.
+pub fn sts_endpoint(region: &str, endpoint: Option<&str>) -> String {
+    endpoint.map_or_else(|| default_endpoint("sts", region), str::to_string)
+}
+
+/// The default endpoint of a service in a region, for messages (the SDK works it out itself).
+pub fn default_endpoint(prefix: &str, region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://{prefix}.{region}.{suffix}")
+}
+
+/// The AWS error code of a service error (also from bodies the SDK's parser does not read).
+fn error_code<E>(e: &SdkError<E, HttpResponse>) -> Option<String>
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    use aws_smithy_runtime_api::client::result::SdkError;
+    let se = e.as_service_error()?;
+    se.code().map(str::to_string).or_else(|| match e {
+        SdkError::ServiceError(c) => {
+            let body = c.raw().body().bytes().map(String::from_utf8_lossy)?;
+            xml_text(&body, "Code")
+        }
+        _ => None,
+    })
+}
+
+/// One line describing an SDK error: the AWS error code and message when the service answered,
+/// else the transport problem. Requests and credentials are never part of it.
+pub fn sdk_error<E>(e: &SdkError<E, HttpResponse>) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
     match e {
         SdkError::ServiceError(se) => {
             let err = se.err();

@@ -60,7 +60,8 @@ impl<'n> Oidc<'n> {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .http_client(net.http_client())
-            .timeout_config(Network::timeouts());
+            .timeout_config(net.timeouts())
+            .retry_config(Network::retries());
         if let Some(e) = endpoint {
             b = b.endpoint_url(e);
         }

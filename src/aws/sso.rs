@@ -4,7 +4,7 @@
 use anyhow::{anyhow, Result};
 use time::OffsetDateTime;
 
-use super::{sdk_error, Network};
+use super::{default_endpoint, sdk_error, Network};
 use crate::creds::{Credentials, Secret};
 
 /// The command that logs in again, for error messages.
@@ -22,6 +22,13 @@ pub fn role_credentials(
     account_id: &str,
     role_name: &str,
 ) -> Result<Credentials> {
+    let step = format!("GetRoleCredentials for {role_name} in {account_id}");
+    let at = endpoint.map_or_else(
+        || default_endpoint("portal.sso", sso_region),
+        str::to_string,
+    );
+    net.check_time(&step, &at)
+        .map_err(|e| anyhow!("profile `{profile}`: {e}"))?;
     let client = client(net, sso_region, endpoint);
     let out = net
         .block_on(
@@ -37,9 +44,12 @@ pub fn role_credentials(
                 .as_service_error()
                 .is_some_and(|s| s.is_unauthorized_exception());
             if unauthorized {
-                anyhow!("profile `{profile}`: IAM Identity Center rejected the cached login; {}", login_hint(profile))
+                anyhow!(
+                    "profile `{profile}`: IAM Identity Center rejected the cached login; {}",
+                    login_hint(profile)
+                )
             } else {
-                anyhow!("profile `{profile}`: GetRoleCredentials for {role_name} in {account_id} failed: {}", sdk_error(&e))
+                anyhow!("profile `{profile}`: {}", net.call_error(&step, &at, &e))
             }
         })?;
     let c = out.role_credentials().ok_or_else(|| {
@@ -63,7 +73,8 @@ fn client(net: &Network, sso_region: &str, endpoint: Option<&str>) -> aws_sdk_ss
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(sso_region.to_string()))
         .http_client(net.http_client())
-        .timeout_config(Network::timeouts());
+        .timeout_config(net.timeouts())
+        .retry_config(Network::retries());
     if let Some(e) = endpoint {
         b = b.endpoint_url(e);
     }

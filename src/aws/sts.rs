@@ -6,9 +6,11 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 
-use super::{sdk_error, to_sdk, Network};
+use super::{to_sdk, Network};
 use crate::creds::{Credentials, Secret};
 use crate::os::log::debug;
+
+use super::sts_endpoint as at;
 
 impl Network {
     fn sts(
@@ -21,7 +23,8 @@ impl Network {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .http_client(self.http.clone())
-            .timeout_config(Self::timeouts());
+            .timeout_config(self.timeouts())
+            .retry_config(Self::retries());
         if let Some(c) = creds {
             b = b.credentials_provider(to_sdk(c));
         }
@@ -40,6 +43,8 @@ impl Network {
         code: &str,
         duration: Duration,
     ) -> Result<Credentials> {
+        let step = format!("GetSessionToken with MFA device {serial}");
+        self.check_time(&step, &at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let out = self
             .block_on(
@@ -50,12 +55,7 @@ impl Network {
                     .duration_seconds(clamp_secs(duration))
                     .send(),
             )
-            .map_err(|e| {
-                anyhow!(
-                    "GetSessionToken with MFA device {serial} failed: {}",
-                    sdk_error(&e)
-                )
-            })?;
+            .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
         from_sts(out.credentials(), "GetSessionToken")
     }
 
@@ -71,6 +71,8 @@ impl Network {
         duration: Option<Duration>,
         mfa: Option<(&str, &str)>,
     ) -> Result<Credentials> {
+        let step = format!("AssumeRole {role_arn}");
+        self.check_time(&step, &at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let mut req = client
             .assume_role()
@@ -83,7 +85,7 @@ impl Network {
         }
         let out = self
             .block_on(req.send())
-            .map_err(|e| anyhow!("AssumeRole {role_arn} failed: {}", sdk_error(&e)))?;
+            .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
         from_sts(out.credentials(), "AssumeRole")
     }
 
@@ -95,6 +97,8 @@ impl Network {
         session_name: &str,
         token: &str,
     ) -> Result<Credentials> {
+        let step = format!("AssumeRoleWithWebIdentity {role_arn}");
+        self.check_time(&step, &at(region, endpoint))?;
         let client = self.sts(None, region, endpoint);
         let out = self
             .block_on(
@@ -105,12 +109,7 @@ impl Network {
                     .web_identity_token(token)
                     .send(),
             )
-            .map_err(|e| {
-                anyhow!(
-                    "AssumeRoleWithWebIdentity {role_arn} failed: {}",
-                    sdk_error(&e)
-                )
-            })?;
+            .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
         from_sts(out.credentials(), "AssumeRoleWithWebIdentity")
     }
 
@@ -121,10 +120,11 @@ impl Network {
         region: &str,
         endpoint: Option<&str>,
     ) -> Result<String> {
+        self.check_time("GetCallerIdentity", &at(region, endpoint))?;
         let client = self.sts(Some(creds), region, endpoint);
         let out = self
             .block_on(client.get_caller_identity().send())
-            .map_err(|e| anyhow!("GetCallerIdentity failed: {}", sdk_error(&e)))?;
+            .map_err(|e| self.call_error("GetCallerIdentity", &at(region, endpoint), &e))?;
         out.arn
             .ok_or_else(|| anyhow!("GetCallerIdentity returned no ARN"))
     }
@@ -140,6 +140,7 @@ impl Network {
         duration: Option<Duration>,
     ) -> Result<Credentials> {
         const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        self.check_time("GetFederationToken", &at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let out = self
             .block_on(
@@ -150,7 +151,7 @@ impl Network {
                     .set_duration_seconds(duration.map(clamp_secs))
                     .send(),
             )
-            .map_err(|e| anyhow!("GetFederationToken failed: {}", sdk_error(&e)))?;
+            .map_err(|e| self.call_error("GetFederationToken", &at(region, endpoint), &e))?;
         if let Some(user) = out.federated_user() {
             debug!("signed in as {}", user.arn());
         }

@@ -82,6 +82,10 @@ pub trait SessionCache {
     fn entries(&self) -> Vec<Entry>;
     /// Deletes the sessions of `profile` (every session when None); returns how many.
     fn remove(&self, profile: Option<&str>) -> Result<usize>;
+    /// Deletes the session under `key` (STS says it was revoked).
+    fn forget(&self, key: &CacheKey) -> Result<()>;
+    /// Where the single-flight locks of these sessions are (see [`super::lock`]).
+    fn lock_dir(&self) -> PathBuf;
 }
 
 /// One JSON file per session in a private directory (0700), each file 0600, written to a
@@ -167,6 +171,22 @@ impl SessionCache for FileCache {
             .filter_map(|e| Self::read(&e.path()))
             .filter(|e| e.is_fresh(now))
             .collect()
+    }
+
+    /// `…/awsenv/locks`, beside the sessions (not among them: listings and counts of session
+    /// files stay what they were).
+    fn lock_dir(&self) -> PathBuf {
+        self.dir.parent().unwrap_or(&self.dir).join("session-locks")
+    }
+
+    fn forget(&self, key: &CacheKey) -> Result<()> {
+        let path = self.path(key);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("cannot delete {}", path.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn remove(&self, profile: Option<&str>) -> Result<usize> {

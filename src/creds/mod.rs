@@ -5,6 +5,7 @@
 //! panic) prints a placeholder instead of the key.
 
 pub mod cache;
+pub mod lock;
 
 use std::fmt;
 

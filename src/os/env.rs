@@ -43,6 +43,8 @@ pub const AWSENV_PROFILE: &str = "AWSENV_PROFILE";
 pub const MFA_SESSION_DURATION: &str = "AWSENV_MFA_SESSION_DURATION";
 pub const BACKEND: &str = "AWSENV_BACKEND";
 pub const FILE_PASSPHRASE: &str = "AWSENV_FILE_PASSPHRASE";
+/// Seconds the network part of one run may take, retries included (see `store::settings`).
+pub const DEADLINE: &str = "AWSENV_DEADLINE";
 
 // The local credential server (`--server`, see `server`).
 /// The container credential endpoint and its token, as the SDKs read them.
@@ -112,6 +114,7 @@ const READ: &[&str] = &[
     CONTAINER_TOKEN,
     CONTAINER_RELATIVE_URI,
     CONTAINER_TOKEN_FILE,
+    DEADLINE,
     HOOK_STATE,
     HOOK_REFRESH_AT,
     HOOK_SAVED,

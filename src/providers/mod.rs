@@ -13,18 +13,22 @@ pub mod process;
 pub mod sso_pkce;
 pub mod sso_token;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use time::OffsetDateTime;
 
-use crate::aws::Network;
+use crate::aws::{self, CallError, Deadline, Network};
 use crate::config::endpoint::{self, Service};
 use crate::context::Context;
 use crate::creds::cache::{CacheKey, Entry, SessionCache, SessionKind};
+use crate::creds::lock;
 use crate::creds::{Credentials, Secret};
 use crate::os::log::debug;
 use crate::plan::{MfaSession, Plan, RoleHop, Source};
+use crate::store::settings;
 use mfa::CodeSource;
 
 pub struct Runner<'a> {
@@ -32,12 +36,38 @@ pub struct Runner<'a> {
     cache: Option<&'a dyn SessionCache>,
     codes: CodeSource,
     net: OnceCell<Network>,
+    /// Started with the runner: the network part of the whole run fits in it.
+    deadline: Deadline,
+    /// Where the single-flight locks are (beside the sessions); None without a cache.
+    locks: Option<PathBuf>,
+    /// A cache that cannot be written has been reported.
+    warned: Cell<bool>,
 }
+
+/// How long a run waits, beyond its deadline, for another run that is asking a person for an
+/// MFA code: time to find the device and type six digits.
+const PERSON_TIME: Duration = Duration::from_secs(90);
 
 enum Step<'p> {
     Source,
     Mfa(&'p MfaSession),
     Hop(&'p RoleHop),
+}
+
+/// Why running the steps stopped.
+enum Failed {
+    /// STS refused credentials that came from the cache entry of step `used`.
+    Revoked {
+        used: usize,
+        error: anyhow::Error,
+    },
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failed {
+    fn from(e: anyhow::Error) -> Failed {
+        Failed::Other(e)
+    }
 }
 
 impl<'a> Runner<'a> {
@@ -46,11 +76,19 @@ impl<'a> Runner<'a> {
         cache: Option<&'a dyn SessionCache>,
         mfa_token: Option<String>,
     ) -> Runner<'a> {
+        // A bad setting is reported by `credentials`; the deadline starts here either way.
+        let budget = ctx
+            .settings()
+            .map(|s| s.deadline())
+            .unwrap_or(settings::DEFAULT_DEADLINE);
         Runner {
             ctx,
             cache,
             codes: CodeSource::new(mfa_token),
             net: OnceCell::new(),
+            deadline: Deadline::new(budget, settings::DEADLINE_ADVICE),
+            locks: cache.map(|c| c.lock_dir()),
+            warned: Cell::new(false),
         }
     }
 
@@ -59,12 +97,15 @@ impl<'a> Runner<'a> {
             return Ok(n);
         }
         debug!("starting the network client");
-        let n = Network::new()?;
+        let n = Network::with_deadline(self.deadline.clone())?;
         Ok(self.net.get_or_init(|| n))
     }
 
-    /// The credentials the plan ends on.
+    /// The credentials the plan ends on. A cached session that STS says was revoked is dropped
+    /// and the plan run again, once: from the step before it, so a code is asked for only when
+    /// the MFA session itself is gone.
     pub fn credentials(&self, plan: &Plan) -> Result<Credentials> {
+        self.ctx.settings()?;
         let mut steps = vec![Step::Source];
         if let Some(m) = &plan.mfa_session {
             steps.push(Step::Mfa(m));
@@ -96,9 +137,35 @@ impl<'a> Runner<'a> {
             keys.push(CacheKey::from_parts(&parts));
         }
 
+        match self.run_steps(plan, &steps, &keys) {
+            Ok(c) => Ok(c),
+            Err(Failed::Other(e)) => Err(e),
+            Err(Failed::Revoked { used, error }) => {
+                let Some(cache) = self.cache else {
+                    return Err(error);
+                };
+                debug!(
+                    "the cached session of step {used} was refused ({error:#}); resolving again"
+                );
+                cache.forget(&keys[used])?;
+                self.run_steps(plan, &steps, &keys).map_err(|f| match f {
+                    Failed::Revoked { error, .. } | Failed::Other(error) => error,
+                })
+            }
+        }
+    }
+
+    fn run_steps(
+        &self,
+        plan: &Plan,
+        steps: &[Step<'_>],
+        keys: &[CacheKey],
+    ) -> Result<Credentials, Failed> {
         // Start after the last step whose result is cached.
         let mut start = 0;
         let mut creds = None;
+        // The step whose cache entry `creds` came from.
+        let mut from_cache = None;
         if let Some(cache) = self.cache {
             for i in (0..steps.len()).rev() {
                 if !cacheable(plan, &steps[i]) {
@@ -110,6 +177,7 @@ impl<'a> Runner<'a> {
                         hit.kind, hit.profile
                     );
                     creds = Some(hit.credentials);
+                    from_cache = Some(i);
                     start = i + 1;
                     break;
                 }
@@ -117,61 +185,34 @@ impl<'a> Runner<'a> {
         }
 
         for (i, step) in steps.iter().enumerate().skip(start) {
-            let (next, kind, owner) = match step {
-                Step::Source => {
-                    let c = self.source(plan)?;
-                    (c, source_kind(&plan.source), plan.profile.clone())
+            // Held until the result is in the cache: runs that need the same session wait here,
+            // then find it there.
+            let _lock = match self.single_flight(plan, step, &keys[i])? {
+                Some((held, waited)) => {
+                    if let Some(hit) = self.cache.and_then(|c| c.get(&keys[i])) {
+                        debug!(
+                            "another run made the {:?} session of `{}`",
+                            hit.kind, hit.profile
+                        );
+                        // Its time was not ours: our calls still get the whole deadline.
+                        self.deadline.extend(waited);
+                        creds = Some(hit.credentials);
+                        from_cache = Some(i);
+                        continue;
+                    }
+                    Some(held)
                 }
-                Step::Mfa(m) => {
-                    let source = creds
-                        .as_ref()
-                        .context("MFA session without source credentials")?;
-                    let code = self.codes.code_for(&m.mfa)?;
-                    debug!(
-                        "GetSessionToken for profile `{}` with MFA device {}",
-                        m.mfa.profile, m.mfa.serial
-                    );
-                    let c = self
-                        .net()?
-                        .get_session_token(
-                            source,
-                            &m.region,
-                            plan.sts_endpoint.as_deref(),
-                            &m.mfa.serial,
-                            &code,
-                            m.duration,
-                        )
-                        .map_err(|e| anyhow!("profile `{}`: {e}", m.mfa.profile))?;
-                    (c, Some(SessionKind::MfaSession), m.mfa.profile.clone())
-                }
-                Step::Hop(h) => {
-                    let source = creds.as_ref().context("role without source credentials")?;
-                    let code = match &h.mfa {
-                        Some(m) => Some(self.codes.code_for(m)?),
-                        None => None,
-                    };
-                    let session_name = h.session_name.clone().unwrap_or_else(default_session_name);
-                    debug!(
-                        "AssumeRole {} for profile `{}` (session {session_name})",
-                        h.role_arn, h.profile
-                    );
-                    let c = self
-                        .net()?
-                        .assume_role(
-                            source,
-                            &h.region,
-                            plan.sts_endpoint.as_deref(),
-                            &h.role_arn,
-                            &session_name,
-                            h.external_id.as_deref(),
-                            h.duration,
-                            h.mfa
-                                .as_ref()
-                                .map(|m| m.serial.as_str())
-                                .zip(code.as_deref()),
-                        )
-                        .map_err(|e| anyhow!("profile `{}`: {e}", h.profile))?;
-                    (c, Some(SessionKind::Role), h.profile.clone())
+                None => None,
+            };
+            let (next, kind, owner) = match self.step(plan, step, creds.as_ref()) {
+                Ok(done) => done,
+                Err(error) => {
+                    return Err(match from_cache {
+                        Some(used) if i == used + 1 && aws::is_revoked(&error) => {
+                            Failed::Revoked { used, error }
+                        }
+                        _ => Failed::Other(error),
+                    })
                 }
             };
             if let (Some(cache), Some(kind), Some(_)) = (self.cache, kind, next.expiration) {
@@ -181,13 +222,140 @@ impl<'a> Runner<'a> {
                     credentials: next.clone(),
                 };
                 if let Err(e) = cache.put(&keys[i], &entry) {
-                    // A cache that cannot be written costs a later call, not this one.
-                    eprintln!("awsenv: warning: {e:#}");
+                    // A cache that cannot be written costs a later call, not this one; said
+                    // once per run, not once per step.
+                    if !self.warned.replace(true) {
+                        eprintln!("awsenv: warning: {e:#}");
+                    }
                 }
             }
             creds = Some(next);
+            from_cache = None;
         }
-        creds.context("the plan produced no credentials")
+        Ok(creds.context("the plan produced no credentials")?)
+    }
+
+    /// The single-flight lock of a step that makes a session, and how long it took to get.
+    /// None when the step makes nothing cacheable, or the lock cannot be had (an unusable cache
+    /// location: the run goes on alone, and the cache reports the problem once).
+    fn single_flight(
+        &self,
+        plan: &Plan,
+        step: &Step<'_>,
+        key: &CacheKey,
+    ) -> Result<Option<(lock::Held, Duration)>> {
+        let Some(locks) = &self.locks else {
+            return Ok(None);
+        };
+        if !cacheable(plan, step) {
+            return Ok(None);
+        }
+        let (profile, asks_code) = match step {
+            Step::Source => (plan.profile.as_str(), false),
+            Step::Mfa(m) => (m.mfa.profile.as_str(), true),
+            Step::Hop(h) => (h.profile.as_str(), h.mfa.is_some()),
+        };
+        let wait = self.deadline.remaining()
+            + if asks_code {
+                PERSON_TIME
+            } else {
+                Duration::ZERO
+            };
+        let began = Instant::now();
+        match lock::session(locks, key, wait) {
+            Ok(Some(held)) => Ok(Some((held, began.elapsed()))),
+            Ok(None) => bail!(
+                "profile `{profile}`: another awsenv run has been getting this session for {} s and is not done; try again when it is",
+                wait.as_secs()
+            ),
+            Err(e) => {
+                debug!("going on without the single-flight lock: {e:#}");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Runs one step on the credentials of the step before: what it made, the kind of session
+    /// to cache it as (None: not cached), and the profile it belongs to.
+    fn step(
+        &self,
+        plan: &Plan,
+        step: &Step<'_>,
+        creds: Option<&Credentials>,
+    ) -> Result<(Credentials, Option<SessionKind>, String)> {
+        Ok(match step {
+            Step::Source => {
+                let began = Instant::now();
+                let c = self.source(plan)?;
+                // A credential_process (awsenv itself, aws-vault, a password manager) or a
+                // key store may be waiting for a person: that time is not the network's.
+                if matches!(plan.source, Source::Process { .. } | Source::Stored { .. }) {
+                    self.deadline.extend(began.elapsed());
+                }
+                (c, source_kind(&plan.source), plan.profile.clone())
+            }
+            Step::Mfa(m) => {
+                let source = creds.context("MFA session without source credentials")?;
+                let code = self.code_for(&m.mfa, &m.region, plan)?;
+                debug!(
+                    "GetSessionToken for profile `{}` with MFA device {}",
+                    m.mfa.profile, m.mfa.serial
+                );
+                let c = self
+                    .net()?
+                    .get_session_token(
+                        source,
+                        &m.region,
+                        plan.sts_endpoint.as_deref(),
+                        &m.mfa.serial,
+                        &code,
+                        m.duration,
+                    )
+                    .map_err(|e| CallError::in_profile(e, &m.mfa.profile))?;
+                (c, Some(SessionKind::MfaSession), m.mfa.profile.clone())
+            }
+            Step::Hop(h) => {
+                let source = creds.context("role without source credentials")?;
+                let code = match &h.mfa {
+                    Some(m) => Some(self.code_for(m, &h.region, plan)?),
+                    None => None,
+                };
+                let session_name = h.session_name.clone().unwrap_or_else(default_session_name);
+                debug!(
+                    "AssumeRole {} for profile `{}` (session {session_name})",
+                    h.role_arn, h.profile
+                );
+                let c = self
+                    .net()?
+                    .assume_role(
+                        source,
+                        &h.region,
+                        plan.sts_endpoint.as_deref(),
+                        &h.role_arn,
+                        &session_name,
+                        h.external_id.as_deref(),
+                        h.duration,
+                        h.mfa
+                            .as_ref()
+                            .map(|m| m.serial.as_str())
+                            .zip(code.as_deref()),
+                    )
+                    .map_err(|e| CallError::in_profile(e, &h.profile))?;
+                (c, Some(SessionKind::Role), h.profile.clone())
+            }
+        })
+    }
+
+    /// An MFA code, asked only when there is time left to use it; the time a person takes does
+    /// not count against the deadline.
+    fn code_for(&self, mfa: &crate::plan::Mfa, region: &str, plan: &Plan) -> Result<String> {
+        let endpoint = aws::sts_endpoint(region, plan.sts_endpoint.as_deref());
+        self.net()?
+            .check_time(&format!("profile `{}`: STS", mfa.profile), &endpoint)?;
+        let began = Instant::now();
+        let code = self.codes.code_for(mfa);
+        self.deadline.extend(began.elapsed());
+        code
     }
 
     fn source(&self, plan: &Plan) -> Result<Credentials> {
@@ -227,6 +395,17 @@ impl<'a> Runner<'a> {
                 role_name,
             } => {
                 let tokens = self.token_cache(profile)?;
+                // One refresh of a sign-in for all the runs that need it at once (each role has
+                // its own lock; this one is the sign-in's): the others wait, then read the
+                // refreshed token. A lock not had in time: refresh alone rather than fail.
+                let path = tokens.token_path(session.cache_key());
+                let key = CacheKey::from_parts(&["sso-token", &path.to_string_lossy()]);
+                let _lock = self.locks.as_ref().and_then(|l| {
+                    lock::session(l, &key, self.deadline.remaining())
+                        .inspect_err(|e| debug!("no lock for the sign-in: {e:#}"))
+                        .ok()
+                        .flatten()
+                });
                 let token = sso_token::access_token(&tokens, || self.net(), profile, session)?;
                 debug!("GetRoleCredentials {role_name} in {account_id} for profile `{profile}`");
                 crate::aws::sso::role_credentials(
@@ -312,21 +491,36 @@ impl<'a> Runner<'a> {
         let net = self.net()?;
         let pc = aws_config::provider_config::ProviderConfig::without_region()
             .with_http_client(net.http_client());
-        let (what, result) = match plan.source {
+        let (what, endpoint) = match plan.source {
+            Source::EcsContainer => ("the ECS container", "the container credentials endpoint"),
+            _ => (
+                "the EC2 instance metadata service",
+                "http://169.254.169.254",
+            ),
+        };
+        let step = format!("profile `{}`: credentials from {what}", plan.profile);
+        let result = match plan.source {
             Source::EcsContainer => {
                 let p = aws_config::ecs::EcsCredentialsProvider::builder()
                     .configure(&pc)
                     .build();
-                ("the ECS container", net.block_on(p.provide_credentials()))
+                net.bounded(
+                    &step,
+                    endpoint,
+                    Duration::from_secs(20),
+                    p.provide_credentials(),
+                )?
             }
             _ => {
                 let p = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
                     .configure(&pc)
                     .build();
-                (
-                    "the EC2 instance metadata service",
-                    net.block_on(p.provide_credentials()),
-                )
+                net.bounded(
+                    &step,
+                    endpoint,
+                    Duration::from_secs(20),
+                    p.provide_credentials(),
+                )?
             }
         };
         let c = result.map_err(|e| {

@@ -70,6 +70,14 @@ impl SessionCache for StoreCache<'_> {
     fn remove(&self, profile: Option<&str>) -> Result<usize> {
         self.store.delete_sessions(profile)
     }
+
+    fn forget(&self, key: &CacheKey) -> Result<()> {
+        self.store.delete_session(key)
+    }
+
+    fn lock_dir(&self) -> std::path::PathBuf {
+        self.store.lock_dir()
+    }
 }
 
 #[cfg(test)]

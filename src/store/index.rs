@@ -40,6 +40,10 @@ pub struct Index {
 }
 
 impl Index {
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn new(dir: PathBuf) -> Index {
         Index { dir }
     }

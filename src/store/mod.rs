@@ -243,6 +243,20 @@ impl Store {
             .collect())
     }
 
+    /// Where runs that make the same session take turns (beside the index).
+    pub fn lock_dir(&self) -> std::path::PathBuf {
+        self.index.dir().join("session-locks")
+    }
+
+    /// Deletes one cached session (gone already is fine).
+    pub fn delete_session(&self, key: &CacheKey) -> anyhow::Result<()> {
+        self.index.update(|idx| {
+            self.backend.delete(&ItemId::Session(key.clone()))?;
+            idx.sessions.remove(key.as_str());
+            Ok(())
+        })
+    }
+
     /// Deletes the cached sessions of `profile` (all when None); returns how many.
     pub fn delete_sessions(&self, profile: Option<&str>) -> anyhow::Result<usize> {
         self.index.update(|idx| {

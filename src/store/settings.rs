@@ -1,13 +1,19 @@
-//! `server = true` in the same file makes the shell hook load profiles as a per-shell
-//! credential server (see `crate::server`) instead of keys.
+//! awsenv's own settings: `AWSENV_<NAME>` in the environment, else `<name> = …` in
+//! `$XDG_CONFIG_HOME/awsenv/config`.
 //!
-//! Which store holds long-term keys and cached sessions: one setting,
-//! `AWSENV_BACKEND=keyring|file`, else `backend = keyring|file` in `$XDG_CONFIG_HOME/awsenv/config`.
-//!
-//! When nothing is configured, keys added with `awsenv add` go to the OS keyring, and sessions
-//! stay in the private file cache of `crate::cache` (as before this setting existed): it needs
-//! no D-Bus round trip or passphrase on the shell-hook path, and it holds only temporary
+//! `backend = keyring|file` (`AWSENV_BACKEND`): which store holds long-term keys and cached
+//! sessions. When nothing is configured, keys added with `awsenv add` go to the OS keyring, and
+//! sessions stay in the private file cache of `crate::cache` (as before this setting existed): it
+//! needs no D-Bus round trip or passphrase on the shell-hook path, and it holds only temporary
 //! credentials, as the AWS CLI's own cache does. Choosing a backend moves sessions there too.
+//!
+//! `deadline = SECONDS` (`AWSENV_DEADLINE`): how long the network part of one run may take,
+//! retries included, so that a black-holed endpoint costs a `cd` seconds, not minutes.
+//!
+//! `server = true` (file only): the shell hook loads profiles as a per-shell credential server
+//! (see `crate::server`) instead of keys.
+
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -49,85 +55,111 @@ impl BackendKind {
     }
 }
 
+/// The network deadline of a run when nothing is configured.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
+
+/// How to change the deadline, for the error that reports it.
+pub const DEADLINE_ADVICE: &str = "allow more with AWSENV_DEADLINE=SECONDS or `deadline = SECONDS` in $XDG_CONFIG_HOME/awsenv/config";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Settings {
     /// None: nothing configured.
     pub backend: Option<BackendKind>,
+    /// None: [`DEFAULT_DEADLINE`].
+    pub deadline: Option<Duration>,
     /// `server = true`: the shell hook loads profiles as a per-shell credential server
     /// (`awsenv use --server`) instead of keys.
     pub server: bool,
 }
 
 impl Settings {
-    /// Reads `AWSENV_BACKEND`, then the config file.
+    /// Reads the config file, then lets each `AWSENV_*` variable override its setting (a
+    /// variable that is set makes the file's value for that setting irrelevant, even a bad one).
     pub fn load(env: &Env) -> Result<Settings> {
-        if let Some(v) = env.get(env::BACKEND) {
-            let backend = BackendKind::parse(v)
-                .with_context(|| format!("AWSENV_BACKEND=`{v}` is not one of keyring, file"))?;
-            // The variable overrides the file, whatever the file says about the backend.
-            let server = Settings::load_file(env).is_ok_and(|s| s.server);
-            return Ok(Settings {
-                backend: Some(backend),
-                server,
-            });
-        }
-        Settings::load_file(env)
-    }
-
-    fn load_file(env: &Env) -> Result<Settings> {
-        let Ok(dir) = crate::os::dirs::config(env) else {
-            return Ok(Settings::default());
+        let file = match crate::os::dirs::config(env) {
+            Ok(dir) => {
+                let path = dir.join("config");
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Some((text, path)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot read {}", path.display()))
+                    }
+                }
+            }
+            Err(_) => None,
         };
-        let path = dir.join("config");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Settings::parse(&text, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
-    }
-
-    fn parse(text: &str, path: &std::path::Path) -> Result<Settings> {
-        let ini = ini::Ini::load_from_str(text)
-            .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line + 1, e.msg))?;
-        let general = ini.general_section();
-        let line_of = |key: &str| {
-            text.lines()
-                .position(|l| l.trim_start().starts_with(key))
-                .map(|i| format!(":{}", i + 1))
-                .unwrap_or_default()
-        };
-        let server = match general.get("server").map(str::trim) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(v) => bail!(
-                "{}{}: server `{v}` is not one of true, false",
-                path.display(),
-                line_of("server")
-            ),
-        };
-        let Some(value) = general.get("backend") else {
-            return Ok(Settings {
-                backend: None,
-                server,
-            });
-        };
-        match BackendKind::parse(value) {
-            Some(b) => Ok(Settings {
-                backend: Some(b),
-                server,
-            }),
-            None => {
+        let from_file = |name: &str| -> Result<Option<(String, String)>> {
+            let Some((text, path)) = &file else {
+                return Ok(None);
+            };
+            let ini = ini::Ini::load_from_str(text)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line + 1, e.msg))?;
+            Ok(ini.general_section().get(name).map(|value| {
                 let line = text
                     .lines()
-                    .position(|l| l.trim_start().starts_with("backend"))
+                    .position(|l| l.trim_start().starts_with(name))
                     .map(|i| format!(":{}", i + 1))
                     .unwrap_or_default();
-                bail!(
-                    "{}{line}: backend `{value}` is not one of keyring, file",
-                    path.display()
-                )
-            }
-        }
+                (value.to_string(), format!("{}{line}", path.display()))
+            }))
+        };
+        let backend = match env.get(env::BACKEND) {
+            Some(v) => Some(
+                BackendKind::parse(v)
+                    .with_context(|| format!("AWSENV_BACKEND=`{v}` is not one of keyring, file"))?,
+            ),
+            None => match from_file("backend")? {
+                Some((value, at)) => Some(BackendKind::parse(&value).with_context(|| {
+                    format!("{at}: backend `{value}` is not one of keyring, file")
+                })?),
+                None => None,
+            },
+        };
+        let deadline = match env.get(env::DEADLINE) {
+            Some(v) => Some(parse_deadline(v).with_context(|| {
+                format!("AWSENV_DEADLINE=`{v}` is not a number of seconds from 1 to 3600")
+            })?),
+            None => match from_file("deadline")? {
+                Some((value, at)) => Some(parse_deadline(&value).with_context(|| {
+                    format!("{at}: deadline `{value}` is not a number of seconds from 1 to 3600")
+                })?),
+                None => None,
+            },
+        };
+        let server = match from_file("server")? {
+            None => false,
+            Some((value, at)) => match value.trim() {
+                "true" => true,
+                "false" => false,
+                other => bail!("{at}: server `{other}` is not one of true, false"),
+            },
+        };
+        Ok(Settings {
+            backend,
+            deadline,
+            server,
+        })
+    }
+
+    #[cfg(test)]
+    fn parse(text: &str, path: &std::path::Path) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("awsenv")).unwrap();
+        std::fs::write(dir.path().join("awsenv/config"), text).unwrap();
+        let env = Env::default().with(env::XDG_CONFIG_HOME, dir.path().to_str().unwrap());
+        Settings::load(&env).map_err(|e| {
+            let shown = dir.path().join("awsenv/config").display().to_string();
+            anyhow::anyhow!(
+                "{}",
+                format!("{e:#}").replace(&shown, &path.display().to_string())
+            )
+        })
+    }
+
+    /// How long the network part of a run may take.
+    pub fn deadline(self) -> Duration {
+        self.deadline.unwrap_or(DEFAULT_DEADLINE)
     }
 
     /// Where `awsenv add` puts keys and where resolution looks for them.
@@ -139,6 +171,15 @@ impl Settings {
     pub fn sessions_backend(self) -> Option<BackendKind> {
         self.backend
     }
+}
+
+/// Whole seconds, 1 to an hour: a deadline of 0 could never succeed, and more than an hour is
+/// no deadline.
+fn parse_deadline(s: &str) -> Option<Duration> {
+    let secs: u64 = s.trim().parse().ok()?;
+    (1..=3600)
+        .contains(&secs)
+        .then(|| Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -184,6 +225,40 @@ mod tests {
         assert_eq!(
             err,
             "/home/u/.config/awsenv/config:2: server `yes` is not one of true, false"
+        );
+    }
+
+    #[test]
+    fn deadline_from_the_file_or_the_environment() {
+        let p = std::path::Path::new("/home/u/.config/awsenv/config");
+        assert_eq!(Settings::default().deadline(), DEFAULT_DEADLINE);
+        assert_eq!(
+            Settings::parse("deadline = 25\n", p).unwrap().deadline(),
+            Duration::from_secs(25)
+        );
+        let err = Settings::parse("backend = file\ndeadline = 2s\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/home/u/.config/awsenv/config:2: deadline `2s` is not a number of seconds from 1 to 3600"
+        );
+        assert!(Settings::parse("deadline = 0\n", p).is_err());
+        // The variable wins over the file, even over a bad value there.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("awsenv")).unwrap();
+        std::fs::write(dir.path().join("awsenv/config"), "deadline = soon\n").unwrap();
+        let env = Env::default()
+            .with(env::XDG_CONFIG_HOME, dir.path().to_str().unwrap())
+            .with(env::DEADLINE, "3");
+        assert_eq!(
+            Settings::load(&env).unwrap().deadline(),
+            Duration::from_secs(3)
+        );
+        let env = env.with(env::DEADLINE, "never");
+        assert_eq!(
+            Settings::load(&env).unwrap_err().to_string(),
+            "AWSENV_DEADLINE=`never` is not a number of seconds from 1 to 3600"
         );
     }
 

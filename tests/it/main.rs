@@ -12,6 +12,7 @@ mod keyring;
 mod login;
 mod login_session;
 mod odd_files;
+mod reliability;
 mod resolve;
 mod rotate;
 mod seams;

@@ -24,7 +24,7 @@ pub use moto::Moto;
 pub use shells::{aws_vars, awsenv_vars, eval_in, parse_env0, sh_quote, Sh};
 pub use standins::{
     federation_endpoint, oidc_endpoint, parse_url, signin_session, sso_cache_file, sso_portal,
-    write_sso_token, FaultProxy, FederationEndpoint, Fixture, OidcEndpoint,
+    write_sso_token, Fault, FaultProxy, FederationEndpoint, Fixture, OidcEndpoint,
 };
 pub use tmux::Term;
 

@@ -182,57 +182,62 @@ pub fn sso_cache_file(home: &Home, python_expr: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // A fault-injecting proxy in front of moto.
 
+/// What the proxy does with one request.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// Forwards it to moto.
+    Pass,
+    /// Answers this HTTP status with this AWS error code (query-protocol XML, as STS sends it).
+    Error(u16, &'static str),
+    /// Reads it and never answers, keeping the connection open: a black-holed endpoint.
+    BlackHole,
+    /// Forwards it, sends the first half of the answer, then resets the connection (RST).
+    Reset,
+    /// Forwards it after this pause.
+    Delay(Duration),
+}
+
 /// An HTTP proxy on 127.0.0.1 in front of moto that records the AWS action of every request
-/// (`Action=…` in the query-protocol body) and answers `400 InjectedFault` instead of forwarding
-/// to every request for `fail_action` after the first `pass` of them: a failure in the middle.
+/// (`Action=…` in the query-protocol body) and does with each what its script says, given the
+/// action and how many requests for that action it has seen (1 for the first). One thread per
+/// connection, so a black-holed request does not hold up the others.
 pub struct FaultProxy {
     pub url: String,
     actions: Arc<Mutex<Vec<String>>>,
 }
 
+type Script = dyn Fn(&str, usize) -> Fault + Send + Sync;
+
 impl FaultProxy {
+    /// Answers `400 InjectedFault` to every request for `fail_action` after the first `pass`
+    /// of them: a failure in the middle.
     pub fn start(upstream: &str, fail_action: &str, pass: usize) -> FaultProxy {
+        let fail_action = fail_action.to_string();
+        FaultProxy::scripted(upstream, move |action, nth| {
+            if action == fail_action && nth > pass {
+                Fault::Error(400, "InjectedFault")
+            } else {
+                Fault::Pass
+            }
+        })
+    }
+
+    pub fn scripted(
+        upstream: &str,
+        script: impl Fn(&str, usize) -> Fault + Send + Sync + 'static,
+    ) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
         let actions = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&actions);
-        let fail_action = fail_action.to_string();
+        let script: Arc<Script> = Arc::new(script);
         std::thread::spawn(move || {
-            let mut matched = 0usize;
             for conn in listener.incoming() {
-                let Ok(mut conn) = conn else { continue };
-                let Some((head, body)) = read_request(&mut conn) else {
-                    continue;
-                };
-                let body_text = String::from_utf8_lossy(&body).into_owned();
-                let action = body_text
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("Action="))
-                    .unwrap_or("")
-                    .to_string();
-                seen.lock().unwrap().push(action.clone());
-                if action == fail_action {
-                    matched += 1;
-                    if matched > pass {
-                        let xml = "<ErrorResponse><Error><Type>Sender</Type><Code>InjectedFault</Code><Message>injected by the test proxy</Message></Error><RequestId>1</RequestId></ErrorResponse>";
-                        let _ = write!(conn, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}", xml.len());
-                        continue;
-                    }
-                }
-                let Ok(mut up) = TcpStream::connect(&upstream) else {
-                    continue;
-                };
-                let head: String = head
-                    .lines()
-                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-                    .map(|l| format!("{l}\r\n"))
-                    .collect();
-                let _ = up.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes());
-                let _ = up.write_all(&body);
-                let mut response = Vec::new();
-                let _ = up.read_to_end(&mut response);
-                let _ = conn.write_all(&response);
+                let Ok(conn) = conn else { continue };
+                let (seen, script, upstream) =
+                    (Arc::clone(&seen), Arc::clone(&script), upstream.clone());
+                std::thread::spawn(move || serve(conn, &seen, &*script, &upstream));
             }
         });
         FaultProxy { url, actions }
@@ -242,6 +247,83 @@ impl FaultProxy {
     pub fn actions(&self) -> Vec<String> {
         self.actions.lock().unwrap().clone()
     }
+
+    /// How many requests for `action` came in.
+    pub fn count(&self, action: &str) -> usize {
+        self.actions().iter().filter(|a| *a == action).count()
+    }
+}
+
+fn serve(mut conn: TcpStream, seen: &Mutex<Vec<String>>, script: &Script, upstream: &str) {
+    let Some((head, body)) = read_request(&mut conn) else {
+        return;
+    };
+    let body_text = String::from_utf8_lossy(&body).into_owned();
+    let action = body_text
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .unwrap_or("")
+        .to_string();
+    let fault = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(action.clone());
+        let nth = seen.iter().filter(|a| **a == action).count();
+        script(&action, nth)
+    };
+    match fault {
+        Fault::Error(status, code) => {
+            let xml = format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error><RequestId>1</RequestId></ErrorResponse>");
+            let _ = write!(conn, "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}", xml.len());
+            return;
+        }
+        Fault::BlackHole => {
+            // Until the client gives up and closes.
+            let _ = conn.set_read_timeout(None);
+            let mut sink = [0u8; 256];
+            while conn.read(&mut sink).is_ok_and(|n| n > 0) {}
+            return;
+        }
+        Fault::Delay(d) => std::thread::sleep(d),
+        Fault::Pass | Fault::Reset => {}
+    }
+    let Ok(mut up) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let head: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let _ = up.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes());
+    let _ = up.write_all(&body);
+    let mut response = Vec::new();
+    let _ = up.read_to_end(&mut response);
+    if let Fault::Reset = fault {
+        let _ = conn.write_all(&response[..response.len() / 2]);
+        reset(conn);
+    } else {
+        let _ = conn.write_all(&response);
+    }
+}
+
+/// Closes with a TCP reset instead of a clean end (SO_LINGER with a zero timeout).
+fn reset(conn: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and a properly sized option value.
+    unsafe {
+        libc::setsockopt(
+            conn.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    drop(conn);
 }
 
 /// One request: its head (without the blank line) and its Content-Length body.

@@ -1,0 +1,483 @@
+//! Issue 12: bounded waits on a bad network, and one STS call and one MFA code for many runs at
+//! once. STS is moto behind `FaultProxy`, which black-holes, refuses, throttles, fails, resets or
+//! delays the requests a test picks, and counts every action; MFA codes come from an
+//! `mfa_process` that counts its runs.
+
+use std::collections::BTreeMap;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::support::{self, aws_vars, bin, sh_quote, Fault, FaultProxy, Home, Moto, Run, Sh, Term};
+
+const USER: &str =
+    "[profile user]\naws_access_key_id = AKIARELIABLEUSER001\naws_secret_access_key = usersecret\n";
+
+/// A home whose STS is `proxy`, with a role behind plain keys.
+fn home(proxy: &FaultProxy) -> Home {
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_STS", &proxy.url);
+    h.config(&format!(
+        "{USER}[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = user\nregion = us-east-1\n"
+    ));
+    h
+}
+
+/// An `mfa_process` that counts its runs in `codes`, taking `secs` as a person would.
+fn code_counter(h: &Home, secs: u32) -> String {
+    let count = h.path().join("codes").display().to_string();
+    h.script(
+        "mfa-code",
+        &format!(
+            "#!/bin/sh\necho run >> {}\nsleep {secs}\necho 123456\n",
+            sh_quote(&count)
+        ),
+    )
+    .display()
+    .to_string()
+}
+
+fn codes_asked(h: &Home) -> usize {
+    std::fs::read_to_string(h.path().join("codes"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+/// An MFA user and `roles` roles behind it (`r1`…), each assuming its own role with the user's
+/// MFA device (named in each role, as the AWS CLI wants it).
+fn mfa_home(proxy: &FaultProxy, roles: usize, code_secs: u32) -> Home {
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_STS", &proxy.url);
+    let code = code_counter(&h, code_secs);
+    let mut config = format!("{USER}mfa_process = {code}\nregion = us-east-1\n");
+    for i in 1..=roles {
+        config.push_str(&format!(
+            "[profile r{i}]\nrole_arn = arn:aws:iam::12345678901{i}:role/r{i}\nsource_profile = user\nmfa_serial = arn:aws:iam::123456789012:mfa/user\n"
+        ));
+    }
+    h.config(&config);
+    h
+}
+
+/// The calls awsenv made (the tests' own GetCallerIdentity left out).
+fn calls(proxy: &FaultProxy) -> Vec<String> {
+    proxy
+        .actions()
+        .into_iter()
+        .filter(|a| a != "GetCallerIdentity")
+        .collect()
+}
+
+/// The variables `use` exported, as bash sees them.
+fn exported(h: &Home, out: &Run) -> BTreeMap<String, String> {
+    let (env, run) = support::eval_in(Sh::Bash, &out.stdout, &h.env, h.path());
+    assert!(run.ok(), "{}", run.stderr);
+    aws_vars(&env)
+}
+
+#[test]
+fn a_black_holed_sts_costs_the_deadline_and_says_so() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::BlackHole);
+    let mut h = home(&proxy);
+    // The default deadline (10 s).
+    let err = h.run(&["use", "role"]).clean_failure();
+    assert_eq!(
+        err,
+        format!(
+            "awsenv: profile `role`: AssumeRole arn:aws:iam::123456789012:role/app: no answer from {} within the 10 s deadline; allow more with AWSENV_DEADLINE=SECONDS or `deadline = SECONDS` in $XDG_CONFIG_HOME/awsenv/config",
+            proxy.url
+        )
+    );
+    // awsenv's config file sets it, and the variable wins over the file.
+    let dir = h.path().join(".config/awsenv");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config"), "deadline = 1\n").unwrap();
+    let err = h.run(&["use", "role"]).clean_failure();
+    assert!(err.contains("within the 1 s deadline"), "{err}");
+    h.set("AWSENV_DEADLINE", "2");
+    let err = h.run(&["use", "role"]).clean_failure();
+    assert!(err.contains("within the 2 s deadline"), "{err}");
+}
+
+#[test]
+fn a_refused_port_fails_at_once_naming_the_endpoint() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut h = Home::new();
+    let url = format!("http://127.0.0.1:{port}");
+    h.set("AWS_ENDPOINT_URL_STS", &url);
+    h.config(&format!(
+        "{USER}[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = user\n"
+    ));
+    let err = h.run(&["use", "role"]).clean_failure();
+    assert!(
+        err.starts_with(&format!(
+            "awsenv: profile `role`: AssumeRole arn:aws:iam::123456789012:role/app failed: {url}: cannot reach the endpoint: "
+        )) && err.contains("Connection refused"),
+        "{err}"
+    );
+}
+
+#[test]
+fn throttling_5xx_and_resets_are_retried_within_the_deadline() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, nth| match (action, nth) {
+        ("AssumeRole", 1) => Fault::Error(400, "Throttling"),
+        ("AssumeRole", 2) => Fault::Error(503, "ServiceUnavailable"),
+        ("AssumeRole", 4) => Fault::Reset,
+        ("AssumeRole", 5) => Fault::Error(500, "InternalFailure"),
+        _ => Fault::Pass,
+    });
+    let h = home(&proxy);
+    let out = h.run(&["use", "role", "--no-cache"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(proxy.count("AssumeRole"), 3);
+    let out = h.run(&["use", "role", "--no-cache"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(proxy.actions().len(), 6, "{:?}", proxy.actions());
+}
+
+#[test]
+fn errors_that_cannot_pass_are_never_retried() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, _| match action {
+        "AssumeRole" => Fault::Error(403, "AccessDenied"),
+        "GetSessionToken" => Fault::Error(403, "AccessDenied"),
+        _ => Fault::Pass,
+    });
+    let h = home(&proxy);
+    let err = h.run(&["use", "role"]).clean_failure();
+    assert!(err.contains("AccessDenied"), "{err}");
+    assert_eq!(proxy.actions(), ["AssumeRole"]);
+    // A wrong MFA code (STS answers AccessDenied): one call, one code, no second ask.
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, _| match action {
+        "GetSessionToken" => Fault::Error(403, "AccessDenied"),
+        _ => Fault::Pass,
+    });
+    let h = mfa_home(&proxy, 1, 0);
+    let err = h.run(&["use", "r1"]).clean_failure();
+    assert!(
+        err.contains("GetSessionToken") && err.contains("AccessDenied"),
+        "{err}"
+    );
+    assert_eq!(proxy.actions(), ["GetSessionToken"]);
+    assert_eq!(codes_asked(&h), 1);
+}
+
+#[test]
+fn a_slow_answer_within_the_deadline_is_waited_for() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, _| match action {
+        "AssumeRole" => Fault::Delay(Duration::from_millis(2500)),
+        _ => Fault::Pass,
+    });
+    let mut h = home(&proxy);
+    h.set("AWSENV_DEADLINE", "4");
+    let out = h.run(&["use", "role"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(
+        proxy.actions(),
+        ["AssumeRole"],
+        "answered once, not retried"
+    );
+}
+
+/// Starts `n` runs of `awsenv use PROFILE` at once (each with its own profile from `profiles`).
+fn burst(h: &Home, profiles: &[String]) -> Vec<Run> {
+    let children: Vec<Child> = profiles
+        .iter()
+        .map(|p| {
+            h.awsenv(&["use", p])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect()
+}
+
+#[test]
+fn six_runs_of_one_mfa_role_ask_once_and_call_sts_once() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    // The code takes a second to come, as a person's would: every run is waiting by then.
+    let h = mfa_home(&proxy, 1, 1);
+    let runs = burst(&h, &vec!["r1".to_string(); 6]);
+    let keys: Vec<String> = runs
+        .into_iter()
+        .map(|r| exported(&h, &r.success())["AWS_ACCESS_KEY_ID"].clone())
+        .collect();
+    assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    assert_eq!(codes_asked(&h), 1, "MFA codes asked");
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+    assert_eq!(proxy.count("AssumeRole"), 1);
+}
+
+#[test]
+fn six_roles_behind_one_mfa_user_ask_once() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    let h = mfa_home(&proxy, 6, 1);
+    let profiles: Vec<String> = (1..=6).map(|i| format!("r{i}")).collect();
+    for (i, r) in burst(&h, &profiles).into_iter().enumerate() {
+        let env = exported(&h, &r.success());
+        assert_eq!(
+            h.identity_of(&env).split('/').nth(1),
+            Some(format!("r{}", i + 1).as_str())
+        );
+    }
+    assert_eq!(codes_asked(&h), 1, "MFA codes asked");
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+    assert_eq!(proxy.count("AssumeRole"), 6);
+}
+
+#[test]
+fn a_killed_run_never_blocks_the_next() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    // The first run's code never comes: it is killed while it holds the MFA session's lock.
+    let h = mfa_home(&proxy, 1, 600);
+    let mut first = h
+        .awsenv(&["use", "r1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let codes = h.path().join("codes");
+    for _ in 0..1500 {
+        if codes.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(codes.exists(), "the first run never asked for its code");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let out = h.run(&["use", "r1", "--mfa-token", "654321"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(proxy.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn a_revoked_mfa_session_is_dropped_and_a_code_asked_again() {
+    // The second AssumeRole (the first with the cached MFA session) is refused.
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, nth| match (action, nth) {
+        ("AssumeRole", 2) => Fault::Error(403, "ExpiredToken"),
+        _ => Fault::Pass,
+    });
+    let h = mfa_home(&proxy, 2, 0);
+    h.run(&["use", "r1"]).success();
+    let out = h.run(&["use", "r2"]).success();
+    assert_eq!(
+        h.identity_of(&exported(&h, &out)).split('/').nth(1),
+        Some("r2")
+    );
+    assert_eq!(
+        calls(&proxy),
+        [
+            "GetSessionToken",
+            "AssumeRole",
+            "AssumeRole",
+            "GetSessionToken",
+            "AssumeRole"
+        ]
+    );
+    assert_eq!(codes_asked(&h), 2);
+    // The new session is cached: nothing more is asked.
+    h.run(&["use", "r2"]).success();
+    assert_eq!(calls(&proxy).len(), 5);
+}
+
+#[test]
+fn a_revoked_intermediate_role_is_made_again_from_the_mfa_session() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, nth| match (action, nth) {
+        ("AssumeRole", 2) => Fault::Error(403, "InvalidClientTokenId"),
+        _ => Fault::Pass,
+    });
+    let h = mfa_home(&proxy, 1, 0);
+    let config = std::fs::read_to_string(h.path().join(".aws/config")).unwrap();
+    h.config(&format!(
+        "{config}[profile inner]\nrole_arn = arn:aws:iam::222222222222:role/inner\nsource_profile = r1\nrole_session_name = deep\n"
+    ));
+    h.run(&["use", "r1"]).success();
+    let out = h.run(&["use", "inner"]).success();
+    assert_eq!(
+        h.identity_of(&exported(&h, &out)),
+        "arn:aws:sts::222222222222:assumed-role/inner/deep"
+    );
+    assert_eq!(
+        calls(&proxy),
+        [
+            "GetSessionToken",
+            "AssumeRole",
+            "AssumeRole",
+            "AssumeRole",
+            "AssumeRole"
+        ]
+    );
+    assert_eq!(codes_asked(&h), 1, "the MFA session was still good");
+}
+
+/// The hook's `cd` into a tree whose STS is black-holed: the prompt comes back at the deadline
+/// with the error, nothing changes, and the next `cd` inside does not try again; Ctrl-C during
+/// the wait gives the prompt back at once, the environment as it was.
+fn hook_on_a_black_hole(shell: Sh) {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::BlackHole);
+    let mut h = home(&proxy);
+    h.set("AWSENV_DEADLINE", "2");
+    for d in ["w/one/sub", "w/two"] {
+        std::fs::create_dir_all(h.path().join(d)).unwrap();
+    }
+    for d in ["w/one", "w/two"] {
+        std::fs::write(h.path().join(d).join(".awsprofile"), "role\n").unwrap();
+        let dir = h.path().join(d).display().to_string();
+        h.run(&["allow", &dir]).success();
+    }
+    let b = sh_quote(&bin().display().to_string());
+    let rc = match shell {
+        Sh::Fish => format!("{b} init fish | source\n"),
+        Sh::Bash => format!("eval \"$({b} init bash)\"\n"),
+        Sh::Zsh => format!("eval \"$({b} init zsh)\"\n"),
+        Sh::Dash => unreachable!(),
+    };
+    let t = Term::shell(&h, shell, &rc, h.path());
+    let before = aws_vars(&t.env());
+
+    t.run("cd w/one");
+    let err = format!(
+        "AssumeRole arn:aws:iam::123456789012:role/app: no answer from {} within the 2 s deadline",
+        proxy.url
+    );
+    assert_eq!(t.count(&err), 1, "{}", t.screen());
+    assert_eq!(aws_vars(&t.env()), before);
+    let calls = proxy.actions().len();
+    t.run("cd sub");
+    assert_eq!(proxy.actions().len(), calls, "the next cd tried again");
+    assert_eq!(t.count(&err), 1, "{}", t.screen());
+
+    let seen = t.prompts();
+    t.type_line("cd ../../two");
+    t.wait_until("the hook's call", || {
+        (proxy.actions().len() > calls).then_some(())
+    });
+    t.keys(&["C-c"]);
+    t.wait_for("awsenv: cancelled; role not loaded");
+    t.wait_prompt(seen);
+    assert_eq!(aws_vars(&t.env()), before);
+}
+
+#[test]
+fn hook_on_a_black_hole_bash() {
+    hook_on_a_black_hole(Sh::Bash);
+}
+
+#[test]
+fn hook_on_a_black_hole_zsh() {
+    hook_on_a_black_hole(Sh::Zsh);
+}
+
+#[test]
+fn hook_on_a_black_hole_fish() {
+    hook_on_a_black_hole(Sh::Fish);
+}
+
+/// Four runs of four roles of one IAM Identity Center sign-in whose token needs a refresh:
+/// one refresh, and every run gets its role with the refreshed token.
+#[test]
+fn one_sign_in_refresh_for_many_runs() {
+    // tok-1 from the login, tok-2 from the one refresh; the portal takes only tok-2.
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2"]);
+    let portal = support::sso_portal(&["tok-2"]);
+    let mut h = Home::with_moto();
+    h.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url())
+        .set("AWS_ENDPOINT_URL_SSO", &portal.url);
+    let mut config = String::from(
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    for i in 1..=4 {
+        config.push_str(&format!(
+            "[profile s{i}]\nsso_session = corp\nsso_account_id = 12345678901{i}\nsso_role_name = Role{i}\nregion = eu-north-1\n"
+        ));
+    }
+    h.config(&config);
+    h.run(&["sso", "login", "--sso-session", "corp", "--no-browser"])
+        .success();
+    let token = support::sso_cache_file(&h, "'corp'");
+    let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(&token).unwrap()).unwrap();
+    t["expiresAt"] = "2001-01-01T00:00:00Z".into();
+    std::fs::write(&token, t.to_string()).unwrap();
+
+    let profiles: Vec<String> = (1..=4).map(|i| format!("s{i}")).collect();
+    for r in burst(&h, &profiles) {
+        r.success();
+    }
+    let refreshes = oidc
+        .requests()
+        .iter()
+        .filter(|r| r["body"]["grantType"] == "refresh_token")
+        .count();
+    assert_eq!(refreshes, 1);
+}
+
+/// What held before the locks: a corrupt cache entry is a miss and is replaced, and a cache
+/// location that cannot be used still yields credentials, with one warning for the whole run.
+#[test]
+fn a_bad_cache_costs_a_call_not_the_run() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    let h = mfa_home(&proxy, 1, 0);
+    h.run(&["use", "r1"]).success();
+    let dir = h.path().join(".cache/awsenv/sessions");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        std::fs::write(f, "{not json").unwrap();
+    }
+    let out = h.run(&["use", "r1"]).success();
+    assert_eq!(out.stderr, "");
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(calls(&proxy), ["GetSessionToken", "AssumeRole"].repeat(2));
+    for f in &files {
+        let _: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap())
+            .unwrap_or_else(|e| panic!("{} was not replaced: {e}", f.display()));
+    }
+
+    // The cache directory's place is taken by a file.
+    let mut h = mfa_home(&proxy, 1, 0);
+    let blocked = h.path().join("not-a-dir");
+    std::fs::write(&blocked, "").unwrap();
+    h.set("XDG_CACHE_HOME", &blocked.display().to_string());
+    let out = h.run(&["use", "r1"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
+    assert!(
+        lines[0].starts_with("awsenv: warning: cannot write to "),
+        "{}",
+        lines[0]
+    );
+}
+
+/// A credential_process may wait for a person (aws-vault's prompt, a password manager, awsenv
+/// itself asking for a code): its time is not taken from the network's deadline.
+#[test]
+fn a_slow_credential_process_does_not_eat_the_deadline() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_STS", &proxy.url)
+        .set("AWSENV_DEADLINE", "1");
+    let process = h.script(
+        "slow-keys",
+        "#!/bin/sh\nsleep 2\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIASLOWPROCESS0001\", \"SecretAccessKey\": \"s\"}'\n",
+    );
+    h.config(&format!(
+        "[profile keys]\ncredential_process = {}\n[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = keys\nregion = us-east-1\n",
+        process.display()
+    ));
+    let out = h.run(&["use", "role"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(calls(&proxy), ["AssumeRole"]);
+}
