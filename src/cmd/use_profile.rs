@@ -14,6 +14,12 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
     let shell = args.shell.unwrap_or_else(|| calling_shell(&ctx.env));
     let r = engine::resolve(ctx, &name, &(&args.resolve).into())?;
     let replaces = ctx.env.is_set(env::AWSENV_PROFILE);
-    let changes = vars::load(&name, &r.creds, r.plan.region.as_deref(), replaces);
+    let changes = vars::load(
+        &name,
+        &r.creds,
+        r.plan.region.as_deref(),
+        r.plan.account_id(),
+        replaces,
+    );
     super::print(&shell.script(&changes))
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod completions;
 mod exec;
+mod first_use;
 mod hook_scripts;
 mod hooks;
 mod keyring;
