@@ -210,6 +210,7 @@ fn a_run_waiting_for_another_runs_lock_says_so() {
     }
     // util-linux flock(1) holds the same flock(2) lock until its stdin closes.
     let mut holder = Command::new(support::require("flock"))
+        .arg("-o")
         .arg(store.join("index.lock"))
         .args(["sh", "-c", "echo held; read _"])
         .stdin(Stdio::piped())
@@ -222,6 +223,13 @@ fn a_run_waiting_for_another_runs_lock_says_so() {
         .unwrap();
     assert_eq!(held, "held\n");
 
+    // Should the run wait silently, the lock is let go after a minute so that the test fails
+    // on the missing message instead of hanging.
+    let holder_pid = holder.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = Command::new("kill").arg(&holder_pid).status();
+    });
     let mut add = home.awsenv(&["add", "locked", "--env"]);
     add.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut add = add.spawn().unwrap();
