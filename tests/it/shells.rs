@@ -166,7 +166,8 @@ fn powershell_output_parses_and_means_the_same() {
     let mut want: Vec<&str> = expected()
         .keys()
         .copied()
-        .chain(["__AWSENV_STATE", "__AWSENV_REFRESH_AT"])
+        // AWS_ACCOUNT_ID: unset removes it too, though this profile's keys name no account.
+        .chain(["AWS_ACCOUNT_ID", "__AWSENV_STATE", "__AWSENV_REFRESH_AT"])
         .collect();
     want.sort();
     assert_eq!(unset, want);
