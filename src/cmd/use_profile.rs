@@ -34,7 +34,13 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
             Some(pid),
         )
     } else {
-        let mut c = vars::load(&name, &r.creds, r.plan.region.as_deref(), replaces);
+        let mut c = vars::load(
+            &name,
+            &r.creds,
+            r.plan.region.as_deref(),
+            r.plan.account_id(),
+            replaces,
+        );
         if old_server {
             c.splice(0..0, vars::SERVER_VARS.iter().map(|n| Change::unset(n)));
         }

@@ -15,6 +15,9 @@ pub const SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
 pub const SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
 /// RFC 3339 expiry, read by the SDKs' environment credential providers.
 pub const EXPIRATION: &str = "AWS_CREDENTIAL_EXPIRATION";
+/// The account the credentials belong to, read by the SDKs for account-based endpoints (and by
+/// prompts).
+pub const ACCOUNT_ID: &str = "AWS_ACCOUNT_ID";
 pub const REGION: &str = "AWS_REGION";
 pub const DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 pub const PROFILE: &str = "AWS_PROFILE";
@@ -90,6 +93,7 @@ const READ: &[&str] = &[
     SESSION_TOKEN,
     SECURITY_TOKEN,
     EXPIRATION,
+    ACCOUNT_ID,
     REGION,
     DEFAULT_REGION,
     PROFILE,

@@ -21,6 +21,20 @@ pub fn confirm(question: &str, no_terminal: &str) -> Result<bool> {
     ))
 }
 
+/// Asks for a value that is not secret (an access key id), echoed as it is typed so that a
+/// typo can be seen.
+pub fn visible(prompt: &str, no_terminal: &str) -> Result<String> {
+    let what = prompt.trim_end_matches([':', ' ']);
+    let (mut input, mut output) = open().map_err(|e| {
+        anyhow!("cannot ask for the {what} without a terminal ({e}); {no_terminal}")
+    })?;
+    write!(output, "{prompt}")?;
+    output.flush()?;
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
 /// Asks for a secret without echoing it.
 pub fn secret(prompt: &str, no_terminal: &str) -> Result<String> {
     rpassword::prompt_password(prompt).map_err(|e| {

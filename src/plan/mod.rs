@@ -54,6 +54,24 @@ pub struct Plan {
     pub sso_endpoint: Option<String>,
 }
 
+impl Plan {
+    /// The account the plan's credentials belong to, when the files say it: the last role's
+    /// ARN (`arn:aws:iam::ACCOUNT:role/…`), else the SSO account. None for keys of a user,
+    /// whose account only STS could tell.
+    pub fn account_id(&self) -> Option<&str> {
+        fn arn_account(arn: &str) -> Option<&str> {
+            let account = arn.split(':').nth(4)?;
+            (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+        }
+        match (self.hops.last(), &self.source) {
+            (Some(hop), _) => arn_account(&hop.role_arn),
+            (None, Source::WebIdentity { role_arn, .. }) => arn_account(role_arn),
+            (None, Source::Sso { account_id, .. }) => Some(account_id.as_str()),
+            (None, _) => None,
+        }
+    }
+}
+
 /// Where the first credentials come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -303,4 +321,55 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     humantime::parse_duration(v).ok()
+}
+
+#[cfg(test)]
+mod account_tests {
+    use super::*;
+    use crate::config::from_strs;
+
+    fn account(config: &str, name: &str) -> Option<String> {
+        let files = from_strs(
+            config,
+            "[user]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
+        );
+        let inputs = Inputs {
+            files: &files,
+            stored: &StoredKeys::default(),
+            env: &Env::default(),
+        };
+        let plan = plan(&inputs, name, &Overrides::default()).unwrap();
+        plan.account_id().map(str::to_string)
+    }
+
+    #[test]
+    fn the_account_is_the_last_roles_or_the_sso_accounts() {
+        let config = "\
+[profile one]
+role_arn = arn:aws:iam::111111111111:role/one
+source_profile = user
+[profile two]
+role_arn = arn:aws:iam::222222222222:role/two
+source_profile = one
+[profile odd]
+role_arn = arn:aws:iam::12:role/short
+source_profile = user
+[profile wi]
+role_arn = arn:aws:iam::333333333333:role/wi
+web_identity_token_file = /tmp/token
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+[profile sso]
+sso_session = corp
+sso_account_id = 444444444444
+sso_role_name = Admin
+";
+        assert_eq!(account(config, "two").as_deref(), Some("222222222222"));
+        assert_eq!(account(config, "wi").as_deref(), Some("333333333333"));
+        assert_eq!(account(config, "sso").as_deref(), Some("444444444444"));
+        // Keys of a user, and an ARN whose account is not 12 digits: unknown.
+        assert_eq!(account(config, "user"), None);
+        assert_eq!(account(config, "odd"), None);
+    }
 }

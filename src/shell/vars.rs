@@ -14,6 +14,7 @@ pub const MANAGED: &[&str] = &[
     env::SESSION_TOKEN,
     env::SECURITY_TOKEN,
     env::EXPIRATION,
+    env::ACCOUNT_ID,
     env::REGION,
     env::DEFAULT_REGION,
     env::AWSENV_PROFILE,
@@ -113,6 +114,10 @@ pub fn current(e: &Env) -> Vars {
 
 /// The changes that load `creds` for `profile`, whatever the environment holds now.
 ///
+/// `account`: the account the credentials belong to, when the plan knows it (a role's ARN, an
+/// SSO account); else `AWS_ACCOUNT_ID` is removed, since a leftover one would name another
+/// account to the SDKs.
+///
 /// `replaces_awsenv_profile`: the environment already holds a profile awsenv loaded; then a
 /// region it exported is stale when the new profile has none, and is removed. A region the user
 /// set themselves (no awsenv profile loaded) is left alone.
@@ -120,6 +125,7 @@ pub fn load(
     profile: &str,
     creds: &Credentials,
     region: Option<&str>,
+    account: Option<&str>,
     replaces_awsenv_profile: bool,
 ) -> Vec<Change> {
     let mut unset: Vec<Change> = CONTRADICTING.iter().map(|n| Change::unset(n)).collect();
@@ -140,6 +146,10 @@ pub fn load(
     match creds.expiration {
         Some(exp) => set.push(Change::set(env::EXPIRATION, format_rfc3339(exp))),
         None => unset.push(Change::unset(env::EXPIRATION)),
+    }
+    match account {
+        Some(a) => set.push(Change::set(env::ACCOUNT_ID, a)),
+        None => unset.push(Change::unset(env::ACCOUNT_ID)),
     }
     match region {
         Some(r) => {
@@ -221,7 +231,7 @@ mod tests {
 
     #[test]
     fn static_keys_clear_stale_session_vars() {
-        let ch = load("p", &keys(None), None, false);
+        let ch = load("p", &keys(None), None, None, false);
         assert_eq!(
             names(&ch, false),
             [
@@ -229,7 +239,8 @@ mod tests {
                 "AWS_DEFAULT_PROFILE",
                 "AWS_SESSION_TOKEN",
                 "AWS_SECURITY_TOKEN",
-                "AWS_CREDENTIAL_EXPIRATION"
+                "AWS_CREDENTIAL_EXPIRATION",
+                "AWS_ACCOUNT_ID"
             ]
         );
         assert_eq!(
@@ -240,18 +251,35 @@ mod tests {
                 "AWSENV_PROFILE"
             ]
         );
-        let ch = load("p", &keys(None), None, true);
+        let ch = load("p", &keys(None), None, None, true);
         assert!(names(&ch, false).contains(&"AWS_REGION"));
     }
 
     #[test]
     fn every_set_variable_is_managed() {
-        for name in names(&load("p", &keys(Some("t")), Some("eu-west-1"), true), true) {
+        for name in names(
+            &load(
+                "p",
+                &keys(Some("t")),
+                Some("eu-west-1"),
+                Some("123456789012"),
+                true,
+            ),
+            true,
+        ) {
             assert!(
                 MANAGED.contains(&name),
                 "{name} is set but unset would miss it"
             );
         }
+    }
+
+    #[test]
+    fn a_known_account_is_exported_and_an_unknown_one_removed() {
+        let ch = load("p", &keys(Some("t")), None, Some("123456789012"), false);
+        assert!(ch.contains(&Change::set(env::ACCOUNT_ID, "123456789012")));
+        let ch = load("p", &keys(Some("t")), None, None, false);
+        assert!(ch.contains(&Change::unset(env::ACCOUNT_ID)));
     }
 
     #[test]
@@ -261,7 +289,7 @@ mod tests {
             (env::PROFILE, "p".into()),
         ]
         .into();
-        let to = apply(&from, &load("q", &keys(Some("t")), None, false));
+        let to = apply(&from, &load("q", &keys(Some("t")), None, None, false));
         let d = diff(&from, &to, tracked());
         assert_eq!(apply(&from, &d), to);
         // Removals first; nothing for what stays as it is.

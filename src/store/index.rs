@@ -80,6 +80,15 @@ impl Index {
             .open(&lock_path)
             .with_context(|| format!("cannot open {}", lock_path.display()))?;
         let mut lock = fd_lock::RwLock::new(file);
+        // Another run holding the lock (a slow keyring, a passphrase prompt) would otherwise
+        // look like a hang: say what this one waits for.
+        let busy = matches!(lock.try_write(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+        if busy {
+            eprintln!(
+                "awsenv: waiting for another awsenv run to release {}…",
+                lock_path.display()
+            );
+        }
         let _guard = lock
             .write()
             .with_context(|| format!("cannot lock {}", lock_path.display()))?;

@@ -6,6 +6,7 @@ mod support;
 mod botocore;
 mod completions;
 mod exec;
+mod first_use;
 mod hook_scripts;
 mod hooks;
 mod keyring;

@@ -401,8 +401,15 @@ fn one_sign_in_refresh_for_many_runs() {
         ));
     }
     h.config(&config);
-    h.run(&["sso", "login", "--sso-session", "corp", "--no-browser"])
-        .success();
+    h.run(&[
+        "sso",
+        "login",
+        "--sso-session",
+        "corp",
+        "--no-browser",
+        "--use-device-code",
+    ])
+    .success();
     let token = support::sso_cache_file(&h, "'corp'");
     let mut t: serde_json::Value = serde_json::from_slice(&std::fs::read(&token).unwrap()).unwrap();
     t["expiresAt"] = "2001-01-01T00:00:00Z".into();

@@ -242,7 +242,12 @@ fn add_asks_on_the_terminal_without_echo_and_creates_the_store_with_a_confirmed_
     let status = term.wait_file(&done);
     let screen = term.screen();
     assert_eq!(status.trim(), "0", "{screen}");
-    for typed in [KEY_ID, SECRET, PASS] {
+    // The key id is echoed as typed (issue 15: it is not a secret); the rest is not.
+    assert!(
+        screen.contains(&format!("Access Key ID: {KEY_ID}")),
+        "{screen}"
+    );
+    for typed in [SECRET, PASS] {
         assert!(!screen.contains(typed), "{typed:?} was echoed:\n{screen}");
     }
     // stdout and stderr carry only the confirmation, never a prompt or a secret.
