@@ -13,7 +13,8 @@ use crate::config::endpoint::{self, Service};
 use crate::config::sso_session::{self, SsoSession};
 use crate::config::{keys, Files};
 use crate::context::Context;
-use crate::creds::cache::SessionKind;
+use crate::creds::cache::{CacheKey, SessionKind};
+use crate::creds::lock;
 use crate::os::env;
 use crate::os::log::debug;
 use crate::providers::sso_pkce;
@@ -83,14 +84,21 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
     let net = Network::new()?;
     let cache = token_cache(ctx, files, target.profile.as_deref())?;
     let label = &target.label;
+    let path = cache.token_path(target.session.cache_key());
+    // One sign-in at a time per session (and one browser tab): the same lock as the token's
+    // refresh. A run that had to wait takes the sign-in the other one just made.
+    let before = token_expiry(&path);
+    let (_lock, waited) = sign_in_lock(ctx, &cache.lock_key(target.session.cache_key()), label)?;
+    let now = time::OffsetDateTime::now_utc();
+    if let Some(until) = token_expiry(&path).filter(|e| waited && *e > now && Some(*e) != before) {
+        eprintln!(
+            "awsenv: {label} was signed in to IAM Identity Center by another awsenv run, until {}",
+            crate::creds::format_rfc3339(until)
+        );
+        return Ok(());
+    }
     if !args.force {
-        let path = cache.token_path(target.session.cache_key());
-        if let Some(until) = sso_token::read_token(&path)
-            .ok()
-            .flatten()
-            .and_then(|t| crate::creds::parse_timestamp(&t.expires_at))
-            .filter(|e| *e - time::Duration::hours(1) > time::OffsetDateTime::now_utc())
-        {
+        if let Some(until) = token_expiry(&path).filter(|e| *e - time::Duration::hours(1) > now) {
             eprintln!(
                 "awsenv: {label} is signed in to IAM Identity Center until {} (--force signs in again)",
                 crate::creds::format_rfc3339(until)
@@ -181,6 +189,33 @@ fn logout(ctx: &Context, target_args: SsoTarget) -> Result<()> {
         "awsenv: removed {removed} cached IAM Identity Center token(s) and {sessions} cached SSO session(s)"
     );
     Ok(())
+}
+
+/// When the cached sign-in at `path` expires, if there is one.
+fn token_expiry(path: &std::path::Path) -> Option<time::OffsetDateTime> {
+    sso_token::read_token(path)
+        .ok()
+        .flatten()
+        .and_then(|t| crate::creds::parse_timestamp(&t.expires_at))
+}
+
+/// How long a sign-in may keep the others waiting: a person in a browser.
+const SIGN_IN_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The lock of a sign-in, and whether another run held it first.
+fn sign_in_lock(ctx: &Context, key: &CacheKey, label: &str) -> Result<(lock::Held, bool)> {
+    let dir = ctx.session_cache()?.lock_dir();
+    if let Some(held) = lock::session(&dir, key, std::time::Duration::ZERO)? {
+        return Ok((held, false));
+    }
+    eprintln!("awsenv: waiting for another awsenv run signing in {label} to IAM Identity Center…");
+    match lock::session(&dir, key, SIGN_IN_WAIT)? {
+        Some(held) => Ok((held, true)),
+        None => bail!(
+            "{label}: another awsenv run is still signing in after {} minutes; try again when it is done",
+            SIGN_IN_WAIT.as_secs() / 60
+        ),
+    }
 }
 
 /// The token cache, with the OIDC endpoint for `profile` (the environment's without one).

@@ -398,8 +398,7 @@ impl<'a> Runner<'a> {
                 // One refresh of a sign-in for all the runs that need it at once (each role has
                 // its own lock; this one is the sign-in's): the others wait, then read the
                 // refreshed token. A lock not had in time: refresh alone rather than fail.
-                let path = tokens.token_path(session.cache_key());
-                let key = CacheKey::from_parts(&["sso-token", &path.to_string_lossy()]);
+                let key = tokens.lock_key(session.cache_key());
                 let _lock = self.locks.as_ref().and_then(|l| {
                     lock::session(l, &key, self.deadline.remaining())
                         .inspect_err(|e| debug!("no lock for the sign-in: {e:#}"))

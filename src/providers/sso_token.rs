@@ -17,6 +17,7 @@ use crate::aws::oidc::{Oidc, Registration, Token};
 use crate::aws::sso::login_hint;
 use crate::aws::Network;
 use crate::config::sso_session::SsoSession;
+use crate::creds::cache::CacheKey;
 use crate::creds::{format_rfc3339, parse_timestamp, Secret};
 use crate::os::log::debug;
 use crate::os::private_file;
@@ -56,6 +57,12 @@ impl TokenCache {
     pub fn token_path(&self, session_or_start_url: &str) -> PathBuf {
         let digest = Sha1::digest(session_or_start_url.as_bytes());
         self.dir.join(format!("{}.json", hex::encode(digest)))
+    }
+
+    /// The single-flight lock of a sign-in: a refresh and a login of it take the same one.
+    pub fn lock_key(&self, session_or_start_url: &str) -> CacheKey {
+        let path = self.token_path(session_or_start_url);
+        CacheKey::from_parts(&["sso-token", &path.to_string_lossy()])
     }
 }
 

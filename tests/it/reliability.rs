@@ -427,6 +427,47 @@ fn one_sign_in_refresh_for_many_runs() {
     assert_eq!(refreshes, 1);
 }
 
+/// Runs of `sso login` for one sign-in started together (two terminals opened at once) make one
+/// sign-in: one device authorization (one browser tab); the others wait and take its token.
+#[test]
+fn one_sso_login_for_many_runs() {
+    let oidc = support::oidc_endpoint(&["tok-1", "tok-2", "tok-3"]);
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url());
+    h.config("[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n");
+    let children: Vec<Child> = (0..3)
+        .map(|_| {
+            h.awsenv(&[
+                "sso",
+                "login",
+                "--sso-session",
+                "corp",
+                "--use-device-code",
+                "--no-browser",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()).success())
+        .collect();
+    let started = oidc
+        .requests()
+        .iter()
+        .filter(|r| r["path"] == "/device_authorization")
+        .count();
+    assert_eq!(started, 1, "{runs:?}");
+    let others = runs
+        .iter()
+        .filter(|r| r.stderr.contains("by another awsenv run"))
+        .count();
+    assert_eq!(others, 2, "{runs:?}");
+}
+
 /// What held before the locks: a corrupt cache entry is a miss and is replaced, and a cache
 /// location that cannot be used still yields credentials, with one warning for the whole run.
 #[test]
