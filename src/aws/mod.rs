@@ -177,14 +177,25 @@ impl Network {
     /// A plain HTTPS GET through the same TLS stack as the SDK clients (for endpoints that have
     /// no SDK client, like the console federation endpoint). Returns the status and body.
     pub fn get(&self, url: &url::Url) -> Result<(u16, Vec<u8>)> {
-        use aws_smithy_http_client::{tls, Connector};
-        use aws_smithy_runtime_api::client::http::HttpConnector;
         use aws_smithy_runtime_api::http::Request;
         use aws_smithy_types::body::SdkBody;
         let mut req = Request::new(SdkBody::empty());
         req.set_uri(url.as_str())
             .map_err(|_| anyhow!("not a valid request URL"))?;
         req.headers_mut().insert("accept", "application/json");
+        self.send(req)
+    }
+
+    /// Sends one request built by the caller through the same TLS stack as the SDK clients,
+    /// within the deadline. Returns the status and body.
+    pub fn send(&self, req: aws_smithy_runtime_api::http::Request) -> Result<(u16, Vec<u8>)> {
+        use aws_smithy_http_client::{tls, Connector};
+        use aws_smithy_runtime_api::client::http::HttpConnector;
+        let endpoint = req
+            .uri()
+            .parse::<url::Url>()
+            .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default()))
+            .unwrap_or_default();
         let work = async {
             let connector = Connector::builder()
                 .tls_provider(tls::Provider::Rustls(
@@ -204,7 +215,6 @@ impl Network {
                 .to_vec();
             Ok((status, body))
         };
-        let endpoint = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
         self.bounded("the request", &endpoint, ATTEMPT_TIMEOUT, work)?
     }
 }

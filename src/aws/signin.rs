@@ -16,7 +16,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::SecretKey;
 use serde::Deserialize;
 
-use super::{one_line_chain, Network};
+use super::Network;
 use crate::creds::Secret;
 
 /// Why a refresh failed.
@@ -158,8 +158,6 @@ fn post_json(
     proof: &str,
     body: Vec<u8>,
 ) -> anyhow::Result<(u16, Vec<u8>)> {
-    use aws_smithy_http_client::{tls, Connector};
-    use aws_smithy_runtime_api::client::http::HttpConnector;
     use aws_smithy_runtime_api::http::Request;
     use aws_smithy_types::body::SdkBody;
     let len = body.len();
@@ -173,27 +171,7 @@ fn post_json(
     headers.insert("accept", "application/json");
     headers.insert("content-length", len.to_string());
     headers.insert("dpop", proof.to_string());
-    let work = async {
-        let connector = Connector::builder()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build();
-        let resp = connector
-            .call(req)
-            .await
-            .map_err(|e| anyhow!("cannot reach the endpoint: {}", one_line_chain(&e)))?;
-        let status = resp.status().as_u16();
-        let body = aws_smithy_types::byte_stream::ByteStream::new(resp.into_body())
-            .collect()
-            .await
-            .map_err(|e| anyhow!("cannot read the answer: {}", one_line_chain(&e)))?
-            .into_bytes()
-            .to_vec();
-        Ok((status, body))
-    };
-    net.block_on(async { tokio::time::timeout(Duration::from_secs(20), work).await })
-        .map_err(|_| anyhow!("timed out"))?
+    net.send(req)
 }
 
 #[cfg(test)]

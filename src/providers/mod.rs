@@ -457,32 +457,29 @@ impl<'a> Runner<'a> {
 
     /// Where IAM Identity Center tokens are, and the OIDC endpoint that refreshes them.
     fn token_cache(&self, profile: &str) -> Result<sso_token::TokenCache> {
-        let files = self.ctx.files()?;
-        let oidc = endpoint::endpoint(
-            Some(files),
-            files.profile(profile)?,
-            Service::SsoOidc,
-            &self.ctx.env,
-        )?;
         Ok(sso_token::TokenCache {
             dir: crate::os::dirs::sso_cache(&self.ctx.env),
-            oidc_endpoint: oidc,
+            oidc_endpoint: self.endpoint_of(profile, Service::SsoOidc)?,
         })
     }
 
     /// Where `aws login` sessions are, and the sign-in endpoint configured for the profile.
     fn login_cache(&self, profile: &str) -> Result<login_token::LoginCache> {
-        let files = self.ctx.files()?;
-        let at = endpoint::endpoint(
-            Some(files),
-            files.profile(profile)?,
-            Service::Signin,
-            &self.ctx.env,
-        )?;
         Ok(login_token::LoginCache {
             dir: crate::os::dirs::login_cache(&self.ctx.env),
-            endpoint: at,
+            endpoint: self.endpoint_of(profile, Service::Signin)?,
         })
+    }
+
+    /// Where `service` is for `profile`, by the SDKs' rules.
+    fn endpoint_of(&self, profile: &str, service: Service) -> Result<Option<String>> {
+        let files = self.ctx.files()?;
+        Ok(endpoint::endpoint(
+            Some(files),
+            files.profile(profile)?,
+            service,
+            &self.ctx.env,
+        )?)
     }
 
     fn container_or_instance(&self, plan: &Plan) -> Result<Credentials> {
