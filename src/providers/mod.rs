@@ -4,9 +4,11 @@
 //!
 //! The sources that are not STS calls have a file each: [`process`] (credential_process),
 //! [`mfa`] (codes), [`sso_token`] (IAM Identity Center sign-ins), [`login_token`] (`aws login`
-//! console sessions), run through [`command`].
+//! console sessions), run through [`command`]; [`fingerprint`] says what names a source in the
+//! cache keys.
 
 pub mod command;
+mod fingerprint;
 pub mod login_token;
 pub mod mfa;
 pub mod process;
@@ -29,6 +31,7 @@ use crate::creds::{Credentials, Secret};
 use crate::os::log::debug;
 use crate::plan::{MfaSession, Plan, RoleHop, Source};
 use crate::store::settings;
+use fingerprint::{source_fingerprint, source_kind};
 use mfa::CodeSource;
 
 pub struct Runner<'a> {
@@ -539,73 +542,6 @@ fn cacheable(plan: &Plan, step: &Step<'_>) -> bool {
         Step::Source => source_kind(&plan.source).is_some(),
         Step::Mfa(_) | Step::Hop(_) => true,
     }
-}
-
-fn source_kind(source: &Source) -> Option<SessionKind> {
-    match source {
-        Source::Sso { .. } => Some(SessionKind::Sso),
-        Source::WebIdentity { .. } => Some(SessionKind::WebIdentity),
-        _ => None,
-    }
-}
-
-/// What identifies the source, for cache keys. No secret goes in.
-fn source_fingerprint(plan: &Plan, env: &crate::os::env::Env) -> Vec<String> {
-    let mut parts: Vec<String> = match &plan.source {
-        Source::Static {
-            profile,
-            access_key_id,
-            ..
-        } => vec!["static".into(), profile.clone(), access_key_id.clone()],
-        Source::Process { profile, command } => {
-            vec!["process".into(), profile.clone(), command.clone()]
-        }
-        Source::Stored {
-            profile,
-            access_key_id,
-        } => vec!["stored".into(), profile.clone(), access_key_id.clone()],
-        Source::Sso {
-            session,
-            account_id,
-            role_name,
-            ..
-        } => vec![
-            "sso".into(),
-            session.start_url.clone(),
-            session.region.clone(),
-            account_id.clone(),
-            role_name.clone(),
-        ],
-        Source::WebIdentity {
-            role_arn,
-            token_file,
-            session_name,
-            region,
-            ..
-        } => vec![
-            "web-identity".into(),
-            role_arn.clone(),
-            token_file.clone(),
-            session_name.clone().unwrap_or_default(),
-            region.clone(),
-        ],
-        Source::LoginSession {
-            session_arn,
-            region,
-            ..
-        } => vec!["login".into(), session_arn.clone(), region.clone()],
-        Source::Environment => vec![
-            "environment".into(),
-            env.get(crate::os::env::ACCESS_KEY_ID)
-                .unwrap_or_default()
-                .to_string(),
-        ],
-        Source::Ec2InstanceMetadata => vec!["imds".into()],
-        Source::EcsContainer => vec!["ecs".into()],
-    };
-    parts.push(plan.sts_endpoint.clone().unwrap_or_default());
-    parts.push(plan.sso_endpoint.clone().unwrap_or_default());
-    parts
 }
 
 fn default_session_name() -> String {
