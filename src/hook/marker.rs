@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::os::text::{inert, shown};
+#[cfg(unix)]
+use crate::os::text::inert;
+use crate::os::text::shown;
 
 /// The file name looked for in each directory.
 pub const FILE_NAME: &str = ".awsprofile";

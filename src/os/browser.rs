@@ -69,12 +69,16 @@ pub fn open_secret(secret_url: &url::Url, wait: Duration) -> Result<(), BrowserE
     }
 }
 
-/// Who connected, as far as the kernel tells.
+/// Who connected, as far as the kernel tells. Only Linux tells (elsewhere every peer is
+/// `Unchecked`).
 enum Peer {
     /// The user awsenv runs as.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Me,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Other(u32),
     /// Not in the kernel's tables (Linux): refused, since it cannot be shown to be the user.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Unknown,
     /// This platform cannot tell: served, as the module's comment says.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
