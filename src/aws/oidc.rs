@@ -123,16 +123,7 @@ impl<'n> Oidc<'n> {
             .net
             .block_on(req.send())
             .map_err(|e| anyhow!("RegisterClient failed: {}", sdk_error(&e)))?;
-        Ok(Registration {
-            client_id: out
-                .client_id
-                .ok_or_else(|| anyhow!("RegisterClient returned no clientId"))?,
-            client_secret: Secret::new(
-                out.client_secret
-                    .ok_or_else(|| anyhow!("RegisterClient returned no clientSecret"))?,
-            ),
-            expires_at: out.client_secret_expires_at,
-        })
+        registration(out)
     }
 
     /// CreateToken with the authorization code and the PKCE verifier.
@@ -172,16 +163,7 @@ impl<'n> Oidc<'n> {
                     .send(),
             )
             .map_err(|e| anyhow!("RegisterClient failed: {}", sdk_error(&e)))?;
-        Ok(Registration {
-            client_id: out
-                .client_id
-                .ok_or_else(|| anyhow!("RegisterClient returned no clientId"))?,
-            client_secret: Secret::new(
-                out.client_secret
-                    .ok_or_else(|| anyhow!("RegisterClient returned no clientSecret"))?,
-            ),
-            expires_at: out.client_secret_expires_at,
-        })
+        registration(out)
     }
 
     pub fn start_device(&self, reg: &Registration, start_url: &str) -> Result<Device> {
@@ -272,6 +254,22 @@ impl<'n> Oidc<'n> {
             .map_err(|e| anyhow!("CreateToken (refresh) failed: {}", sdk_error(&e)))?;
         token(out)
     }
+}
+
+/// The client RegisterClient made, whichever grants it was registered for.
+fn registration(
+    out: aws_sdk_ssooidc::operation::register_client::RegisterClientOutput,
+) -> Result<Registration> {
+    Ok(Registration {
+        client_id: out
+            .client_id
+            .ok_or_else(|| anyhow!("RegisterClient returned no clientId"))?,
+        client_secret: Secret::new(
+            out.client_secret
+                .ok_or_else(|| anyhow!("RegisterClient returned no clientSecret"))?,
+        ),
+        expires_at: out.client_secret_expires_at,
+    })
 }
 
 fn token(out: aws_sdk_ssooidc::operation::create_token::CreateTokenOutput) -> Result<Token> {
