@@ -1,7 +1,7 @@
 //! The command line: clap types only. Each subcommand is carried out in `cmd/`, which turns
 //! these into the engine's own types; nothing below `cmd/` sees a clap struct.
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::complete::{profile_candidates, CompletionShell};
@@ -17,12 +17,77 @@ use crate::shell::Shell;
     after_help = "Load a profile into this shell:  eval \"$(awsenv use PROFILE)\"\nRun one command with it:        awsenv exec PROFILE -- COMMAND..."
 )]
 pub struct Cli {
-    /// Explain each step on stderr (never secrets).
-    #[arg(long, global = true)]
-    pub debug: bool,
+    #[command(flatten)]
+    pub globals: Globals,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Globals {
+    /// Explain each step on stderr (never secrets).
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// Builds the arguments of one subcommand onto its `clap::Command`.
+type BuildOne = fn(clap::Command) -> clap::Command;
+
+/// The subcommands that run at every prompt, `cd` or TAB, or most often by hand. Building clap's
+/// definition of all twenty subcommands (and dropping it) cost more instructions than the rest of
+/// an `awsenv use`; for these, parsing builds only the one named. Each entry is the variant's
+/// own `Args`, so its definition stays written once (a test checks each one against the tree).
+const ONE_SUBCOMMAND: &[(&str, BuildOne)] = &[
+    ("hook", HookArgs::augment_args),
+    ("use", UseArgs::augment_args),
+    ("unset", UnsetArgs::augment_args),
+    ("exec", ExecArgs::augment_args),
+    ("export", ExportArgs::augment_args),
+    ("status", StatusArgs::augment_args),
+    ("list", ListArgs::augment_args),
+];
+
+impl Cli {
+    /// The command line of this process. Anything the one-subcommand tree does not accept
+    /// (`--help`, a typo, a missing value) is parsed again against the whole tree, so help and
+    /// errors are clap's own, as complete as ever.
+    pub fn from_process() -> Cli {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        Cli::parse_one(&args).unwrap_or_else(|| Cli::parse_from(args))
+    }
+
+    fn parse_one(args: &[std::ffi::OsString]) -> Option<Cli> {
+        // The subcommand is the first word that is not a flag (`--debug` takes no value).
+        let name = args
+            .iter()
+            .skip(1)
+            .find(|a| !a.as_encoded_bytes().starts_with(b"-"))?;
+        let matches = Cli::with_one(name.to_str()?)?
+            .try_get_matches_from(args)
+            .ok()?;
+        Cli::from_arg_matches(&matches).ok()
+    }
+
+    /// The tree that answers a TAB after `typed`, the words surely typed in full (the program
+    /// first): only the subcommand they name when it is one of [`ONE_SUBCOMMAND`], else the whole
+    /// tree. Completing words after a subcommand looks at nothing else in the tree.
+    pub fn completion_tree(typed: &[String]) -> clap::Command {
+        typed
+            .iter()
+            .skip(1)
+            .find(|w| !w.starts_with('-'))
+            .and_then(|name| Cli::with_one(name))
+            .unwrap_or_else(Cli::command)
+    }
+
+    /// The tree with only subcommand `name`, when it is one of [`ONE_SUBCOMMAND`].
+    pub fn with_one(name: &str) -> Option<clap::Command> {
+        let &(name, build) = ONE_SUBCOMMAND.iter().find(|(n, _)| *n == name)?;
+        let root = Globals::augment_args(clap::Command::new("awsenv"));
+        Some(root.subcommand(build(clap::Command::new(name))))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,4 +392,103 @@ pub struct RotateArgs {
     /// MFA code, when the profile has mfa_serial (instead of asking on the terminal).
     #[arg(long, value_name = "CODE")]
     pub mfa_token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each one-subcommand tree parses as the whole tree does: the same arguments, the same
+    /// settings (all but the variant's help text and place in the list, which only the whole
+    /// tree's help shows).
+    #[test]
+    fn one_subcommand_trees_match_the_whole_tree() {
+        let whole = Cli::command();
+        for (name, _) in ONE_SUBCOMMAND {
+            let from_whole = whole
+                .find_subcommand(name)
+                .unwrap_or_else(|| panic!("`{name}` is a subcommand"))
+                .clone()
+                .about(None)
+                .long_about(None)
+                .hide(false)
+                .display_order(0);
+            let one = Cli::with_one(name).unwrap();
+            let alone = one
+                .find_subcommand(name)
+                .unwrap()
+                .clone()
+                .about(None)
+                .long_about(None)
+                .display_order(0);
+            assert_eq!(format!("{from_whole:?}"), format!("{alone:?}"), "{name}");
+            let root_args =
+                |c: &clap::Command| format!("{:?}", c.get_arguments().collect::<Vec<_>>());
+            assert_eq!(root_args(&whole), root_args(&one));
+        }
+    }
+
+    /// A TAB after a subcommand gets the same answer from its own tree as from the whole one.
+    #[test]
+    fn completion_from_one_subcommand_matches_the_whole_tree() {
+        let lines = [
+            "awsenv use ",
+            "awsenv use -",
+            "awsenv use --",
+            "awsenv --debug use --shell ",
+            "awsenv use prod --region eu-west-1 -",
+            "awsenv exec prod -",
+            "awsenv export --format ",
+            "awsenv hook ",
+            "awsenv unset --shell f",
+            "awsenv list -",
+            "awsenv status ",
+        ];
+        for line in lines {
+            let words: Vec<String> = line.split(' ').map(String::from).collect();
+            let typed = &words[..words.len() - 1];
+            let mut one = Cli::completion_tree(typed);
+            assert!(
+                one.find_subcommand("man").is_none(),
+                "{line}: one subcommand"
+            );
+            let answer = |cmd: &mut clap::Command| {
+                cmd.build();
+                let args = words.iter().map(Into::into).collect();
+                crate::complete::candidates(cmd, args, words.len() - 1, None)
+                    .unwrap()
+                    .iter()
+                    .map(|c| format!("{:?} {:?}", c.get_value(), c.get_help()))
+                    .collect::<Vec<_>>()
+            };
+            let from_one = answer(&mut one);
+            assert_eq!(from_one, answer(&mut Cli::command()), "{line}");
+            assert!(!from_one.is_empty(), "{line}");
+        }
+        // The subcommand word itself is completed from the whole tree.
+        assert!(Cli::completion_tree(&["awsenv".into()])
+            .find_subcommand("man")
+            .is_some());
+    }
+
+    #[test]
+    fn one_subcommand_parses_and_everything_else_falls_back() {
+        let args = |s: &str| {
+            s.split(' ')
+                .map(Into::into)
+                .collect::<Vec<std::ffi::OsString>>()
+        };
+        let cli = Cli::parse_one(&args("awsenv --debug use prod --region eu-west-1")).unwrap();
+        assert!(cli.globals.debug);
+        let Command::Use(u) = cli.command else {
+            panic!("use")
+        };
+        assert_eq!(u.profile.as_deref(), Some("prod"));
+        assert_eq!(u.resolve.region.as_deref(), Some("eu-west-1"));
+        // Help, errors, and subcommands without their own tree go to the whole tree.
+        assert!(Cli::parse_one(&args("awsenv use --help")).is_none());
+        assert!(Cli::parse_one(&args("awsenv use --no-such-flag")).is_none());
+        assert!(Cli::parse_one(&args("awsenv sso login")).is_none());
+        assert!(Cli::parse_one(&args("awsenv --version")).is_none());
+    }
 }

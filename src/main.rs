@@ -13,6 +13,11 @@
 //! `cli.rs` holds the clap definitions, `cmd/` one file per subcommand, `complete/` tab
 //! completion, and `context.rs` the one `Context` a run reads through.
 
+// On Linux with glibc awsenv has its own C `main` (below): there Rust's start-up reads
+// /proc/self/maps to find the stack guard, a tenth of a run that happens at every `cd` and TAB
+// (see `os/start.rs`). Elsewhere it is cheap, or std needs its start-up to see the arguments.
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
+
 mod aws;
 mod cli;
 mod cmd;
@@ -29,18 +34,30 @@ mod server;
 mod shell;
 mod store;
 
-use std::process::ExitCode;
-
-use clap::{CommandFactory, Parser};
-
 use cli::{Cli, Command};
 use context::Context;
 
-fn main() -> ExitCode {
+/// The process's entry on Linux with glibc: the two things Rust's start-up does that awsenv
+/// needs, then the run. `process::exit` flushes stdout as returning from Rust's `main` would.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    // (std has the arguments already: glibc hands them to it before `main`.)
+    os::start::prepare();
+    std::process::exit(run().into())
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
+fn main() -> std::process::ExitCode {
+    run().into()
+}
+
+/// Runs the command line; the process's exit status.
+fn run() -> u8 {
     // A TAB in a shell runs `awsenv` with `_AWSENV_COMPLETE` set: answer it and exit.
-    complete::answer_if_asked(Cli::command);
-    let cli = Cli::parse();
-    if cli.debug {
+    complete::answer_if_asked(Cli::completion_tree);
+    let cli = Cli::from_process();
+    if cli.globals.debug {
         os::log::enable();
     }
     let ctx = Context::from_process();
@@ -66,14 +83,14 @@ fn main() -> ExitCode {
         Command::Rotate(a) => cmd::rotate::run(&ctx, a),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             // One line: the whole cause chain, control characters (a profile or directory name
             // with terminal escapes) and newlines escaped.
             eprintln!("awsenv: {}", os::text::inert(&format!("{e:#}")));
             match e.downcast_ref::<cmd::exec::CannotRun>() {
-                Some(c) => ExitCode::from(c.code),
-                None => ExitCode::FAILURE,
+                Some(c) => c.code,
+                None => 1,
             }
         }
     }

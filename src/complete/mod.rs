@@ -148,20 +148,45 @@ pub fn script(shell: CompletionShell) -> String {
 }
 
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.
-/// Must run before anything else can write to stdout. `cli` builds the command tree (the clap
-/// definitions live in `cli.rs`, which needs this module for its candidates, not the reverse).
+/// Must run before anything else can write to stdout. `tree` builds the command tree for the
+/// words already typed (the clap definitions live in `cli.rs`, which needs this module for its
+/// candidates, not the reverse): given `awsenv use `, it may build only `use`, since the whole
+/// tree costs more than the rest of the answer.
 ///
 /// Only a call of the shims' shape (`awsenv -- …`) is a request: a `_AWSENV_COMPLETE` leaked
 /// into a script's environment must not turn `awsenv use` into a completion script, or make
 /// `awsenv exec dev -- cmd` exit 0 without running `cmd`.
-pub fn answer_if_asked(cli: fn() -> clap::Command) {
-    if std::env::args_os().nth(1).as_deref() != Some(std::ffi::OsStr::new("--")) {
+pub fn answer_if_asked(tree: fn(&[String]) -> clap::Command) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).map(|a| a.as_os_str()) != Some(std::ffi::OsStr::new("--")) {
         return;
     }
-    CompleteEnv::with_factory(cli)
+    let typed = settled_words(&args[2..]);
+    CompleteEnv::with_factory(move || tree(&typed))
         .var(VAR)
         .shells(SHELLS)
         .complete();
+}
+
+/// The words of the line being completed that are surely whole: the program, then the words
+/// before the one under the cursor, as far as a plain split can tell. Bash sends its line in
+/// `COMP_LINE` (see `bash.rs`); the other shims send the words after `--`, the last one being
+/// typed. When in doubt this gives fewer words, which only means a bigger tree.
+fn settled_words(args: &[std::ffi::OsString]) -> Vec<String> {
+    let from_env = crate::os::env::Env::from_process();
+    let line = match from_env.get(env::COMP_LINE) {
+        Some(line) if from_env.get(VAR) == Some("bash") => line.to_string(),
+        _ => {
+            let mut words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into()).collect();
+            words.pop();
+            return words;
+        }
+    };
+    let mut words: Vec<String> = line.split_whitespace().map(String::from).collect();
+    if !line.ends_with(char::is_whitespace) {
+        words.pop();
+    }
+    words
 }
 
 /// The profile names in the user's files (honouring `AWS_CONFIG_FILE` and

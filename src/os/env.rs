@@ -122,6 +122,7 @@ const READ: &[&str] = &[
     HOOK_STATE,
     HOOK_REFRESH_AT,
     HOOK_SAVED,
+    COMPLETE,
     COMP_LINE,
     COMP_WORDBREAKS,
     COMP_CURRENT,

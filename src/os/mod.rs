@@ -8,5 +8,7 @@ pub mod env;
 pub mod interrupt;
 pub mod log;
 pub mod private_file;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub mod start;
 pub mod text;
 pub mod tty;

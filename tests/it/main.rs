@@ -24,5 +24,6 @@ mod shells;
 mod sso_login;
 mod sso_pkce;
 mod sso_profiles;
+mod startup;
 mod store_file;
 mod tty;

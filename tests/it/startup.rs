@@ -1,0 +1,54 @@
+//! The process's own start: on Linux awsenv replaces Rust's start-up with its own (`os/start.rs`),
+//! which must still leave the process as Rust's would: SIGPIPE ignored, fds 0–2 open.
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+
+use crate::support::{bin, Home};
+
+fn with_profiles(n: usize) -> Home {
+    let h = Home::new();
+    let mut config = String::new();
+    for i in 0..n {
+        config.push_str(&format!("[profile p{i}]\nregion = eu-west-1\n"));
+    }
+    h.config(&config);
+    h
+}
+
+/// A reader that went away (`awsenv list | head -1`) is an error for awsenv to report, not a
+/// signal that kills it mid-write: a shell hook killed by SIGPIPE leaves half a script behind.
+#[test]
+fn a_closed_pipe_is_an_error_not_a_signal() {
+    let h = with_profiles(3);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut c = Command::new(bin());
+    h.isolate(&mut c);
+    let status = c
+        .arg("list")
+        .stdout(writer)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.signal(), None, "{status:?}");
+}
+
+/// Started with stdin closed, awsenv opens it on /dev/null, so no file it opens later takes fd 0
+/// and a command it runs gets /dev/null, not a closed stdin.
+#[test]
+fn a_closed_stdin_is_opened_on_dev_null() {
+    let h = with_profiles(1);
+    h.credentials("[p0]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n");
+    let mut c = Command::new("sh");
+    h.isolate(&mut c);
+    let out = c
+        .arg("-c")
+        .arg(r#"exec "$0" exec p0 -- sh -c 'readlink /proc/self/fd/0' <&-"#)
+        .arg(bin())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout.trim(), "/dev/null", "{out:?}");
+}
