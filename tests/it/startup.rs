@@ -52,3 +52,16 @@ fn a_closed_stdin_is_opened_on_dev_null() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(stdout.trim(), "/dev/null", "{out:?}");
 }
+
+/// On Linux with glibc the executable is linked at a fixed address (`build.rs`: the loader then
+/// has no pointers to patch at each start), unless built with `AWSENV_PIE=1`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn linked_at_a_fixed_address_unless_asked_for_pie() {
+    let elf = std::fs::read(bin()).unwrap();
+    assert_eq!(&elf[..4], b"\x7fELF");
+    // e_type, little-endian: 2 = ET_EXEC (fixed address), 3 = ET_DYN (position-independent).
+    let e_type = u16::from_le_bytes([elf[16], elf[17]]);
+    let expected = if option_env!("AWSENV_PIE") == Some("1") { 3 } else { 2 };
+    assert_eq!(e_type, expected);
+}
