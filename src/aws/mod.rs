@@ -10,6 +10,7 @@
 mod deadline;
 pub mod federation;
 pub mod iam;
+mod in_flight;
 pub mod oidc;
 pub mod signin;
 pub mod sso;
@@ -25,6 +26,7 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
 pub use deadline::Deadline;
+use in_flight::InFlight;
 
 use crate::creds::Credentials;
 
@@ -32,15 +34,16 @@ use crate::creds::Credentials;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Per attempt, for the commands without a deadline (they wait for a person in between).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long a call may go unanswered before the run says on stderr what it waits for. A healthy
+/// How long a request may go unanswered before the run says on stderr what it waits for. A healthy
 /// STS, SSO portal or OIDC endpoint answers in well under a second, TLS handshake and retries of
 /// a dropped connection included, so nothing is printed on the happy path; past a second the
 /// pause is one a person notices (a hook on `cd` feels hung), and with the default 10 s deadline
 /// the line still comes with most of the wait ahead.
 const QUIET_FOR: Duration = Duration::from_secs(1);
-/// No notice when less than this would be left of the wait after [`QUIET_FOR`]: the error is
-/// about to say it all.
+/// No notice when less than this is left of the wait: the error is about to say it all.
 const WORTH_A_NOTICE: Duration = Duration::from_millis(500);
+/// How often a call that has not answered looks at its request.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// The runtime and HTTP client shared by every call of one awsenv run.
 pub struct Network {
@@ -49,6 +52,8 @@ pub struct Network {
     deadline: Option<Deadline>,
     /// The profile the calls are made for now, named by the notice of a slow call.
     profile: RefCell<Option<String>>,
+    /// The request out now (of `http`, or of [`Network::send`]).
+    in_flight: InFlight,
 }
 
 /// An AWS call that failed, with the service's error code when it answered (so callers can tell
@@ -99,16 +104,20 @@ impl Network {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let http = Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
+        let in_flight = InFlight::default();
+        let http = in_flight.wrap(
+            Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https(),
+        );
         Ok(Network {
             runtime,
             http,
             deadline,
             profile: RefCell::new(None),
+            in_flight,
         })
     }
 
@@ -122,10 +131,11 @@ impl Network {
         *self.profile.borrow_mut() = Some(profile.to_string());
     }
 
-    /// Runs the SDK operation `f` (`what`, e.g. `STS AssumeRole ARN`, at `endpoint`). When it
-    /// has not answered within [`QUIET_FOR`], one line on stderr says what the run waits for,
-    /// the profile and how long it will still wait; a fast answer prints nothing. `what` and
-    /// `endpoint` must hold no secret (an endpoint is a scheme and host, never a query).
+    /// Runs the SDK operation `f` (`what`, e.g. `STS AssumeRole ARN`, at `endpoint`). When a
+    /// request of it has been out for [`QUIET_FOR`] without an answer, one line on stderr says
+    /// what the run waits for, the profile and how long it will still wait; a fast answer (or a
+    /// refused connection the retries go over) prints nothing. `what` and `endpoint` must hold
+    /// no secret (an endpoint is a scheme and host, never a query).
     pub fn call<F: std::future::Future>(&self, what: &str, endpoint: &str, f: F) -> F::Output {
         let gives_up = match &self.deadline {
             Some(d) => GivesUp::At(Instant::now() + d.remaining()),
@@ -134,8 +144,8 @@ impl Network {
         self.waiting(what, endpoint, gives_up, f)
     }
 
-    /// Runs `f` on the runtime; prints the notice of a slow call if it takes longer than
-    /// [`QUIET_FOR`] (and the wait is not about to end anyway).
+    /// Runs `f` on the runtime, and prints the notice of a slow call (once) when a request has
+    /// been out for [`QUIET_FOR`] and the wait is not about to end anyway.
     fn waiting<F: std::future::Future>(
         &self,
         what: &str,
@@ -143,20 +153,17 @@ impl Network {
         gives_up: GivesUp,
         f: F,
     ) -> F::Output {
-        let worth_it = match gives_up {
-            GivesUp::At(t) => {
-                t.saturating_duration_since(Instant::now()) >= QUIET_FOR + WORTH_A_NOTICE
-            }
-            GivesUp::PerAttempt(_) => true,
-        };
-        if !worth_it {
-            return self.block_on(f);
-        }
         self.block_on(async {
             let mut f = std::pin::pin!(f);
-            match tokio::time::timeout(QUIET_FOR, f.as_mut()).await {
-                Ok(out) => out,
-                Err(_) => {
+            loop {
+                if let Ok(out) = tokio::time::timeout(LOOK_EVERY, f.as_mut()).await {
+                    return out;
+                }
+                let worth_it = match gives_up {
+                    GivesUp::At(t) => t.saturating_duration_since(Instant::now()) >= WORTH_A_NOTICE,
+                    GivesUp::PerAttempt(_) => true,
+                };
+                if self.in_flight.waited() >= QUIET_FOR && worth_it {
                     let profile = self.profile.borrow().clone();
                     crate::os::log::notice(&waiting_notice(
                         what,
@@ -164,7 +171,7 @@ impl Network {
                         profile.as_deref(),
                         gives_up,
                     ));
-                    f.await
+                    return f.await;
                 }
             }
         })
@@ -249,7 +256,9 @@ impl Network {
         self.check_time(step, endpoint)?;
         let limit = self.deadline.as_ref().map_or(fallback, Deadline::remaining);
         let gives_up = GivesUp::At(Instant::now() + limit);
-        self.waiting(what, endpoint, gives_up, tokio::time::timeout(limit, f))
+        // The timer is made inside the runtime: tokio timers need its context.
+        let bounded = async { tokio::time::timeout(limit, f).await };
+        self.waiting(what, endpoint, gives_up, bounded)
             .map_err(|_| match &self.deadline {
                 Some(d) => d.passed(step, endpoint),
                 None => anyhow!("{step}: no answer from {endpoint}: timed out"),
@@ -291,8 +300,9 @@ impl Network {
                     tls::rustls_provider::CryptoMode::Ring,
                 ))
                 .build();
-            let resp = connector
-                .call(req)
+            let resp = self
+                .in_flight
+                .track(connector.call(req))
                 .await
                 .map_err(|e| anyhow!("cannot reach the endpoint: {}", one_line_chain(&e)))?;
             let status = resp.status().as_u16();
