@@ -170,7 +170,7 @@ pub fn signin_token(
 ) -> Result<String> {
     let request = endpoint.signin_token_request(session, session_duration);
     let (status, body) = net
-        .get(&request)
+        .get("the console's getSigninToken", &request)
         .map_err(|e| anyhow!("getSigninToken at {} failed: {e}", endpoint.display()))?;
     if status != 200 {
         // The body is not shown: it is free text from the endpoint, and we cannot vouch that it

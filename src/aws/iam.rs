@@ -13,6 +13,8 @@ const IAM_REGION: &str = "us-east-1";
 pub struct Iam<'n> {
     net: &'n Network,
     client: aws_sdk_iam::Client,
+    /// Where IAM is, for the notice of a slow call.
+    at: String,
 }
 
 impl<'n> Iam<'n> {
@@ -30,6 +32,7 @@ impl<'n> Iam<'n> {
         Iam {
             net,
             client: aws_sdk_iam::Client::from_conf(b.build()),
+            at: endpoint.unwrap_or("https://iam.amazonaws.com").to_string(),
         }
     }
 
@@ -37,7 +40,11 @@ impl<'n> Iam<'n> {
     pub fn create_access_key(&self, user: &str) -> Result<(String, Secret)> {
         let out = self
             .net
-            .block_on(self.client.create_access_key().user_name(user).send())
+            .call(
+                &format!("IAM CreateAccessKey for {user}"),
+                &self.at,
+                self.client.create_access_key().user_name(user).send(),
+            )
             .map_err(|e| {
                 anyhow!(
                     "CreateAccessKey for IAM user {user} failed: {}",
@@ -55,7 +62,9 @@ impl<'n> Iam<'n> {
 
     pub fn delete_access_key(&self, user: &str, access_key_id: &str) -> Result<()> {
         self.net
-            .block_on(
+            .call(
+                &format!("IAM DeleteAccessKey {access_key_id} of {user}"),
+                &self.at,
                 self.client
                     .delete_access_key()
                     .user_name(user)

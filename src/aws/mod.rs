@@ -3,17 +3,21 @@
 //! per service: STS, the SSO portal, SSO-OIDC, IAM, and the console's federation endpoint.
 //!
 //! Calls retry as the SDKs do (standard mode: throttling, 5xx and transport errors, with jittered
-//! exponential backoff), all inside the run's [`Deadline`] when it has one.
+//! exponential backoff), all inside the run's [`Deadline`] when it has one. Every call goes
+//! through [`Network::call`] (or [`Network::bounded`]), which says on stderr what it waits for
+//! when the answer is slow to come.
 
 mod deadline;
 pub mod federation;
 pub mod iam;
+mod in_flight;
 pub mod oidc;
 pub mod signin;
 pub mod sso;
 mod sts;
 
-use std::time::Duration;
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -22,6 +26,7 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
 pub use deadline::Deadline;
+use in_flight::InFlight;
 
 use crate::creds::Credentials;
 
@@ -29,12 +34,26 @@ use crate::creds::Credentials;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Per attempt, for the commands without a deadline (they wait for a person in between).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a request may go unanswered before the run says on stderr what it waits for. A healthy
+/// STS, SSO portal or OIDC endpoint answers in well under a second, TLS handshake and retries of
+/// a dropped connection included, so nothing is printed on the happy path; past a second the
+/// pause is one a person notices (a hook on `cd` feels hung), and with the default 10 s deadline
+/// the line still comes with most of the wait ahead.
+const QUIET_FOR: Duration = Duration::from_secs(1);
+/// No notice when less than this is left of the wait: the error is about to say it all.
+const WORTH_A_NOTICE: Duration = Duration::from_millis(500);
+/// How often a call that has not answered looks at its request.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// The runtime and HTTP client shared by every call of one awsenv run.
 pub struct Network {
     runtime: tokio::runtime::Runtime,
     http: aws_smithy_runtime_api::client::http::SharedHttpClient,
     deadline: Option<Deadline>,
+    /// The profile the calls are made for now, named by the notice of a slow call.
+    profile: RefCell<Option<String>>,
+    /// The request out now (of `http`, or of [`Network::send`]).
+    in_flight: InFlight,
 }
 
 /// An AWS call that failed, with the service's error code when it answered (so callers can tell
@@ -85,20 +104,77 @@ impl Network {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let http = Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
+        let in_flight = InFlight::default();
+        let http = in_flight.wrap(
+            Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https(),
+        );
         Ok(Network {
             runtime,
             http,
             deadline,
+            profile: RefCell::new(None),
+            in_flight,
         })
     }
 
+    /// Runs a future that is not a call (a pause between polls) on the runtime.
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
+    }
+
+    /// The profile the next calls are made for, for the notice of a slow call.
+    pub fn set_profile(&self, profile: &str) {
+        *self.profile.borrow_mut() = Some(profile.to_string());
+    }
+
+    /// Runs the SDK operation `f` (`what`, e.g. `STS AssumeRole ARN`, at `endpoint`). When a
+    /// request of it has been out for [`QUIET_FOR`] without an answer, one line on stderr says
+    /// what the run waits for, the profile and how long it will still wait; a fast answer (or a
+    /// refused connection the retries go over) prints nothing. `what` and `endpoint` must hold
+    /// no secret (an endpoint is a scheme and host, never a query).
+    pub fn call<F: std::future::Future>(&self, what: &str, endpoint: &str, f: F) -> F::Output {
+        let gives_up = match &self.deadline {
+            Some(d) => GivesUp::At(Instant::now() + d.remaining()),
+            None => GivesUp::PerAttempt(ATTEMPT_TIMEOUT),
+        };
+        self.waiting(what, endpoint, gives_up, f)
+    }
+
+    /// Runs `f` on the runtime, and prints the notice of a slow call (once) when a request has
+    /// been out for [`QUIET_FOR`] and the wait is not about to end anyway.
+    fn waiting<F: std::future::Future>(
+        &self,
+        what: &str,
+        endpoint: &str,
+        gives_up: GivesUp,
+        f: F,
+    ) -> F::Output {
+        self.block_on(async {
+            let mut f = std::pin::pin!(f);
+            loop {
+                if let Ok(out) = tokio::time::timeout(LOOK_EVERY, f.as_mut()).await {
+                    return out;
+                }
+                let worth_it = match gives_up {
+                    GivesUp::At(t) => t.saturating_duration_since(Instant::now()) >= WORTH_A_NOTICE,
+                    GivesUp::PerAttempt(_) => true,
+                };
+                if self.in_flight.waited() >= QUIET_FOR && worth_it {
+                    let profile = self.profile.borrow().clone();
+                    crate::os::log::notice(&waiting_notice(
+                        what,
+                        endpoint,
+                        profile.as_deref(),
+                        gives_up,
+                    ));
+                    return f.await;
+                }
+            }
+        })
     }
 
     pub fn http_client(&self) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
@@ -165,9 +241,24 @@ impl Network {
         fallback: Duration,
         f: F,
     ) -> Result<F::Output> {
+        self.bounded_as(step, step, endpoint, fallback, f)
+    }
+
+    /// [`Network::bounded`], its slow-call notice naming `what` rather than the step.
+    fn bounded_as<F: std::future::Future>(
+        &self,
+        what: &str,
+        step: &str,
+        endpoint: &str,
+        fallback: Duration,
+        f: F,
+    ) -> Result<F::Output> {
         self.check_time(step, endpoint)?;
         let limit = self.deadline.as_ref().map_or(fallback, Deadline::remaining);
-        self.block_on(async { tokio::time::timeout(limit, f).await })
+        let gives_up = GivesUp::At(Instant::now() + limit);
+        // The timer is made inside the runtime: tokio timers need its context.
+        let bounded = async { tokio::time::timeout(limit, f).await };
+        self.waiting(what, endpoint, gives_up, bounded)
             .map_err(|_| match &self.deadline {
                 Some(d) => d.passed(step, endpoint),
                 None => anyhow!("{step}: no answer from {endpoint}: timed out"),
@@ -175,20 +266,27 @@ impl Network {
     }
 
     /// A plain HTTPS GET through the same TLS stack as the SDK clients (for endpoints that have
-    /// no SDK client, like the console federation endpoint). Returns the status and body.
-    pub fn get(&self, url: &url::Url) -> Result<(u16, Vec<u8>)> {
+    /// no SDK client, like the console federation endpoint), `what` naming it in the notice of a
+    /// slow answer. Returns the status and body.
+    pub fn get(&self, what: &str, url: &url::Url) -> Result<(u16, Vec<u8>)> {
         use aws_smithy_runtime_api::http::Request;
         use aws_smithy_types::body::SdkBody;
         let mut req = Request::new(SdkBody::empty());
         req.set_uri(url.as_str())
             .map_err(|_| anyhow!("not a valid request URL"))?;
         req.headers_mut().insert("accept", "application/json");
-        self.send(req)
+        self.send(what, req)
     }
 
     /// Sends one request built by the caller through the same TLS stack as the SDK clients,
-    /// within the deadline. Returns the status and body.
-    pub fn send(&self, req: aws_smithy_runtime_api::http::Request) -> Result<(u16, Vec<u8>)> {
+    /// within the deadline, `what` naming it in the notice of a slow answer (the notice and the
+    /// errors name the endpoint by scheme and host: a query may hold credentials). Returns the
+    /// status and body.
+    pub fn send(
+        &self,
+        what: &str,
+        req: aws_smithy_runtime_api::http::Request,
+    ) -> Result<(u16, Vec<u8>)> {
         use aws_smithy_http_client::{tls, Connector};
         use aws_smithy_runtime_api::client::http::HttpConnector;
         let endpoint = req
@@ -202,8 +300,9 @@ impl Network {
                     tls::rustls_provider::CryptoMode::Ring,
                 ))
                 .build();
-            let resp = connector
-                .call(req)
+            let resp = self
+                .in_flight
+                .track(connector.call(req))
                 .await
                 .map_err(|e| anyhow!("cannot reach the endpoint: {}", one_line_chain(&e)))?;
             let status = resp.status().as_u16();
@@ -215,8 +314,34 @@ impl Network {
                 .to_vec();
             Ok((status, body))
         };
-        self.bounded("the request", &endpoint, ATTEMPT_TIMEOUT, work)?
+        self.bounded_as(what, "the request", &endpoint, ATTEMPT_TIMEOUT, work)?
     }
+}
+
+/// When a call stops waiting for its answer.
+#[derive(Clone, Copy)]
+enum GivesUp {
+    /// The run's deadline (or a bounded wait's limit).
+    At(Instant),
+    /// No deadline: each of the standard retries' attempts has this long.
+    PerAttempt(Duration),
+}
+
+/// The line that says what a slow call waits for:
+/// `waiting for STS AssumeRole ARN at https://… (profile `p`; gives up in 9 s)…`.
+fn waiting_notice(what: &str, endpoint: &str, profile: Option<&str>, gives_up: GivesUp) -> String {
+    let limit = match gives_up {
+        GivesUp::At(t) => {
+            let left = t.saturating_duration_since(Instant::now());
+            // To the nearest second: 8.9 s left of a 10 s deadline is "9 s".
+            format!("gives up in {} s", (left.as_millis() + 500) / 1000)
+        }
+        GivesUp::PerAttempt(d) => format!("each attempt gives up after {} s", d.as_secs()),
+    };
+    let profile = profile
+        .map(|p| format!("profile `{p}`; "))
+        .unwrap_or_default();
+    format!("waiting for {what} at {endpoint} ({profile}{limit})…")
 }
 
 pub fn to_sdk(c: &Credentials) -> aws_credential_types::Credentials {

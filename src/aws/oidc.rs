@@ -121,7 +121,7 @@ impl<'n> Oidc<'n> {
         }
         let out = self
             .net
-            .block_on(req.send())
+            .call("SSO-OIDC RegisterClient", &self.base, req.send())
             .map_err(|e| anyhow!("RegisterClient failed: {}", sdk_error(&e)))?;
         registration(out)
     }
@@ -136,7 +136,9 @@ impl<'n> Oidc<'n> {
     ) -> Result<Token> {
         let out = self
             .net
-            .block_on(
+            .call(
+                "SSO-OIDC CreateToken",
+                &self.base,
                 self.client
                     .create_token()
                     .grant_type("authorization_code")
@@ -154,7 +156,9 @@ impl<'n> Oidc<'n> {
     pub fn register(&self, name: &str, scopes: Option<&[String]>) -> Result<Registration> {
         let out = self
             .net
-            .block_on(
+            .call(
+                "SSO-OIDC RegisterClient",
+                &self.base,
                 self.client
                     .register_client()
                     .client_name(name)
@@ -169,7 +173,9 @@ impl<'n> Oidc<'n> {
     pub fn start_device(&self, reg: &Registration, start_url: &str) -> Result<Device> {
         let out = self
             .net
-            .block_on(
+            .call(
+                "SSO-OIDC StartDeviceAuthorization",
+                &self.base,
                 self.client
                     .start_device_authorization()
                     .client_id(&reg.client_id)
@@ -201,7 +207,9 @@ impl<'n> Oidc<'n> {
         let deadline = std::time::Instant::now() + device.expires_in;
         let mut interval = device.interval;
         loop {
-            let sent = self.net.block_on(
+            let sent = self.net.call(
+                "SSO-OIDC CreateToken",
+                &self.base,
                 self.client
                     .create_token()
                     .grant_type(DEVICE_GRANT)
@@ -242,7 +250,9 @@ impl<'n> Oidc<'n> {
     ) -> Result<Token> {
         let out = self
             .net
-            .block_on(
+            .call(
+                "SSO-OIDC CreateToken (refresh)",
+                &self.base,
                 self.client
                     .create_token()
                     .grant_type("refresh_token")

@@ -171,7 +171,7 @@ fn post_json(
     headers.insert("accept", "application/json");
     headers.insert("content-length", len.to_string());
     headers.insert("dpop", proof.to_string());
-    net.send(req)
+    net.send("the sign-in token refresh", req)
 }
 
 #[cfg(test)]

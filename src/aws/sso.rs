@@ -31,7 +31,9 @@ pub fn role_credentials(
         .map_err(|e| anyhow!("profile `{profile}`: {e}"))?;
     let client = client(net, sso_region, endpoint);
     let out = net
-        .block_on(
+        .call(
+            &format!("the IAM Identity Center portal's {step}"),
+            &at,
             client
                 .get_role_credentials()
                 .access_token(token)
@@ -97,12 +99,18 @@ pub fn accounts_and_roles(
     endpoint: Option<&str>,
 ) -> Result<Vec<(Account, Vec<String>)>> {
     let client = client(net, sso_region, endpoint);
+    let at = endpoint.map_or_else(
+        || default_endpoint("portal.sso", sso_region),
+        str::to_string,
+    );
     let failed = |call: &str, e: String| anyhow!("{call} failed: {e}");
     let mut accounts = Vec::new();
     let mut next: Option<String> = None;
     loop {
         let out = net
-            .block_on(
+            .call(
+                "the IAM Identity Center portal's ListAccounts",
+                &at,
                 client
                     .list_accounts()
                     .access_token(token)
@@ -127,7 +135,12 @@ pub fn accounts_and_roles(
         let mut next: Option<String> = None;
         loop {
             let out = net
-                .block_on(
+                .call(
+                    &format!(
+                        "the IAM Identity Center portal's ListAccountRoles of {}",
+                        account.id
+                    ),
+                    &at,
                     client
                         .list_account_roles()
                         .access_token(token)

@@ -47,7 +47,9 @@ impl Network {
         self.check_time(&step, &at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let out = self
-            .block_on(
+            .call(
+                &format!("STS {step}"),
+                &at(region, endpoint),
                 client
                     .get_session_token()
                     .serial_number(serial)
@@ -84,7 +86,7 @@ impl Network {
             req = req.serial_number(serial).token_code(code);
         }
         let out = self
-            .block_on(req.send())
+            .call(&format!("STS {step}"), &at(region, endpoint), req.send())
             .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
         from_sts(out.credentials(), "AssumeRole")
     }
@@ -101,7 +103,9 @@ impl Network {
         self.check_time(&step, &at(region, endpoint))?;
         let client = self.sts(None, region, endpoint);
         let out = self
-            .block_on(
+            .call(
+                &format!("STS {step}"),
+                &at(region, endpoint),
                 client
                     .assume_role_with_web_identity()
                     .role_arn(role_arn)
@@ -123,7 +127,11 @@ impl Network {
         self.check_time("GetCallerIdentity", &at(region, endpoint))?;
         let client = self.sts(Some(creds), region, endpoint);
         let out = self
-            .block_on(client.get_caller_identity().send())
+            .call(
+                "STS GetCallerIdentity",
+                &at(region, endpoint),
+                client.get_caller_identity().send(),
+            )
             .map_err(|e| self.call_error("GetCallerIdentity", &at(region, endpoint), &e))?;
         out.arn
             .ok_or_else(|| anyhow!("GetCallerIdentity returned no ARN"))
@@ -143,7 +151,9 @@ impl Network {
         self.check_time("GetFederationToken", &at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let out = self
-            .block_on(
+            .call(
+                "STS GetFederationToken",
+                &at(region, endpoint),
                 client
                     .get_federation_token()
                     .name(name)

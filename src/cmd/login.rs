@@ -46,6 +46,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<()> {
 
     debug!("starting the network client");
     let net = Network::new()?;
+    net.set_profile(&label);
     let (creds, federated) = if id.creds.session_token.is_some() {
         (id.creds, false)
     } else {

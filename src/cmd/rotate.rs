@@ -48,6 +48,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let iam_endpoint =
         endpoint::endpoint(Some(files), files.profile(profile)?, Service::Iam, &ctx.env)?;
     let net = Network::new()?;
+    net.set_profile(profile);
 
     let arn = net.caller_arn(&old, region, sts).with_context(|| {
         format!("profile `{profile}`: the stored key {old_id} does not work; nothing was changed")

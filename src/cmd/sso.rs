@@ -82,6 +82,9 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
         target(ctx, files, &args.target, true)?.expect("a login target always resolves or fails");
     debug!("starting the network client");
     let net = Network::new()?;
+    if let Some(p) = &target.profile {
+        net.set_profile(p);
+    }
     let cache = token_cache(ctx, files, target.profile.as_deref())?;
     let label = &target.label;
     let path = cache.token_path(target.session.cache_key());

@@ -1,5 +1,6 @@
-//! `--debug` messages on stderr. They describe steps (profiles, role ARNs, cache hits), never
-//! secrets: credentials are only ever formatted through `Secret`, whose Debug hides them.
+//! Messages on stderr: `--debug` lines, and the notices of long waits. They describe steps
+//! (profiles, role ARNs, endpoints, cache hits), never secrets: credentials are only ever
+//! formatted through `Secret`, whose Debug hides them. stdout is never written here.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -22,3 +23,9 @@ macro_rules! debug {
     };
 }
 pub(crate) use debug;
+
+/// One `awsenv: …` line on stderr, debug or not: what a long wait waits for (stdout may be shell
+/// code being evaluated, so a notice never goes there).
+pub fn notice(message: &str) {
+    eprintln!("awsenv: {message}");
+}

@@ -104,6 +104,13 @@ impl<'a> Runner<'a> {
         Ok(self.net.get_or_init(|| n))
     }
 
+    /// The network, its calls now made for `profile` (named when one is slow to answer).
+    fn net_for(&self, profile: &str) -> Result<&Network> {
+        let n = self.net()?;
+        n.set_profile(profile);
+        Ok(n)
+    }
+
     /// The credentials the plan ends on. A cached session that STS says was revoked is dropped
     /// and the plan run again, once: from the step before it, so a code is asked for only when
     /// the MFA session itself is gone.
@@ -305,7 +312,7 @@ impl<'a> Runner<'a> {
                     m.mfa.profile, m.mfa.serial
                 );
                 let c = self
-                    .net()?
+                    .net_for(&m.mfa.profile)?
                     .get_session_token(
                         source,
                         &m.region,
@@ -329,7 +336,7 @@ impl<'a> Runner<'a> {
                     h.role_arn, h.profile
                 );
                 let c = self
-                    .net()?
+                    .net_for(&h.profile)?
                     .assume_role(
                         source,
                         &h.region,
@@ -408,10 +415,11 @@ impl<'a> Runner<'a> {
                         .ok()
                         .flatten()
                 });
-                let token = sso_token::access_token(&tokens, || self.net(), profile, session)?;
+                let token =
+                    sso_token::access_token(&tokens, || self.net_for(profile), profile, session)?;
                 debug!("GetRoleCredentials {role_name} in {account_id} for profile `{profile}`");
                 crate::aws::sso::role_credentials(
-                    self.net()?,
+                    self.net_for(profile)?,
                     profile,
                     &token,
                     &session.region,
@@ -432,7 +440,7 @@ impl<'a> Runner<'a> {
                 })?;
                 let session_name = session_name.clone().unwrap_or_else(default_session_name);
                 debug!("AssumeRoleWithWebIdentity {role_arn} for profile `{profile}`");
-                self.net()?
+                self.net_for(profile)?
                     .assume_role_with_web_identity(
                         region,
                         plan.sts_endpoint.as_deref(),
@@ -448,7 +456,7 @@ impl<'a> Runner<'a> {
                 region,
             } => login_token::credentials(
                 &self.login_cache(profile)?,
-                || self.net(),
+                || self.net_for(profile),
                 profile,
                 session_arn,
                 region,
@@ -487,7 +495,7 @@ impl<'a> Runner<'a> {
 
     fn container_or_instance(&self, plan: &Plan) -> Result<Credentials> {
         use aws_credential_types::provider::ProvideCredentials;
-        let net = self.net()?;
+        let net = self.net_for(&plan.profile)?;
         let pc = aws_config::provider_config::ProviderConfig::without_region()
             .with_http_client(net.http_client());
         let (what, endpoint) = match plan.source {
@@ -497,7 +505,9 @@ impl<'a> Runner<'a> {
                 "http://169.254.169.254",
             ),
         };
-        let step = format!("profile `{}`: credentials from {what}", plan.profile);
+        // The profile is named by the error below (and the notice of a slow answer).
+        let step = format!("credentials from {what}");
+        let in_profile = |e: anyhow::Error| anyhow!("profile `{}`: {e}", plan.profile);
         let result = match plan.source {
             Source::EcsContainer => {
                 let p = aws_config::ecs::EcsCredentialsProvider::builder()
@@ -508,7 +518,8 @@ impl<'a> Runner<'a> {
                     endpoint,
                     Duration::from_secs(20),
                     p.provide_credentials(),
-                )?
+                )
+                .map_err(in_profile)?
             }
             _ => {
                 let p = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
@@ -519,7 +530,8 @@ impl<'a> Runner<'a> {
                     endpoint,
                     Duration::from_secs(20),
                     p.provide_credentials(),
-                )?
+                )
+                .map_err(in_profile)?
             }
         };
         let c = result.map_err(|e| {

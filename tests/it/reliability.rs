@@ -75,12 +75,50 @@ fn exported(h: &Home, out: &Run) -> BTreeMap<String, String> {
     aws_vars(&env)
 }
 
+/// What the one line of a slow call says before the time left: `awsenv: waiting for STS
+/// AssumeRole ARN at ENDPOINT (profile `role`; gives up in `.
+fn waiting_for_role(url: &str) -> String {
+    format!(
+        "awsenv: waiting for STS AssumeRole arn:aws:iam::123456789012:role/app at {url} (profile `role`; gives up in "
+    )
+}
+
+/// The seconds left that the notice `line` names, when it is the notice of `waiting_for_role`.
+#[track_caller]
+fn seconds_left(line: &str, url: &str) -> u64 {
+    line.strip_prefix(&waiting_for_role(url))
+        .and_then(|rest| rest.strip_suffix(" s)…"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not the notice of a slow AssumeRole: {line}"))
+}
+
+/// A failure after a slow call: nothing on stdout, the one line saying what the run waited for
+/// (with the seconds it had left then), then the one line of the error.
+#[track_caller]
+fn failure_after_a_wait(run: Run, url: &str) -> (u64, String) {
+    assert!(
+        !run.ok(),
+        "expected failure, got success\nstdout: {}",
+        run.stdout
+    );
+    assert_eq!(run.stdout, "", "stdout must stay empty on error");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "the notice and the error, got:\n{}",
+        run.stderr
+    );
+    (seconds_left(lines[0], url), lines[1].to_string())
+}
+
 #[test]
 fn a_black_holed_sts_costs_the_deadline_and_says_so() {
     let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::BlackHole);
     let mut h = home(&proxy);
-    // The default deadline (10 s).
-    let err = h.run(&["use", "role"]).clean_failure();
+    // The default deadline (10 s): after a second the run says what it waits for, then fails.
+    let (left, err) = failure_after_a_wait(h.run(&["use", "role"]), &proxy.url);
+    assert!((7..=9).contains(&left), "{left} s left");
     assert_eq!(
         err,
         format!(
@@ -88,15 +126,49 @@ fn a_black_holed_sts_costs_the_deadline_and_says_so() {
             proxy.url
         )
     );
-    // awsenv's config file sets it, and the variable wins over the file.
+    // awsenv's config file sets it, and the variable wins over the file. A 1 s deadline gives
+    // up as the notice would come: the error alone says it.
     let dir = h.path().join(".config/awsenv");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config"), "deadline = 1\n").unwrap();
     let err = h.run(&["use", "role"]).clean_failure();
     assert!(err.contains("within the 1 s deadline"), "{err}");
-    h.set("AWSENV_DEADLINE", "2");
-    let err = h.run(&["use", "role"]).clean_failure();
-    assert!(err.contains("within the 2 s deadline"), "{err}");
+    h.set("AWSENV_DEADLINE", "3");
+    let (left, err) = failure_after_a_wait(h.run(&["use", "role"]), &proxy.url);
+    assert!((1..=2).contains(&left), "{left} s left");
+    assert!(err.contains("within the 3 s deadline"), "{err}");
+}
+
+/// Issue 12: a long wait says on stderr what it waits for. An STS that takes 2.5 s: one line
+/// after a second, naming the call, the endpoint, the profile and the time left, and never a
+/// secret; stdout is the shell code as ever. A fast STS: not a word on stderr.
+#[test]
+fn a_slow_sts_says_once_what_it_waits_for_and_a_fast_one_nothing() {
+    let proxy = FaultProxy::scripted(&Moto::shared().url, |action, _| match action {
+        "AssumeRole" => Fault::Delay(Duration::from_millis(2500)),
+        _ => Fault::Pass,
+    });
+    let h = home(&proxy);
+    let out = h.run(&["use", "role", "--no-cache"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert!(!out.stdout.contains("waiting"), "{}", out.stdout);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one notice, got:\n{}", out.stderr);
+    let left = seconds_left(lines[0], &proxy.url);
+    assert!((7..=9).contains(&left), "{left} s left");
+    assert!(!out.stderr.contains("usersecret"), "{}", out.stderr);
+    assert_eq!(
+        proxy.actions(),
+        ["AssumeRole"],
+        "answered once, not retried"
+    );
+
+    let fast = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::Pass);
+    let h = home(&fast);
+    let out = h.run(&["use", "role", "--no-cache"]).success();
+    assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
+    assert_eq!(fast.actions(), ["AssumeRole"]);
+    assert_eq!(out.stderr, "", "a fast STS is waited for silently");
 }
 
 #[test]
@@ -112,6 +184,8 @@ fn a_refused_port_fails_at_once_naming_the_endpoint() {
     h.config(&format!(
         "{USER}[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = user\n"
     ));
+    // The standard retries' jittered backoff may take up to 3 s in all, but no request waits
+    // for an answer: the error is the one line, with no notice of a wait before it.
     let err = h.run(&["use", "role"]).clean_failure();
     assert!(
         err.starts_with(&format!(
@@ -319,13 +393,13 @@ fn a_revoked_intermediate_role_is_made_again_from_the_mfa_session() {
     assert_eq!(codes_asked(&h), 1, "the MFA session was still good");
 }
 
-/// The hook's `cd` into a tree whose STS is black-holed: the prompt comes back at the deadline
-/// with the error, nothing changes, and the next `cd` inside does not try again; Ctrl-C during
+/// The hook's `cd` into a tree whose STS is black-holed: after a second the terminal says what
+/// the hook waits for, the prompt comes back at the deadline with the error, nothing changes, and the next `cd` inside does not try again; Ctrl-C during
 /// the wait gives the prompt back at once, the environment as it was.
 fn hook_on_a_black_hole(shell: Sh) {
     let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::BlackHole);
     let mut h = home(&proxy);
-    h.set("AWSENV_DEADLINE", "2");
+    h.set("AWSENV_DEADLINE", "3");
     for d in ["w/one/sub", "w/two"] {
         std::fs::create_dir_all(h.path().join(d)).unwrap();
     }
@@ -346,15 +420,19 @@ fn hook_on_a_black_hole(shell: Sh) {
 
     t.run("cd w/one");
     let err = format!(
-        "AssumeRole arn:aws:iam::123456789012:role/app: no answer from {} within the 2 s deadline",
+        "AssumeRole arn:aws:iam::123456789012:role/app: no answer from {} within the 3 s deadline",
         proxy.url
     );
     assert_eq!(t.count(&err), 1, "{}", t.screen());
+    // The wait said what it waited for, on the terminal (stderr), once.
+    let waiting = waiting_for_role(&proxy.url);
+    assert_eq!(t.count(&waiting), 1, "{}", t.screen());
     assert_eq!(aws_vars(&t.env()), before);
     let calls = proxy.actions().len();
     t.run("cd sub");
     assert_eq!(proxy.actions().len(), calls, "the next cd tried again");
     assert_eq!(t.count(&err), 1, "{}", t.screen());
+    assert_eq!(t.count(&waiting), 1, "{}", t.screen());
 
     let seen = t.prompts();
     t.type_line("cd ../../two");
