@@ -93,7 +93,7 @@ impl Context {
             .files()?
             .profile_names()
             .into_iter()
-            .map(|n| n.into_owned())
+            .map(str::to_string)
             .collect();
         names.extend(self.stored_keys()?.names().map(str::to_string));
         Ok(names)

@@ -10,16 +10,20 @@ pub fn shown(path: &Path) -> String {
 
 /// `s` with control characters escaped (`\u{1b}`, `\n`), so that it cannot move the cursor,
 /// recolour the terminal or start a new line.
+/// `list` calls it for every cell of every profile, so text without one is copied as it is.
 pub fn inert(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `s` with its line breaks folded into spaces.
