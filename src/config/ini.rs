@@ -358,15 +358,16 @@ fn next_line(bytes: &[u8], end: usize) -> usize {
 }
 
 /// The number of line breaks in `bytes` (`\r\n` is one), which must not end between a `\r` and a
-/// `\n`. Plain counting loops, so that the compiler can make them wide.
+/// `\n`. Plain sums, which the compiler makes wide: the stretch between two headers is short,
+/// too short for memchr's counting to pay for its setup.
 fn line_ends(bytes: &[u8], has_cr: bool) -> usize {
-    let lf = bytes.iter().filter(|b| **b == b'\n').count();
+    let count = |byte: u8| bytes.iter().map(|b| usize::from(*b == byte)).sum::<usize>();
+    let lf = count(b'\n');
     if !has_cr {
         return lf;
     }
-    let cr = bytes.iter().filter(|b| **b == b'\r').count();
     let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
-    lf + cr - crlf
+    lf + count(b'\r') - crlf
 }
 
 /// The name of the header on a column-0 `[` line (`open..end`), as [`header_of`] finds it.
@@ -429,8 +430,17 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
 struct Pending<'t> {
     key: String,
     line: usize,
-    /// The lines of the value with their line numbers, the key's line first.
-    parts: Vec<(usize, &'t str)>,
+    /// The value on the key's line.
+    first: &'t str,
+    /// The lines after it, with their line numbers: most values have none, and then nothing is
+    /// allocated or joined.
+    more: Vec<(usize, &'t str)>,
+}
+
+impl Pending<'_> {
+    fn parts(&self) -> impl Iterator<Item = (usize, &str)> {
+        std::iter::once((self.line, self.first)).chain(self.more.iter().copied())
+    }
 }
 
 fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError> {
@@ -443,12 +453,12 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
             Line::Comment => {}
             Line::Blank => {
                 if let Some(p) = pending.as_mut() {
-                    p.parts.push((line_no, ""));
+                    p.more.push((line_no, ""));
                 }
             }
             Line::Continuation(v) => {
                 if let Some(p) = pending.as_mut() {
-                    p.parts.push((line_no, v));
+                    p.more.push((line_no, v));
                 }
             }
             Line::Header(h) => {
@@ -463,7 +473,8 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
                 pending = Some(Pending {
                     key: strip_end(key).to_lowercase(),
                     line: line_no,
-                    parts: vec![(line_no, strip(value))],
+                    first: strip(value),
+                    more: Vec::new(),
                 });
             }
             Line::BeforeSection => {
@@ -501,17 +512,17 @@ fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), 
     let (Some(p), Some(section)) = (pending, sections.last_mut()) else {
         return Ok(());
     };
-    let joined = p
-        .parts
-        .iter()
-        .map(|(_, v)| *v)
-        .collect::<Vec<_>>()
-        .join("\n");
-    let joined = joined.trim_end_matches(is_space);
-    let value = if joined.starts_with('\n') {
-        Value::Nested(nested(&p)?)
+    let value = if p.more.is_empty() {
+        // One line holds no line break: never nested.
+        Value::Str(p.first.trim_end_matches(is_space).to_string())
     } else {
-        Value::Str(joined.to_string())
+        let joined = p.parts().map(|(_, v)| v).collect::<Vec<_>>().join("\n");
+        let joined = joined.trim_end_matches(is_space);
+        if joined.starts_with('\n') {
+            Value::Nested(nested(&p)?)
+        } else {
+            Value::Str(joined.to_string())
+        }
     };
     section.lines.insert(p.key.clone(), p.line);
     section.entries.insert(p.key, value);
@@ -523,9 +534,8 @@ fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), 
 fn nested(p: &Pending<'_>) -> Result<BTreeMap<String, String>, SyntaxError> {
     let mut map = BTreeMap::new();
     let lines = p
-        .parts
-        .iter()
-        .flat_map(|(n, part)| part.split(is_line_break).map(move |l| (*n, l)));
+        .parts()
+        .flat_map(|(n, part)| part.split(is_line_break).map(move |l| (n, l)));
     for (line_no, line) in lines {
         let line = strip(line);
         if line.is_empty() {

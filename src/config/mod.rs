@@ -17,6 +17,7 @@ pub mod sso_session;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use ini::{Span, Value};
@@ -86,6 +87,32 @@ type Nested = BTreeMap<String, BTreeMap<String, String>>;
 /// Where the sections of one name are: (file, index of the span in that file).
 type Places = Vec<(FileKind, usize)>;
 
+/// The sections of each name of one kind.
+type NameIndex = HashMap<Box<str>, Places, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a: `list --long` looks a name up several times per profile, and SipHash's protection
+/// against chosen keys buys nothing for names read from the user's own files.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
 /// What the sections of one name parse into.
 #[derive(Debug, Clone)]
 enum Parsed {
@@ -106,7 +133,7 @@ pub struct Files {
     credentials_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
     /// Name → its sections for each [`HeaderKind`], built at the second lookup so that `list
     /// --long` over N profiles costs N lookups, not N scans of every header.
-    names: OnceCell<[HashMap<Box<str>, Places>; 3]>,
+    names: OnceCell<[NameIndex; 3]>,
     looked_up: std::cell::Cell<bool>,
     /// The `[DEFAULT]` section of each file, parsed: configparser gives its keys to every section
     /// of that file that does not set them.
@@ -150,7 +177,7 @@ impl Files {
             return Cow::Owned(self.scan(kind, name));
         }
         let names = self.names.get_or_init(|| {
-            let mut names: [HashMap<Box<str>, Places>; 3] = Default::default();
+            let mut names: [NameIndex; 3] = Default::default();
             for file in [FileKind::Config, FileKind::Credentials] {
                 for (i, k, n) in self.file(file).named() {
                     names[k as usize]
@@ -396,17 +423,25 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
     } else {
         return None;
     };
-    if header.contains(['"', '\'', '\\']) {
+    // Bytes, not chars: all of these are ASCII, and a char pattern decodes every character.
+    if header.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
         let mut parts = self::shlex::split(header)?;
         return (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())));
     }
+    // Exactly two words: the kind's (it starts the header), blanks, the name, perhaps blanks.
     // shlex's separators; a header line holds no `\r` or `\n`.
-    let mut words = header.split([' ', '\t']).filter(|w| !w.is_empty());
-    let (_, name) = (words.next()?, words.next()?);
-    words
-        .next()
-        .is_none()
-        .then_some((kind, Cow::Borrowed(name)))
+    let bytes = header.as_bytes();
+    let blank = |b: &u8| matches!(b, b' ' | b'\t');
+    let first_end = bytes.iter().position(blank)?;
+    let name_start = first_end + bytes[first_end..].iter().position(|b| !blank(b))?;
+    let name_end = bytes[name_start..]
+        .iter()
+        .position(blank)
+        .map_or(bytes.len(), |n| name_start + n);
+    bytes[name_end..]
+        .iter()
+        .all(blank)
+        .then(|| (kind, Cow::Borrowed(&header[name_start..name_end])))
 }
 
 /// What each header of a file names, and where its `[DEFAULT]` sections are. The credentials file
@@ -439,7 +474,7 @@ fn classify(text: &str, spans: &[Span], kind: FileKind) -> (Vec<Named>, Vec<usiz
 /// Names sorted, without repeats. Most comparisons are settled by the first 16 bytes read as one
 /// number (zero-padded, which keeps the byte order), the rest by the whole names: a sort of
 /// 10,000 names costs a fraction of what comparing them as strings each time does.
-fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+pub fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let prefix = |name: &str| {
         let mut first = [0u8; 16];
         let n = name.len().min(16);
@@ -589,5 +624,30 @@ mod tests {
         let f = from_strs("[profile prod]\n[profile prod-admin]\n[profile dev]\n", "");
         assert_eq!(f.similar_names("prdo")[0], "prod");
         assert!(f.similar_names("zzzzzz").is_empty());
+    }
+    #[test]
+    fn header_names_as_botocore_splits_them() {
+        let name = |h| classify_config_header(h).map(|(k, n)| (k, n.into_owned()));
+        let profile = |n: &str| Some((HeaderKind::Profile, n.to_string()));
+        assert_eq!(name("default"), profile("default"));
+        assert_eq!(name("profile  a\t"), profile("a"));
+        assert_eq!(name("profile\tré"), profile("ré"));
+        assert_eq!(name("profilex y"), profile("y"));
+        assert_eq!(name("profile 'a b'"), profile("a b"));
+        assert_eq!(name("profile a\\ b"), profile("a b"));
+        assert_eq!(
+            name("sso-session s"),
+            Some((HeaderKind::SsoSession, "s".into()))
+        );
+        assert_eq!(name("services x"), Some((HeaderKind::Services, "x".into())));
+        for ignored in [
+            "profile",
+            "profile a b",
+            "profile\u{a0}a",
+            "dev",
+            "profile 'a",
+        ] {
+            assert_eq!(name(ignored), None, "{ignored:?}");
+        }
     }
 }

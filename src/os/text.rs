@@ -10,12 +10,19 @@ pub fn shown(path: &Path) -> String {
 
 /// `s` with control characters escaped (`\u{1b}`, `\n`), so that it cannot move the cursor,
 /// recolour the terminal or start a new line.
-/// `list` calls it for every cell of every profile, so text without one is copied as it is.
 pub fn inert(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_inert(&mut out, s);
+    out
+}
+
+/// [`inert`] appended to `out`. `list` calls it for every cell of every profile, so text without
+/// a control character is copied as it is.
+pub fn push_inert(out: &mut String, s: &str) {
     if !s.chars().any(char::is_control) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if c.is_control() {
             out.extend(c.escape_default());
@@ -23,7 +30,6 @@ pub fn inert(s: &str) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 /// `s` with its line breaks folded into spaces.
