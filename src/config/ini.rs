@@ -358,10 +358,16 @@ fn next_line(bytes: &[u8], end: usize) -> usize {
 }
 
 /// The number of line breaks in `bytes` (`\r\n` is one), which must not end between a `\r` and a
-/// `\n`. Plain sums, which the compiler makes wide: the stretch between two headers is short,
-/// too short for memchr's counting to pay for its setup.
+/// `\n`. The stretch between two headers is too short for memchr's counting to pay for its setup;
+/// sums of bytes over chunks that cannot overflow one are what the compiler makes wide.
 fn line_ends(bytes: &[u8], has_cr: bool) -> usize {
-    let count = |byte: u8| bytes.iter().map(|b| usize::from(*b == byte)).sum::<usize>();
+    let count = |byte: u8| {
+        let in_chunk = |chunk: &[u8]| chunk.iter().fold(0u8, |n, b| n + u8::from(*b == byte));
+        bytes
+            .chunks(128)
+            .map(|c| usize::from(in_chunk(c)))
+            .sum::<usize>()
+    };
     let lf = count(b'\n');
     if !has_cr {
         return lf;

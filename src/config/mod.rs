@@ -424,7 +424,8 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
         return None;
     };
     // Bytes, not chars: all of these are ASCII, and a char pattern decodes every character.
-    if header.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
+    // (memchr: loops that may stop early are not made wide.)
+    if memchr::memchr3(b'"', b'\'', b'\\', header.as_bytes()).is_some() {
         let mut parts = self::shlex::split(header)?;
         return (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())));
     }
@@ -432,12 +433,10 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
     // shlex's separators; a header line holds no `\r` or `\n`.
     let bytes = header.as_bytes();
     let blank = |b: &u8| matches!(b, b' ' | b'\t');
-    let first_end = bytes.iter().position(blank)?;
+    let first_end = memchr::memchr2(b' ', b'\t', bytes)?;
     let name_start = first_end + bytes[first_end..].iter().position(|b| !blank(b))?;
-    let name_end = bytes[name_start..]
-        .iter()
-        .position(blank)
-        .map_or(bytes.len(), |n| name_start + n);
+    let name_end =
+        memchr::memchr2(b' ', b'\t', &bytes[name_start..]).map_or(bytes.len(), |n| name_start + n);
     bytes[name_end..]
         .iter()
         .all(blank)
