@@ -382,7 +382,7 @@ impl Files {
         let mut scored: Vec<(f64, &str)> = self
             .profile_names()
             .into_iter()
-            .map(|n| (strsim::normalized_damerau_levenshtein(name, &n), n))
+            .map(|n| (strsim::normalized_damerau_levenshtein(name, n), n))
             .filter(|(score, n)| *score >= 0.5 || n.contains(name) || name.contains(n))
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
