@@ -7,7 +7,6 @@
 //! a profile), and never twice.
 
 use std::cell::OnceCell;
-use std::collections::BTreeSet;
 
 use anyhow::Result;
 
@@ -87,15 +86,15 @@ impl Context {
         FileCache::default_location(&self.env)
     }
 
-    /// Every profile name: the files' and the store's, merged.
-    pub fn profile_names(&self) -> Result<BTreeSet<String>> {
-        let mut names: BTreeSet<String> = self
-            .files()?
-            .profile_names()
-            .into_iter()
-            .map(|n| n.into_owned())
-            .collect();
-        names.extend(self.stored_keys()?.names().map(str::to_string));
+    /// Every profile name: the files' and the store's, merged, sorted, without repeats.
+    /// Borrowed, not copied: `list` and completion take them all from a 10,000-profile config.
+    pub fn profile_names(&self) -> Result<Vec<&str>> {
+        let mut names = self.files()?.profile_names();
+        let from_files = names.len();
+        names.extend(self.stored_keys()?.names());
+        if names.len() > from_files {
+            names = crate::config::sorted(names.into_iter());
+        }
         Ok(names)
     }
 }

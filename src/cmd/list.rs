@@ -2,7 +2,7 @@
 //! long-term keys are, and which sessions are cached until when. Profiles whose keys are only in
 //! awsenv's store are listed too. Nothing here reads a secret or asks for a passphrase.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 
@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
 use crate::engine::{self, Options};
-use crate::os::text::inert;
+use crate::os::text::{inert, push_inert};
 use crate::plan::Source;
 use crate::providers::login_token;
 
@@ -23,12 +23,12 @@ struct Session {
 }
 
 pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
-    let names: BTreeSet<String> = ctx.profile_names()?;
+    let names = ctx.profile_names()?;
     if !args.long {
-        let mut out = String::new();
+        let mut out = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
         for name in &names {
             // Names come from files anyone may have written: no terminal escapes reach the tty.
-            out.push_str(&inert(name));
+            push_inert(&mut out, name);
             out.push('\n');
         }
         return super::print(&out);
@@ -66,8 +66,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
         "CREDENTIALS".into(),
         "SESSIONS".into(),
     ]];
-    for name in &names {
-        let name = name.as_str();
+    for &name in &names {
         let plan = engine::plan(ctx, name, &Options::default());
         let (source, region, mfa) = match plan {
             Ok(plan) => {
@@ -190,20 +189,21 @@ fn table(rows: &[[String; 6]]) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
+    let width: usize = widths.iter().map(|w| w + 2).sum();
+    let mut out = String::with_capacity(rows.len() * width);
     for row in rows {
-        let mut line = String::new();
+        let line_start = out.len();
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
+            out.push_str(cell);
+            if i + 1 < row.len() {
                 // Padded by hand: `{:<w$}` panics for a width past u16::MAX (a long name).
-                line.push_str(cell);
                 let pad = widths[i] - cell.chars().count() + 2;
-                line.extend(std::iter::repeat_n(' ', pad));
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        out.push_str(line.trim_end());
+        // Each row is written straight into the table; its trailing blanks are cut off there.
+        let kept = out[line_start..].trim_end().len();
+        out.truncate(line_start + kept);
         out.push('\n');
     }
     out

@@ -36,7 +36,7 @@ fn sessions(ctx: &Context) -> Result<()> {
     let now = time::OffsetDateTime::now_utc();
     let mut out = String::new();
     for name in files.sso_session_names() {
-        let line = match sso_session::named(files, &name) {
+        let line = match sso_session::named(files, name) {
             Ok(s) => {
                 let expiry = sso_token::read_token(&cache.token_path(s.cache_key()))
                     .ok()
@@ -63,12 +63,12 @@ fn sessions(ctx: &Context) -> Result<()> {
                 };
                 format!(
                     "{}\t{}\t{}\t{state}",
-                    crate::os::text::inert(&name),
+                    crate::os::text::inert(name),
                     crate::os::text::inert(&s.start_url),
                     crate::os::text::inert(&s.region)
                 )
             }
-            Err(e) => format!("{}\terror: {e}", crate::os::text::inert(&name)),
+            Err(e) => format!("{}\terror: {e}", crate::os::text::inert(name)),
         };
         out.push_str(&line);
         out.push('\n');

@@ -199,7 +199,8 @@ fn settled_words(args: &[std::ffi::OsString]) -> Vec<String> {
 /// syntax error inside a section does not hide the names. A file that cannot be read, or a
 /// malformed header line, gives no names from it: a TAB cannot print an error usefully.
 pub fn profile_candidates() -> Vec<CompletionCandidate> {
-    let names = Context::from_process().profile_names().unwrap_or_default();
+    let ctx = Context::from_process();
+    let names = ctx.profile_names().unwrap_or_default();
     // A name with a control character (a terminal escape in a header) is never offered: the
     // shell would show it raw in its menu or insert it into the command line.
     names

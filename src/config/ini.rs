@@ -152,6 +152,15 @@ struct Reader {
 }
 
 impl Reader {
+    /// The state after a header line indented by `indent`.
+    fn after_header(indent: usize) -> Reader {
+        Reader {
+            in_section: true,
+            in_setting: false,
+            indent,
+        }
+    }
+
     fn read<'t>(&mut self, line: &'t str) -> Line<'t> {
         let (indent, rest) = split_indent(line);
         if rest.starts_with(['#', ';']) {
@@ -198,11 +207,189 @@ fn header_of(value: &str) -> Option<&str> {
     (last > 0).then(|| &rest[..last])
 }
 
-/// Finds the section headers of a file. Every start of awsenv pays for this, so it allocates
-/// nothing per line; bodies are parsed only for the sections a command needs ([`parse_span`]).
-/// Checked here, for the whole file as botocore does: nothing but comments and blank lines comes
-/// before the first header.
+/// Finds the section headers of a file. Every start of awsenv pays for this, so it does not read
+/// every line: a header is a line whose first non-blank character is `[`, so only the lines that
+/// hold a `[` are looked at ([`Headers`]). Checked here, for the whole file as botocore does:
+/// nothing but comments and blank lines comes before the first header. Bodies are parsed only
+/// for the sections a command needs ([`parse_span`]).
 pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
+    let mut headers = Headers::new(text);
+    let mut spans: Vec<Span> = Vec::new();
+    while let Some((start, header)) = headers.next_header()? {
+        if let Some(last) = spans.last_mut() {
+            last.end = start;
+        }
+        spans.push(Span {
+            header,
+            start,
+            end: text.len(),
+            line: headers.line_of(start),
+        });
+    }
+    Ok(spans)
+}
+
+/// The headers of a file, found by jumping from one `[` to the next. A `[` at the start of a line
+/// is a header whenever the line is one (configparser continues a value only with a line indented
+/// deeper than the key's, and nothing is shallower than column 0). Whether an indented `[` line
+/// is a header or more of a value depends on the lines above it, so for those (and for the text
+/// before the first header, which must be checked) the line-by-line [`Reader`] is run, from where
+/// it last stopped, over every line since; as the lines it reads never begin with `[` (each such
+/// line is met here first), it sees exactly what it would have seen reading the whole file.
+struct Headers<'t> {
+    text: &'t str,
+    /// Where to look for the next `[`.
+    at: usize,
+    /// The reader's state at `read_to`, the start of a line.
+    reader: Reader,
+    read_to: usize,
+    /// Line counting, from one header to the next: `line` is the 1-based line at `counted_to`.
+    counted_to: usize,
+    line: usize,
+    /// Without a `\r` in the file, a line ends at each `\n` and counting is simpler.
+    has_cr: bool,
+}
+
+impl<'t> Headers<'t> {
+    fn new(text: &'t str) -> Headers<'t> {
+        Headers {
+            text,
+            at: 0,
+            reader: Reader::default(),
+            read_to: 0,
+            counted_to: 0,
+            line: 1,
+            has_cr: memchr::memchr(b'\r', text.as_bytes()).is_some(),
+        }
+    }
+
+    /// The next header: the start of its line and the range of its name. At the end of the file,
+    /// the check that nothing but comments came before the first header, if no header did.
+    fn next_header(&mut self) -> Result<Option<(usize, std::ops::Range<usize>)>, SyntaxError> {
+        let bytes = self.text.as_bytes();
+        while let Some(i) = memchr::memchr(b'[', &bytes[self.at..]) {
+            let open = self.at + i;
+            let (start, end) = line_around(bytes, open);
+            self.at = end;
+            let header = if start == open && self.reader.in_section {
+                header_range(self.text, open, end).inspect(|_| {
+                    self.reader = Reader::after_header(0);
+                    self.read_to = next_line(bytes, end);
+                })
+            } else if split_indent(&self.text[start..end]).1.len() == end - open {
+                self.read_line(start, end)?
+            } else {
+                None
+            };
+            if let Some(header) = header {
+                return Ok(Some((start, header)));
+            }
+        }
+        if !self.reader.in_section {
+            self.read_through(self.text.len())?;
+        }
+        Ok(None)
+    }
+
+    /// Runs the reader up to the line `start..end` and over it: the header it is, if it is one.
+    fn read_line(
+        &mut self,
+        start: usize,
+        end: usize,
+    ) -> Result<Option<std::ops::Range<usize>>, SyntaxError> {
+        self.read_through(start)?;
+        let bytes = self.text.as_bytes();
+        self.read_to = next_line(bytes, end);
+        match self.reader.read(&self.text[start..end]) {
+            Line::Header(h) => Ok(Some(offset_in(self.text, h))),
+            Line::BeforeSection => Err(self.before_section(start)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Runs the reader over the lines from where it stopped to `to` (a line start).
+    fn read_through(&mut self, to: usize) -> Result<(), SyntaxError> {
+        let from = self.read_to;
+        for (at, line) in lines(&self.text[from..to]) {
+            let read = self.reader.read(line);
+            debug_assert!(!matches!(read, Line::Header(_)), "a `[` line was skipped");
+            if read == Line::BeforeSection {
+                return Err(self.before_section(from + at));
+            }
+        }
+        self.read_to = to;
+        Ok(())
+    }
+
+    fn before_section(&self, start: usize) -> SyntaxError {
+        SyntaxError {
+            line: line_count(&self.text[..start]) + 1,
+            message: BEFORE_SECTION.into(),
+        }
+    }
+
+    /// The 1-based line that starts at `start`, counted on from the last call (which must have
+    /// been for an earlier line): counting costs the bytes between two headers, not the file.
+    fn line_of(&mut self, start: usize) -> usize {
+        let between = &self.text.as_bytes()[self.counted_to..start];
+        self.line += line_ends(between, self.has_cr);
+        self.counted_to = start;
+        self.line
+    }
+}
+
+/// The line around byte `at`: where it starts and where it ends (before its line break).
+fn line_around(bytes: &[u8], at: usize) -> (usize, usize) {
+    let start = match at.checked_sub(1).map(|before| bytes[before]) {
+        None | Some(b'\n' | b'\r') => at,
+        Some(_) => memchr::memrchr2(b'\n', b'\r', &bytes[..at]).map_or(0, |i| i + 1),
+    };
+    let end = memchr::memchr2(b'\n', b'\r', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    (start, end)
+}
+
+/// The start of the line after the one that ends (before its line break) at `end`.
+fn next_line(bytes: &[u8], end: usize) -> usize {
+    match bytes.get(end) {
+        Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
+        Some(_) => end + 1,
+        None => end,
+    }
+}
+
+/// The number of line breaks in `bytes` (`\r\n` is one), which must not end between a `\r` and a
+/// `\n`. The stretch between two headers is too short for memchr's counting to pay for its setup;
+/// sums of bytes over chunks that cannot overflow one are what the compiler makes wide.
+fn line_ends(bytes: &[u8], has_cr: bool) -> usize {
+    let count = |byte: u8| {
+        let in_chunk = |chunk: &[u8]| chunk.iter().fold(0u8, |n, b| n + u8::from(*b == byte));
+        bytes
+            .chunks(128)
+            .map(|c| usize::from(in_chunk(c)))
+            .sum::<usize>()
+    };
+    let lf = count(b'\n');
+    if !has_cr {
+        return lf;
+    }
+    let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
+    lf + count(b'\r') - crlf
+}
+
+/// The name of the header on a column-0 `[` line (`open..end`), as [`header_of`] finds it.
+fn header_range(text: &str, open: usize, end: usize) -> Option<std::ops::Range<usize>> {
+    header_of(strip_end(&text[open..end])).map(|h| offset_in(text, h))
+}
+
+/// Where `part`, a slice of `text`, is in it.
+pub fn offset_in(text: &str, part: &str) -> std::ops::Range<usize> {
+    let from = part.as_ptr() as usize - text.as_ptr() as usize;
+    from..from + part.len()
+}
+
+/// [`index`] as it was, reading every line: the reference the fast one is tested against.
+#[cfg(test)]
+fn index_by_lines(text: &str) -> Result<Vec<Span>, SyntaxError> {
     let mut spans: Vec<Span> = Vec::new();
     let mut reader = Reader::default();
     for (n, (start, line)) in lines(text).enumerate() {
@@ -211,9 +398,8 @@ pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
                 if let Some(last) = spans.last_mut() {
                     last.end = start;
                 }
-                let from = h.as_ptr() as usize - text.as_ptr() as usize;
                 spans.push(Span {
-                    header: from..from + h.len(),
+                    header: offset_in(text, h),
                     start,
                     end: text.len(),
                     line: n + 1,
@@ -250,8 +436,17 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
 struct Pending<'t> {
     key: String,
     line: usize,
-    /// The lines of the value with their line numbers, the key's line first.
-    parts: Vec<(usize, &'t str)>,
+    /// The value on the key's line.
+    first: &'t str,
+    /// The lines after it, with their line numbers: most values have none, and then nothing is
+    /// allocated or joined.
+    more: Vec<(usize, &'t str)>,
+}
+
+impl Pending<'_> {
+    fn parts(&self) -> impl Iterator<Item = (usize, &str)> {
+        std::iter::once((self.line, self.first)).chain(self.more.iter().copied())
+    }
 }
 
 fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError> {
@@ -264,12 +459,12 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
             Line::Comment => {}
             Line::Blank => {
                 if let Some(p) = pending.as_mut() {
-                    p.parts.push((line_no, ""));
+                    p.more.push((line_no, ""));
                 }
             }
             Line::Continuation(v) => {
                 if let Some(p) = pending.as_mut() {
-                    p.parts.push((line_no, v));
+                    p.more.push((line_no, v));
                 }
             }
             Line::Header(h) => {
@@ -284,7 +479,8 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
                 pending = Some(Pending {
                     key: strip_end(key).to_lowercase(),
                     line: line_no,
-                    parts: vec![(line_no, strip(value))],
+                    first: strip(value),
+                    more: Vec::new(),
                 });
             }
             Line::BeforeSection => {
@@ -322,17 +518,17 @@ fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), 
     let (Some(p), Some(section)) = (pending, sections.last_mut()) else {
         return Ok(());
     };
-    let joined = p
-        .parts
-        .iter()
-        .map(|(_, v)| *v)
-        .collect::<Vec<_>>()
-        .join("\n");
-    let joined = joined.trim_end_matches(is_space);
-    let value = if joined.starts_with('\n') {
-        Value::Nested(nested(&p)?)
+    let value = if p.more.is_empty() {
+        // One line holds no line break: never nested.
+        Value::Str(p.first.trim_end_matches(is_space).to_string())
     } else {
-        Value::Str(joined.to_string())
+        let joined = p.parts().map(|(_, v)| v).collect::<Vec<_>>().join("\n");
+        let joined = joined.trim_end_matches(is_space);
+        if joined.starts_with('\n') {
+            Value::Nested(nested(&p)?)
+        } else {
+            Value::Str(joined.to_string())
+        }
     };
     section.lines.insert(p.key.clone(), p.line);
     section.entries.insert(p.key, value);
@@ -344,9 +540,8 @@ fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), 
 fn nested(p: &Pending<'_>) -> Result<BTreeMap<String, String>, SyntaxError> {
     let mut map = BTreeMap::new();
     let lines = p
-        .parts
-        .iter()
-        .flat_map(|(n, part)| part.split(is_line_break).map(move |l| (*n, l)));
+        .parts()
+        .flat_map(|(n, part)| part.split(is_line_break).map(move |l| (n, l)));
     for (line_no, line) in lines {
         let line = strip(line);
         if line.is_empty() {
@@ -520,5 +715,132 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("a", 1), (" b ", 3)]
         );
+    }
+    fn headers(text: &str) -> Vec<(&str, usize)> {
+        let spans = index(text).unwrap();
+        assert_eq!(Ok(spans.clone()), index_by_lines(text), "{text:?}");
+        spans.iter().map(|s| (s.header(text), s.line)).collect()
+    }
+
+    #[test]
+    fn indented_brackets_are_headers_unless_they_continue_a_value() {
+        // Deeper than the key above: more of its value. As deep: a header.
+        assert_eq!(headers("[a]\nx = 1\n  [b]\n"), [("a", 1)]);
+        assert_eq!(headers("[a]\n  x = 1\n  [b]\n"), [("a", 1), ("b", 3)]);
+        // After a header (no setting yet) or a comment-free blank, nothing continues.
+        assert_eq!(headers("[a]\n  [b]\n"), [("a", 1), ("b", 2)]);
+        assert_eq!(headers("  [a]\nx = 1\n\n   [b]\n"), [("a", 1)]);
+        // An indented header sets the indentation the next line is compared with.
+        assert_eq!(
+            headers("[a]\n  [b]\n  x = 1\n    [c]\n  [d]\n"),
+            [("a", 1), ("b", 2), ("d", 5)]
+        );
+        // A bad line (no `=`) keeps the setting above open; `= x` closes it.
+        assert_eq!(headers("[a]\nx = 1\nbad\n  [b]\n"), [("a", 1)]);
+        assert_eq!(headers("[a]\nx = 1\n= y\n  [b]\n"), [("a", 1), ("b", 4)]);
+        // Unicode blanks indent too.
+        assert_eq!(headers("[a]\nx = 1\n\u{a0}[b]\n"), [("a", 1)]);
+        assert_eq!(headers("[a]\n\u{3000}[b]\n"), [("a", 1), ("b", 2)]);
+    }
+
+    #[test]
+    fn brackets_that_are_not_headers() {
+        assert_eq!(
+            headers("[a]\nx = [b]\n# [c]\n; [d]\ny = 1 [e]\n[]\n[\n[f] [g]\n"),
+            [("a", 1), ("f] [g", 8)]
+        );
+        // A column-0 `[` line that is no header still counts as a line of the section.
+        let text = "[a]\nx = 1\n[\n  [b]\n";
+        assert_eq!(headers(text), [("a", 1)]);
+    }
+
+    #[test]
+    fn line_ends_and_the_last_line() {
+        assert_eq!(
+            headers("[a]\rx = 1\r[b]\r\r[c]"),
+            [("a", 1), ("b", 3), ("c", 5)]
+        );
+        assert_eq!(
+            headers("[a]\r\nx = 1\r\n\r\n[b]\r\n[c]\r"),
+            [("a", 1), ("b", 4), ("c", 5)]
+        );
+        assert_eq!(headers("\n\r\n\r[a]"), [("a", 4)]);
+        assert_eq!(headers("[a]\n[b]  "), [("a", 1), ("b", 2)]);
+        assert_eq!(headers("[a]\n[b"), [("a", 1)]);
+        assert!(headers("").is_empty());
+        assert!(headers("# only\n\n").is_empty());
+    }
+
+    #[test]
+    fn text_before_the_first_header() {
+        // An indented first header is still the first header.
+        assert_eq!(headers("# c\n  [a]\nx = 1\n"), [("a", 2)]);
+        for (text, line) in [
+            ("x = 1\n[a]\n", 1),
+            ("# c\r\n\r\n[\n[a]\n", 3),
+            ("# c\n  x [a]\n", 2),
+            ("\u{feff}[a]\n", 1),
+            ("# c\nno header at all", 2),
+        ] {
+            assert_eq!(index(text).unwrap_err().line, line, "{text:?}");
+            assert_eq!(index_by_lines(text).unwrap_err().line, line, "{text:?}");
+        }
+    }
+
+    /// Random files from the pieces that matter to headers, indexed both ways.
+    #[test]
+    fn index_agrees_with_reading_every_line() {
+        const PIECES: &[&str] = &[
+            "[a]",
+            "[b] ; note",
+            "  [c]",
+            "\t[d]x",
+            "    [e]",
+            "[",
+            "[]",
+            "[ ]",
+            "x = 1",
+            "  y = 2",
+            "    more",
+            "k = [v]",
+            "# [c]",
+            "  ; c",
+            "",
+            "   ",
+            "= z",
+            "bad",
+            "\u{a0}[f]",
+            "\x0c[g]",
+            "[h]]",
+            "z: [q]",
+            " [i] [j]",
+        ];
+        const ENDS: &[&str] = &["\n", "\r", "\r\n", "\n", "\n"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut with_errors = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            if next(4) > 0 {
+                text.push_str("[top]\n");
+            }
+            for _ in 0..next(12) {
+                text.push_str(PIECES[next(PIECES.len())]);
+                text.push_str(ENDS[next(ENDS.len())]);
+            }
+            if next(3) == 0 {
+                text.push_str(PIECES[next(PIECES.len())]);
+            }
+            let fast = index(&text);
+            with_errors += usize::from(fast.is_err());
+            assert_eq!(fast, index_by_lines(&text), "{text:?}");
+        }
+        // Both outcomes were exercised.
+        assert!((100..19_000).contains(&with_errors), "{with_errors}");
     }
 }

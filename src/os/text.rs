@@ -11,15 +11,25 @@ pub fn shown(path: &Path) -> String {
 /// `s` with control characters escaped (`\u{1b}`, `\n`), so that it cannot move the cursor,
 /// recolour the terminal or start a new line.
 pub fn inert(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    push_inert(&mut out, s);
+    out
+}
+
+/// [`inert`] appended to `out`. `list` calls it for every cell of every profile, so text without
+/// a control character is copied as it is.
+pub fn push_inert(out: &mut String, s: &str) {
+    if !s.chars().any(char::is_control) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// `s` with its line breaks folded into spaces.
