@@ -41,21 +41,49 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// Where one `[header]` and the lines under it are in a file.
+/// Where one `[header]` and the lines under it are in a file. Offsets are 32-bit (a file is
+/// at most 4 GiB, see `config::read`): there is one span per section, and on a config of 10,000
+/// profiles the spans' size is fresh memory every run touches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Span {
     /// Byte range of the text between `[` and the last `]`, verbatim (as configparser keeps it).
-    pub header: std::ops::Range<usize>,
+    header: (u32, u32),
     /// Byte range of the header line and its body.
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
     /// 1-based line of the header.
-    pub line: usize,
+    line: u32,
 }
 
+/// The largest file the index can describe.
+pub const MAX_LEN: usize = u32::MAX as usize;
+
 impl Span {
+    fn new(header: std::ops::Range<usize>, start: usize, end: usize, line: usize) -> Span {
+        let at = |n: usize| u32::try_from(n).expect("files are at most MAX_LEN bytes");
+        Span {
+            header: (at(header.start), at(header.end)),
+            start: at(start),
+            end: at(end),
+            line: at(line),
+        }
+    }
+
     pub fn header<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.header.clone()]
+        &text[self.header.0 as usize..self.header.1 as usize]
+    }
+
+    /// The header line and the lines under it.
+    pub fn body<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start as usize..self.end as usize]
+    }
+
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    fn end_at(&mut self, end: usize) {
+        self.end = u32::try_from(end).expect("files are at most MAX_LEN bytes");
     }
 }
 
@@ -217,14 +245,9 @@ pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
     let mut spans: Vec<Span> = Vec::new();
     while let Some((start, header)) = headers.next_header()? {
         if let Some(last) = spans.last_mut() {
-            last.end = start;
+            last.end_at(start);
         }
-        spans.push(Span {
-            header,
-            start,
-            end: text.len(),
-            line: headers.line_of(start),
-        });
+        spans.push(Span::new(header, start, text.len(), headers.line_of(start)));
     }
     Ok(spans)
 }
@@ -396,14 +419,9 @@ fn index_by_lines(text: &str) -> Result<Vec<Span>, SyntaxError> {
         match reader.read(line) {
             Line::Header(h) => {
                 if let Some(last) = spans.last_mut() {
-                    last.end = start;
+                    last.end_at(start);
                 }
-                spans.push(Span {
-                    header: offset_in(text, h),
-                    start,
-                    end: text.len(),
-                    line: n + 1,
-                });
+                spans.push(Span::new(offset_in(text, h), start, text.len(), n + 1));
             }
             Line::BeforeSection => {
                 return Err(SyntaxError {
@@ -419,7 +437,7 @@ fn index_by_lines(text: &str) -> Result<Vec<Span>, SyntaxError> {
 
 /// Parses one section found by [`index`]; line numbers are the file's.
 pub fn parse_span(text: &str, span: &Span) -> Result<Section, SyntaxError> {
-    let mut sections = parse_from(&text[span.start..span.end], span.line)?;
+    let mut sections = parse_from(span.body(text), span.line())?;
     Ok(sections.pop().unwrap_or_else(|| Section {
         header: span.header(text).to_string(),
         ..Section::default()
@@ -694,7 +712,7 @@ mod tests {
         assert_eq!(
             spans
                 .iter()
-                .map(|s| (s.header(text), s.line))
+                .map(|s| (s.header(text), s.line()))
                 .collect::<Vec<_>>(),
             [("default", 2), ("profile a", 5)]
         );
@@ -711,7 +729,7 @@ mod tests {
         assert_eq!(
             spans
                 .iter()
-                .map(|s| (s.header(text), s.line))
+                .map(|s| (s.header(text), s.line()))
                 .collect::<Vec<_>>(),
             [("a", 1), (" b ", 3)]
         );
@@ -719,7 +737,7 @@ mod tests {
     fn headers(text: &str) -> Vec<(&str, usize)> {
         let spans = index(text).unwrap();
         assert_eq!(Ok(spans.clone()), index_by_lines(text), "{text:?}");
-        spans.iter().map(|s| (s.header(text), s.line)).collect()
+        spans.iter().map(|s| (s.header(text), s.line())).collect()
     }
 
     #[test]

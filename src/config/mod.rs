@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use ini::{Span, Value};
 pub use profile::{FileKind, Location, Profile, Setting};
 
+use crate::os::file_text::{self, Bytes, Text};
 use crate::os::{dirs, env::Env};
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -38,14 +39,16 @@ pub enum ConfigError {
 }
 
 /// One of the two files: its text, where its sections are and what their headers name.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
-    text: String,
+    text: Text,
     spans: Vec<Span>,
     /// What each span's header names, decided once when the file is read, so that lookups and
     /// listings compare and copy slices instead of splitting every header again.
     names: Vec<Named>,
+    /// The quoted names, as shlex reads them ([`Named::Unquoted`] holds an index here).
+    unquoted: Vec<String>,
     /// The spans of `[DEFAULT]`.
     defaults: Vec<usize>,
 }
@@ -56,9 +59,10 @@ enum Named {
     /// `[DEFAULT]`, or a header botocore does not read (`[preview]`, `[profile a b]`).
     Nothing,
     /// A name as it is written in the file (a byte range of the text)...
-    Written(HeaderKind, std::ops::Range<usize>),
-    /// ...or, for a quoted one, as shlex reads it.
-    Unquoted(HeaderKind, String),
+    Written(HeaderKind, u32, u32),
+    /// ...or, for a quoted one, as shlex reads it (an index into `SourceFile::unquoted`).
+    /// Twelve bytes in all: one per section, it is fresh memory every run touches.
+    Unquoted(HeaderKind, u32),
 }
 
 impl SourceFile {
@@ -69,8 +73,10 @@ impl SourceFile {
             .enumerate()
             .filter_map(|(i, named)| match named {
                 Named::Nothing => None,
-                Named::Written(kind, range) => Some((i, *kind, &self.text[range.clone()])),
-                Named::Unquoted(kind, name) => Some((i, *kind, name.as_str())),
+                Named::Written(kind, from, to) => {
+                    Some((i, *kind, &self.text[*from as usize..*to as usize]))
+                }
+                Named::Unquoted(kind, n) => Some((i, *kind, self.unquoted[*n as usize].as_str())),
             })
     }
 
@@ -121,20 +127,26 @@ enum Parsed {
     Services(Nested),
 }
 
+/// How many lookups scan the headers before the name index is built: a scan compares slices
+/// (about 30 µs over 10,000 headers), the index costs a megabyte of fresh memory.
+const SCANS: usize = 16;
+
 /// Everything read from the two files. Up front only the section headers are found; the
 /// sections of a name are parsed the first time that name is asked for (and kept in the cell of
 /// its first section). So a config of 10,000 profiles costs little more than one of three, and a
 /// syntax error is reported for the sections a command uses.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Files {
     pub config: SourceFile,
     pub credentials: SourceFile,
-    config_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
-    credentials_cells: Vec<OnceCell<Result<Parsed, ConfigError>>>,
-    /// Name → its sections for each [`HeaderKind`], built at the second lookup so that `list
-    /// --long` over N profiles costs N lookups, not N scans of every header.
+    /// Boxed, so that a cell is one word: 10,000 sections' cells are then 80 KB of memory to
+    /// touch at start, not a megabyte (fresh pages are what a big config costs most).
+    config_cells: Vec<OnceCell<Box<Result<Parsed, ConfigError>>>>,
+    credentials_cells: Vec<OnceCell<Box<Result<Parsed, ConfigError>>>>,
+    /// Name → its sections for each [`HeaderKind`], built once [`SCANS`] lookups have scanned
+    /// the headers, so that `list --long` over N profiles costs N lookups, not N scans.
     names: OnceCell<[NameIndex; 3]>,
-    looked_up: std::cell::Cell<bool>,
+    scans: std::cell::Cell<usize>,
     /// The `[DEFAULT]` section of each file, parsed: configparser gives its keys to every section
     /// of that file that does not set them.
     defaults: OnceCell<Result<[BTreeMap<String, Value>; 2], ConfigError>>,
@@ -165,15 +177,17 @@ impl Files {
             config,
             credentials,
             names: OnceCell::new(),
-            looked_up: Default::default(),
+            scans: Default::default(),
             defaults: OnceCell::new(),
         })
     }
 
     /// The sections that belong to `name` of `kind`, config file first, in file order. The
-    /// first lookup scans the headers (most runs make one); later ones build and use the index.
+    /// first lookups scan the headers (a `use` makes a few: the profile, its source, a
+    /// services section); after [`SCANS`] of them the index is built and used.
     fn spans_of(&self, kind: HeaderKind, name: &str) -> Cow<'_, [(FileKind, usize)]> {
-        if self.names.get().is_none() && !self.looked_up.replace(true) {
+        if self.names.get().is_none() && self.scans.get() < SCANS {
+            self.scans.set(self.scans.get() + 1);
             return Cow::Owned(self.scan(kind, name));
         }
         let names = self.names.get_or_init(|| {
@@ -261,7 +275,8 @@ impl Files {
             FileKind::Credentials => &self.credentials_cells,
         };
         cells[first]
-            .get_or_init(|| build(&spans))
+            .get_or_init(|| Box::new(build(&spans)))
+            .as_ref()
             .as_ref()
             .map(Some)
             .map_err(Clone::clone)
@@ -276,7 +291,7 @@ impl Files {
             };
             for (&(_, i), section) in spans.iter().zip(self.sections(spans)) {
                 let (file, section) = section?;
-                let header_line = self.file(file).spans[i].line;
+                let header_line = self.file(file).spans[i].line();
                 profile.headers.insert(file, header_line);
                 for (key, value) in section.entries {
                     if let Value::Str(value) = value {
@@ -445,8 +460,11 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
 
 /// What each header of a file names, and where its `[DEFAULT]` sections are. The credentials file
 /// has no prefixes: each header but `[DEFAULT]` is a profile name as written.
-fn classify(text: &str, spans: &[Span], kind: FileKind) -> (Vec<Named>, Vec<usize>) {
+fn classify(text: &str, spans: &[Span], kind: FileKind) -> (Vec<Named>, Vec<String>, Vec<usize>) {
     let mut defaults = Vec::new();
+    let mut unquoted = Vec::new();
+    // Offsets fit in u32: `read` refuses files over ini::MAX_LEN, and so counts do too.
+    let at = |n: usize| n as u32;
     let names = spans
         .iter()
         .enumerate()
@@ -462,12 +480,18 @@ fn classify(text: &str, spans: &[Span], kind: FileKind) -> (Vec<Named>, Vec<usiz
             };
             match named {
                 None => Named::Nothing,
-                Some((k, Cow::Borrowed(name))) => Named::Written(k, ini::offset_in(text, name)),
-                Some((k, Cow::Owned(name))) => Named::Unquoted(k, name),
+                Some((k, Cow::Borrowed(name))) => {
+                    let range = ini::offset_in(text, name);
+                    Named::Written(k, at(range.start), at(range.end))
+                }
+                Some((k, Cow::Owned(name))) => {
+                    unquoted.push(name);
+                    Named::Unquoted(k, at(unquoted.len() - 1))
+                }
             }
         })
         .collect();
-    (names, defaults)
+    (names, unquoted, defaults)
 }
 
 /// Names sorted, without repeats. Most comparisons are settled by the first 16 bytes read as one
@@ -500,7 +524,7 @@ fn read(path: &Path, kind: FileKind) -> Result<SourceFile, ConfigError> {
     let display = || path.display().to_string();
     let bytes = match read_regular(path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Bytes::Read(Vec::new()),
         Err(e) => {
             return Err(ConfigError::Read {
                 path: display(),
@@ -508,8 +532,8 @@ fn read(path: &Path, kind: FileKind) -> Result<SourceFile, ConfigError> {
             })
         }
     };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let text = Text::new(bytes).map_err(|(bytes, e)| {
+        let valid = &bytes[..e.valid_up_to()];
         // The line the first bad byte is on (the text before it is valid).
         let before = std::str::from_utf8(valid).unwrap_or_default();
         let ends_a_line = before.is_empty() || before.ends_with(['\n', '\r']);
@@ -524,33 +548,35 @@ fn read(path: &Path, kind: FileKind) -> Result<SourceFile, ConfigError> {
 
 /// Reads a regular file. Anything else is refused without waiting: opening a FIFO for reading
 /// blocks until someone writes to it, so the open does not block and the opened file is checked.
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+fn read_regular(path: &Path) -> std::io::Result<Bytes> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let mut file = options.open(path)?;
-    if !file.metadata()?.is_file() {
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    if meta.len() > ini::MAX_LEN as u64 {
+        return Err(std::io::Error::other("larger than 4 GiB"));
+    }
+    file_text::bytes_of(file, meta.len())
 }
 
-fn source_file(path: PathBuf, text: String, kind: FileKind) -> Result<SourceFile, ConfigError> {
+fn source_file(path: PathBuf, text: Text, kind: FileKind) -> Result<SourceFile, ConfigError> {
     let spans = ini::index(&text).map_err(|e| ConfigError::Syntax {
         path: path.display().to_string(),
         line: e.line,
         message: e.message,
     })?;
-    let (names, defaults) = classify(&text, &spans, kind);
+    let (names, unquoted, defaults) = classify(&text, &spans, kind);
     Ok(SourceFile {
         path,
         text,
         spans,
         names,
+        unquoted,
         defaults,
     })
 }
@@ -558,10 +584,11 @@ fn source_file(path: PathBuf, text: String, kind: FileKind) -> Result<SourceFile
 #[cfg(test)]
 pub(crate) fn from_strs(config: &str, credentials: &str) -> Files {
     Files::from_texts(
-        source_file("config".into(), config.into(), FileKind::Config).expect("test config indexes"),
+        source_file("config".into(), config.to_string().into(), FileKind::Config)
+            .expect("test config indexes"),
         source_file(
             "credentials".into(),
-            credentials.into(),
+            credentials.to_string().into(),
             FileKind::Credentials,
         )
         .expect("test credentials index"),

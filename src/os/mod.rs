@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod dirs;
 pub mod env;
+pub mod file_text;
 pub mod interrupt;
 pub mod log;
 pub mod private_file;

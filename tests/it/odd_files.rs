@@ -91,3 +91,29 @@ fn invalid_utf8_is_reported_at_its_line() {
     let err = run_or_kill(&home, &["list"]).clean_failure();
     assert!(err.contains(".aws/config:4: not valid UTF-8"), "{err}");
 }
+
+/// A config big enough to be mapped rather than read (`os/file_text.rs`, from 256 KiB) reads the
+/// same: its last profile resolves, and a bad byte near its end is reported at its line.
+#[test]
+fn a_big_config_is_read_whole_and_errors_keep_their_lines() {
+    let home = Home::new();
+    let mut config = String::new();
+    for i in 0..8000 {
+        config.push_str(&format!("[profile p{i}]\nregion = eu-west-1\n\n"));
+    }
+    assert!(config.len() > 256 * 1024);
+    config.push_str("[profile last]\nregion = ap-south-1\n");
+    home.config(&config);
+    home.credentials("[last]\naws_access_key_id = AKIAEXAMPLELAST\naws_secret_access_key = s\n");
+    let out = run_or_kill(&home, &["use", "last", "--shell", "bash"]).success();
+    assert!(out.stdout.contains("AWS_REGION=ap-south-1"), "{}", out.stdout);
+    assert!(out.stdout.contains("AKIAEXAMPLELAST"), "{}", out.stdout);
+    let list = run_or_kill(&home, &["list"]).success();
+    assert_eq!(list.stdout.lines().count(), 8001);
+
+    let mut bytes = config.into_bytes();
+    bytes.extend_from_slice(b"# caf\xe9\n");
+    std::fs::write(home.path().join(".aws/config"), bytes).unwrap();
+    let err = run_or_kill(&home, &["list"]).clean_failure();
+    assert!(err.contains(".aws/config:24003: not valid UTF-8"), "{err}");
+}

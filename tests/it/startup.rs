@@ -62,6 +62,10 @@ fn linked_at_a_fixed_address_unless_asked_for_pie() {
     assert_eq!(&elf[..4], b"\x7fELF");
     // e_type, little-endian: 2 = ET_EXEC (fixed address), 3 = ET_DYN (position-independent).
     let e_type = u16::from_le_bytes([elf[16], elf[17]]);
-    let expected = if option_env!("AWSENV_PIE") == Some("1") { 3 } else { 2 };
+    let expected = if option_env!("AWSENV_PIE") == Some("1") {
+        3
+    } else {
+        2
+    };
     assert_eq!(e_type, expected);
 }
