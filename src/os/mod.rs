@@ -9,7 +9,8 @@ pub mod file_text;
 pub mod interrupt;
 pub mod log;
 pub mod private_file;
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+// Only the binary's own C `main` calls it (not the unit tests, which run under Rust's).
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 pub mod start;
 pub mod text;
 pub mod tty;
