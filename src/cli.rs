@@ -2,7 +2,7 @@
 //! these into the engine's own types; nothing below `cmd/` sees a clap struct.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 
 use crate::complete::{profile_candidates, CompletionShell};
 pub use crate::shell::export::ExportFormat;
@@ -166,7 +166,7 @@ pub struct ResolveArgs {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// Profile to load (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: Option<String>,
     /// Shell to write for (default: the calling shell).
     #[arg(long, value_enum)]
@@ -189,7 +189,7 @@ pub struct UnsetArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile to use (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: Option<String>,
     /// Give COMMAND a local credential endpoint instead of keys, served until it exits: the
     /// SDKs fetch renewed credentials from it, so a long run outlives a role session.
@@ -205,7 +205,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Profile to export (default: $AWS_PROFILE).
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "env")]
@@ -224,7 +224,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Profile to sign in with (default: the credentials in the environment, else $AWS_PROFILE).
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: Option<String>,
     /// Print the sign-in URL on stdout instead of opening a browser (it is a credential).
     #[arg(long)]
@@ -254,7 +254,7 @@ pub enum SsoCommand {
 #[derive(Debug, Args, Clone)]
 pub struct SsoTarget {
     /// A profile with sso_session or sso_start_url (default for login: $AWS_PROFILE, else `default`).
-    #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: Option<String>,
     /// An `[sso-session NAME]` section of the config file.
     #[arg(long, value_name = "NAME")]
@@ -357,7 +357,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// Profile to store keys for (it needs no section in ~/.aws/config).
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: String,
     /// Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking.
     #[arg(long)]
@@ -370,7 +370,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// Profile whose stored keys to delete.
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: String,
     /// Do not ask for confirmation.
     #[arg(long, short)]
@@ -380,14 +380,14 @@ pub struct RemoveArgs {
 #[derive(Debug, Args)]
 pub struct ClearArgs {
     /// Only this profile's sessions (default: all).
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// Profile whose stored access key to replace.
-    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    #[arg(value_name = "PROFILE", add = ArgValueCompleter::new(profile_candidates))]
     pub profile: String,
     /// MFA code, when the profile has mfa_serial (instead of asking on the terminal).
     #[arg(long, value_name = "CODE")]

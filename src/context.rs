@@ -89,9 +89,18 @@ impl Context {
     /// Every profile name: the files' and the store's, merged, sorted, without repeats.
     /// Borrowed, not copied: `list` and completion take them all from a 10,000-profile config.
     pub fn profile_names(&self) -> Result<Vec<&str>> {
-        let mut names = self.files()?.profile_names();
+        self.profile_names_starting("")
+    }
+
+    /// [`Context::profile_names`] that start with `prefix`.
+    pub fn profile_names_starting(&self, prefix: &str) -> Result<Vec<&str>> {
+        let mut names = self.files()?.profile_names_starting(prefix);
         let from_files = names.len();
-        names.extend(self.stored_keys()?.names());
+        names.extend(
+            self.stored_keys()?
+                .names()
+                .filter(|n| n.starts_with(prefix)),
+        );
         if names.len() > from_files {
             names = crate::config::sorted(names.into_iter());
         }

@@ -310,8 +310,14 @@ impl Files {
 
     /// Every profile name in both files, sorted and without repeats. Reads headers only.
     pub fn profile_names(&self) -> Vec<&str> {
+        self.profile_names_starting("")
+    }
+
+    /// [`Files::profile_names`] that start with `prefix` (a TAB: picked before they are sorted).
+    pub fn profile_names_starting(&self, prefix: &str) -> Vec<&str> {
         let names = self.config.names_of(HeaderKind::Profile);
-        sorted(names.chain(self.credentials.names_of(HeaderKind::Profile)))
+        let names = names.chain(self.credentials.names_of(HeaderKind::Profile));
+        sorted(names.filter(|n| n.starts_with(prefix)))
     }
 
     /// Every `[sso-session NAME]` of the config file, sorted, without repeats. Reads headers only.
@@ -439,19 +445,21 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
         return None;
     };
     // Bytes, not chars: all of these are ASCII, and a char pattern decodes every character.
-    // (memchr: loops that may stop early are not made wide.)
-    if memchr::memchr3(b'"', b'\'', b'\\', header.as_bytes()).is_some() {
+    // Plain loops, not memchr: a header is a few dozen bytes, less than memchr's set-up costs.
+    let bytes = header.as_bytes();
+    if bytes.iter().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
         let mut parts = self::shlex::split(header)?;
         return (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())));
     }
     // Exactly two words: the kind's (it starts the header), blanks, the name, perhaps blanks.
     // shlex's separators; a header line holds no `\r` or `\n`.
-    let bytes = header.as_bytes();
     let blank = |b: &u8| matches!(b, b' ' | b'\t');
-    let first_end = memchr::memchr2(b' ', b'\t', bytes)?;
+    let first_end = bytes.iter().position(blank)?;
     let name_start = first_end + bytes[first_end..].iter().position(|b| !blank(b))?;
-    let name_end =
-        memchr::memchr2(b' ', b'\t', &bytes[name_start..]).map_or(bytes.len(), |n| name_start + n);
+    let name_end = bytes[name_start..]
+        .iter()
+        .position(blank)
+        .map_or(bytes.len(), |n| name_start + n);
     bytes[name_end..]
         .iter()
         .all(blank)

@@ -106,7 +106,11 @@ fn a_big_config_is_read_whole_and_errors_keep_their_lines() {
     home.config(&config);
     home.credentials("[last]\naws_access_key_id = AKIAEXAMPLELAST\naws_secret_access_key = s\n");
     let out = run_or_kill(&home, &["use", "last", "--shell", "bash"]).success();
-    assert!(out.stdout.contains("AWS_REGION=ap-south-1"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("AWS_REGION=ap-south-1"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("AKIAEXAMPLELAST"), "{}", out.stdout);
     let list = run_or_kill(&home, &["list"]).success();
     assert_eq!(list.stdout.lines().count(), 8001);
