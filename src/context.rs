@@ -89,7 +89,13 @@ impl Context {
     /// Every profile name: the files' and the store's, merged, sorted, without repeats.
     /// Borrowed, not copied: `list` and completion take them all from a 10,000-profile config.
     pub fn profile_names(&self) -> Result<Vec<&str>> {
-        self.profile_names_starting("")
+        let mut names = self.files()?.profile_names();
+        let from_files = names.len();
+        names.extend(self.stored_keys()?.names());
+        if names.len() > from_files {
+            names = crate::config::sorted(names.into_iter());
+        }
+        Ok(names)
     }
 
     /// [`Context::profile_names`] that start with `prefix`.

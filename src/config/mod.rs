@@ -310,14 +310,21 @@ impl Files {
 
     /// Every profile name in both files, sorted and without repeats. Reads headers only.
     pub fn profile_names(&self) -> Vec<&str> {
-        self.profile_names_starting("")
+        sorted(self.unsorted_profile_names())
+    }
+
+    fn unsorted_profile_names(&self) -> impl Iterator<Item = &str> + '_ {
+        let names = self.config.names_of(HeaderKind::Profile);
+        names.chain(self.credentials.names_of(HeaderKind::Profile))
     }
 
     /// [`Files::profile_names`] that start with `prefix` (a TAB: picked before they are sorted).
+    /// (Not used for all names: an unsized filter before the sort made `list` slower.)
     pub fn profile_names_starting(&self, prefix: &str) -> Vec<&str> {
-        let names = self.config.names_of(HeaderKind::Profile);
-        let names = names.chain(self.credentials.names_of(HeaderKind::Profile));
-        sorted(names.filter(|n| n.starts_with(prefix)))
+        sorted(
+            self.unsorted_profile_names()
+                .filter(|n| n.starts_with(prefix)),
+        )
     }
 
     /// Every `[sso-session NAME]` of the config file, sorted, without repeats. Reads headers only.
