@@ -5,8 +5,8 @@
 //! process at all. Rust's own start-up does three things: it makes sure fds 0–2 are open, it
 //! ignores SIGPIPE, and it finds the main thread's stack guard so that a stack overflow prints a
 //! message. The last one is the costly one: glibc finds the main stack by reading and parsing
-//! `/proc/self/maps` with `sscanf` (about 110,000 instructions and three system calls, a tenth of
-//! a run). awsenv has no deep recursion (role chains stop at 64 profiles), so a stack overflow
+//! `/proc/self/maps` with `sscanf` (three system calls; skipping it took 61,000 instructions off
+//! an `awsenv use`, 6 %). awsenv has no deep recursion (role chains stop at 64 profiles), so a stack overflow
 //! would still end the process at once, by SIGSEGV, only without the message. The other two
 //! are kept, here, exactly.
 
