@@ -6,9 +6,9 @@
 //! ignores SIGPIPE, and it finds the main thread's stack guard so that a stack overflow prints a
 //! message. The last one is the costly one: glibc finds the main stack by reading and parsing
 //! `/proc/self/maps` with `sscanf` (three system calls; skipping it took 61,000 instructions off
-//! an `awsenv use`, 6 %). awsenv has no deep recursion (role chains stop at 64 profiles), so a stack overflow
-//! would still end the process at once, by SIGSEGV, only without the message. The other two
-//! are kept, here, exactly.
+//! an `awsenv use`, 6 %). awsenv has no deep recursion (role chains stop at 64 profiles), so a
+//! stack overflow would still end the process at once, by SIGSEGV, only without the message.
+//! The other two are kept, here, exactly.
 
 /// fds 0, 1 and 2 open (a closed one opened on `/dev/null`, so that a file awsenv opens later never
 /// becomes "stdout" and receives shell code or a secret), and SIGPIPE ignored, as Rust's runtime
