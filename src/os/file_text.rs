@@ -7,7 +7,12 @@
 //! The price of a mapping: if another program cuts the file short while awsenv reads it (`aws
 //! configure set` rewrites the config in place), touching the lost pages raises SIGBUS. awsenv
 //! then says so in one line and exits 1, before printing anything on stdout (the files are read
-//! first), so a shell evaluates nothing, as after any other error.
+//! first), so a shell evaluates nothing, as after any other error. A program that rewrites the
+//! file in place (rather than writing a new file and renaming it, as awsenv and most editors
+//! do) during the millisecond awsenv reads it can also change bytes under the text it already
+//! checked, which a `read` would have copied first: the result is then a mix of old and new,
+//! as a `read` racing the same writer would give, and in the worst case text that is no longer
+//! valid UTF-8. That window is why only big files, where the copy costs most, are mapped.
 
 use std::fs::File;
 use std::ops::Deref;
@@ -40,9 +45,9 @@ impl std::fmt::Debug for Bytes {
 pub fn bytes_of(mut file: File, len: u64) -> std::io::Result<Bytes> {
     if len >= MAP_FROM {
         cut_short_is_an_error();
-        // SAFETY: the mapping is read-only and private; the file being changed by another
-        // program underneath is handled above (SIGBUS → a message and exit), and awsenv itself
-        // never writes the files it reads this way.
+        // SAFETY: the mapping is read-only and private, and awsenv never writes the files it
+        // reads this way; a file cut short underneath is handled above (SIGBUS → a message and
+        // exit), one rewritten in place is the risk the module's comment describes.
         if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
             return Ok(Bytes::Mapped(map));
         }
@@ -101,8 +106,9 @@ impl From<String> for Text {
 impl Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        // SAFETY: checked in `Text::new` (or a String's own guarantee), and the bytes never
-        // change: a Vec we own, or a private read-only mapping.
+        // SAFETY: checked in `Text::new` (or a String's own guarantee). A Vec we own never
+        // changes; a mapping could only if another program rewrote the file in place while
+        // awsenv runs (see the module's comment), the one risk taken for big files.
         unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 }
