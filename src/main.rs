@@ -86,7 +86,7 @@ fn run() -> u8 {
         Err(e) => {
             // One line: the whole cause chain, control characters (a profile or directory name
             // with terminal escapes) and newlines escaped.
-            eprintln!("awsenv: {}", os::text::inert(&format!("{e:#}")));
+            os::log::notice(&os::text::inert(&format!("{e:#}")));
             match e.downcast_ref::<cmd::exec::CannotRun>() {
                 Some(c) => c.code,
                 None => 1,

@@ -12,7 +12,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # gcc-mingw-w64-x86-64: the C parts (ring) of the Windows build that tests/run.sh checks.
 packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
           hyperfine python3-venv groff-base gcc-mingw-w64-x86-64
-          curl passwd util-linux)  # curl, useradd/userdel, setpriv: the second-user tests
+          curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
+          strace)                  # how messages are written (tests/it/startup.rs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

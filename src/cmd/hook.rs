@@ -22,7 +22,7 @@ use crate::hook::marker;
 use crate::hook::state::{fingerprint, Loaded, Reported, Saved, State, Why};
 use crate::hook::trust::{Trust, TrustStore};
 use crate::os::env::{self, Env};
-use crate::os::log::debug;
+use crate::os::log::{debug, notice};
 use crate::os::text::{inert, shown};
 use crate::shell::vars::{self, Vars};
 use crate::shell::{Change, Shell};
@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
                 Some(h)
             }
             Err(e) => {
-                eprintln!("awsenv: {}", inert(&e.to_string()));
+                notice(&inert(&e.to_string()));
                 None
             }
         },
@@ -153,7 +153,7 @@ impl Target<'_> {
 
     fn load(&mut self, here: &Here, content: &[u8]) {
         let failed = |t: &mut Target<'_>, message: String| {
-            eprintln!("awsenv: {}", inert(&message));
+            notice(&inert(&message));
             t.state.reported = Some(Reported {
                 marker: here.marker.clone(),
                 digest: here.digest.clone(),
@@ -207,7 +207,7 @@ impl Target<'_> {
                     refresh_at: expires.map(|e| decide::refresh_at(e, self.now)),
                 });
                 self.state.reported = None;
-                eprintln!("awsenv: {}", self.describe(&m.profile, expires));
+                notice(&self.describe(&m.profile, expires));
             }
             Err(e) => failed(self, format!("{}: {e:#}", shown(&here.marker))),
         }

@@ -24,8 +24,12 @@ macro_rules! debug {
 }
 pub(crate) use debug;
 
-/// One `awsenv: …` line on stderr, debug or not: what a long wait waits for (stdout may be shell
-/// code being evaluated, so a notice never goes there).
+/// One `awsenv: …` line on stderr, debug or not: what a long wait waits for, what the hook
+/// loaded, the error a run ends with (stdout may be shell code being evaluated, so a notice
+/// never goes there). Written in one `write`, not in the pieces `eprintln!` writes, so that the
+/// line of one run is never cut by another's on a shared terminal.
 pub fn notice(message: &str) {
-    eprintln!("awsenv: {message}");
+    use std::io::Write;
+    let line = format!("awsenv: {message}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -69,3 +69,34 @@ fn linked_at_a_fixed_address_unless_asked_for_pie() {
     };
     assert_eq!(e_type, expected);
 }
+
+/// The line an error ends a run with leaves in one `write`: stderr is unbuffered, and written in
+/// pieces two runs sharing a terminal (two panes' hooks, a script's jobs) could cut each
+/// other's lines.
+#[test]
+fn the_error_line_is_written_at_once() {
+    let h = with_profiles(1);
+    let trace = h.path().join("trace");
+    let mut c = Command::new(crate::support::require("strace"));
+    h.isolate(&mut c);
+    let out = c
+        .arg("-o")
+        .arg(&trace)
+        .args(["-e", "trace=write", "-e", "signal=none", "-s", "4096"])
+        .arg(bin())
+        .args(["use", "nosuch", "--shell", "bash"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let trace = std::fs::read_to_string(trace).unwrap();
+    let writes: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.starts_with("write(2,"))
+        .collect();
+    assert_eq!(writes.len(), 1, "{trace}");
+    assert!(
+        writes[0].contains("awsenv: profile `nosuch`") && writes[0].contains("\\n\""),
+        "{trace}"
+    );
+}
