@@ -42,7 +42,7 @@ impl std::fmt::Debug for Bytes {
 }
 
 /// The bytes of `file`, an open regular file of `len` bytes.
-pub fn bytes_of(mut file: File, len: u64) -> std::io::Result<Bytes> {
+pub fn bytes_of(file: File, len: u64) -> std::io::Result<Bytes> {
     if len >= MAP_FROM {
         cut_short_is_an_error();
         // SAFETY: the mapping is read-only and private, and awsenv never writes the files it
@@ -52,9 +52,16 @@ pub fn bytes_of(mut file: File, len: u64) -> std::io::Result<Bytes> {
             return Ok(Bytes::Mapped(map));
         }
     }
+    read_sized(&file, len).map(Bytes::Read)
+}
+
+/// The contents of `file`, whose size the caller has just read (`len`; it may still change).
+/// Through `Take`, because std's `read_to_end` on a `File` asks the size and position again
+/// (two more system calls per file, on the hook's path at every `cd`).
+pub fn read_sized(file: &File, len: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    std::io::Read::read_to_end(&mut file, &mut bytes)?;
-    Ok(Bytes::Read(bytes))
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, u64::MAX), &mut bytes)?;
+    Ok(bytes)
 }
 
 /// Turns SIGBUS (a mapped file cut short) into one line on stderr and exit status 1.

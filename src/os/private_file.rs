@@ -10,7 +10,7 @@
 //! must belong to the user (or root) and be writable by nobody else, or another local user who could
 //! reach the place (a shared or pre-created `XDG_CACHE_HOME`) could plant credentials or trust.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::os::text::shown;
@@ -56,9 +56,7 @@ pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
         return Err(refused(path, "is not a regular file"));
     }
     check_private(path, &meta)?;
-    let mut bytes = Vec::new();
-    (&file).read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    Ok(Some(super::file_text::read_sized(&file, meta.len())?))
 }
 
 /// True when `path` is a private file [`read`] would accept (used for entries whose presence
