@@ -89,18 +89,20 @@ impl Context {
     /// Every profile name: the files' and the store's, merged, sorted, without repeats.
     /// Borrowed, not copied: `list` and completion take them all from a 10,000-profile config.
     pub fn profile_names(&self) -> Result<Vec<&str>> {
-        let mut names = self.files()?.profile_names();
-        let from_files = names.len();
-        names.extend(self.stored_keys()?.names());
-        if names.len() > from_files {
-            names = crate::config::sorted(names.into_iter());
-        }
-        Ok(names)
+        self.with_stored_names(self.files()?.profile_names(), "")
     }
 
     /// [`Context::profile_names`] that start with `prefix`.
     pub fn profile_names_starting(&self, prefix: &str) -> Result<Vec<&str>> {
-        let mut names = self.files()?.profile_names_starting(prefix);
+        self.with_stored_names(self.files()?.profile_names_starting(prefix), prefix)
+    }
+
+    /// The files' names (sorted) merged with the store's that start with `prefix`.
+    fn with_stored_names<'a>(
+        &'a self,
+        mut names: Vec<&'a str>,
+        prefix: &str,
+    ) -> Result<Vec<&'a str>> {
         let from_files = names.len();
         names.extend(
             self.stored_keys()?
