@@ -4,6 +4,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
+use crate::support::moto::Moto;
 use crate::support::{bin, Home};
 
 fn with_profiles(n: usize) -> Home {
@@ -53,21 +54,56 @@ fn a_closed_stdin_is_opened_on_dev_null() {
     assert_eq!(stdout.trim(), "/dev/null", "{out:?}");
 }
 
-/// On Linux with glibc the executable is linked at a fixed address (`build.rs`: the loader then
-/// has no pointers to patch at each start), unless built with `AWSENV_PIE=1`.
+/// On Linux with glibc the executable is linked statically where glibc's archives are at hand
+/// (`build.rs`: no dynamic loader runs), else at a fixed address; `AWSENV_DYNAMIC=1` and
+/// `AWSENV_PIE=1` ask for the other two. The test command runs where the archives are, so under
+/// `CI=true` anything but static (unasked) fails.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
-fn linked_at_a_fixed_address_unless_asked_for_pie() {
+fn linked_as_build_rs_says() {
     let elf = std::fs::read(bin()).unwrap();
     assert_eq!(&elf[..4], b"\x7fELF");
-    // e_type, little-endian: 2 = ET_EXEC (fixed address), 3 = ET_DYN (position-independent).
-    let e_type = u16::from_le_bytes([elf[16], elf[17]]);
-    let expected = if option_env!("AWSENV_PIE") == Some("1") {
-        3
-    } else {
-        2
-    };
-    assert_eq!(e_type, expected);
+    assert_eq!(elf[4], 2, "64-bit");
+    let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]);
+    // e_type: 2 = ET_EXEC (fixed address), 3 = ET_DYN (position-independent).
+    let e_type = u16_at(16);
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let (phentsize, phnum) = (u16_at(0x36) as usize, u16_at(0x38) as usize);
+    let types: Vec<u32> = (0..phnum)
+        .map(|i| {
+            let o = phoff + i * phentsize;
+            u32::from_le_bytes(elf[o..o + 4].try_into().unwrap())
+        })
+        .collect();
+    // PT_DYNAMIC = 2, PT_INTERP = 3: a loader to run, libraries to bind.
+    let dynamic = types.contains(&2) || types.contains(&3);
+    let link = env!("AWSENV_LINK");
+    match link {
+        "static" => assert!(e_type == 2 && !dynamic, "{types:?}"),
+        "fixed" => assert!(e_type == 2 && types.contains(&3), "{types:?}"),
+        "pie" => assert!(e_type == 3 && types.contains(&3), "{types:?}"),
+        other => panic!("AWSENV_LINK={other}"),
+    }
+    let asked =
+        option_env!("AWSENV_PIE") == Some("1") || option_env!("AWSENV_DYNAMIC") == Some("1");
+    if std::env::var("CI").as_deref() == Ok("true") && !asked {
+        assert_eq!(link, "static", "glibc's static archives are missing here");
+    }
+}
+
+/// A static awsenv still finds hosts by name: glibc's built-in `files` service reads
+/// /etc/hosts (here for `localhost`), as its `dns` service reaches a resolver. The endpoint
+/// names `localhost`, so the request must be resolved to reach the server that answers it.
+#[test]
+fn names_resolve_in_the_linked_binary() {
+    let mut h = Home::new();
+    let endpoint = Moto::shared().url.replace("127.0.0.1", "localhost");
+    assert!(endpoint.starts_with("http://localhost:"), "{endpoint}");
+    h.set("AWS_ENDPOINT_URL_STS", &endpoint);
+    h.config("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = p\n");
+    h.credentials("[p]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n");
+    let out = h.run(&["use", "r", "--shell", "bash"]).success();
+    assert!(out.stdout.contains("AWS_SESSION_TOKEN="), "{}", out.stdout);
 }
 
 /// The line an error ends a run with leaves in one `write`: stderr is unbuffered, and written in
