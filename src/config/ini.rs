@@ -242,7 +242,9 @@ fn header_of(value: &str) -> Option<&str> {
 /// for the sections a command needs ([`parse_span`]).
 pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
     let mut headers = Headers::new(text);
-    let mut spans: Vec<Span> = Vec::new();
+    // Room for a section per 64 bytes, most files' lower bound: growing the array by doubling
+    // would copy it and touch more fresh pages than it keeps (room never written costs nothing).
+    let mut spans: Vec<Span> = Vec::with_capacity(text.len() / 64 + 1);
     while let Some((start, header)) = headers.next_header()? {
         if let Some(last) = spans.last_mut() {
             last.end_at(start);

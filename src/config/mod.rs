@@ -519,7 +519,10 @@ pub fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
         first[..n].copy_from_slice(&name.as_bytes()[..n]);
         u128::from_be_bytes(first)
     };
-    let mut keyed: Vec<(u128, &str)> = names.map(|n| (prefix(n), n)).collect();
+    // Sized for every name the iterator may give: an array grown by doubling touches (and
+    // copies) more fresh memory than its final size, and fresh pages are what a long list costs.
+    let mut keyed: Vec<(u128, &str)> = Vec::with_capacity(names.size_hint().1.unwrap_or(0));
+    keyed.extend(names.map(|n| (prefix(n), n)));
     keyed.sort_unstable();
     keyed.dedup_by(|a, b| a.1 == b.1);
     keyed.into_iter().map(|(_, name)| name).collect()

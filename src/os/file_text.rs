@@ -48,7 +48,7 @@ pub fn bytes_of(file: File, len: u64) -> std::io::Result<Bytes> {
         // SAFETY: the mapping is read-only and private, and awsenv never writes the files it
         // reads this way; a file cut short underneath is handled above (SIGBUS → a message and
         // exit), one rewritten in place is the risk the module's comment describes.
-        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+        if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
             return Ok(Bytes::Mapped(map));
         }
     }
