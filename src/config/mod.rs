@@ -298,6 +298,9 @@ impl Files {
                 let source = self.file(file);
                 let header_line = source.spans[i].line();
                 profile.header(file, header_line);
+                // A section's keys and values are shorter than its text; most have a few lines.
+                let body = source.spans[i].body(&source.text);
+                profile.reserve(body.len(), 8);
                 keys.clear();
                 ini::parse_span_settings(&source.text, &source.spans[i], |read| {
                     if let ini::ReadValue::Str(value) = &read.value {

@@ -37,6 +37,10 @@ pub struct Profile {
 struct Entry {
     key: (usize, usize),
     value: (usize, usize),
+    /// The key's first bytes and length ([`tag`]): a lookup compares this before the key.
+    tag: u64,
+    /// The value is blank (an empty `key =` counts as absent).
+    blank: bool,
     file: FileKind,
     line: u32,
     /// A config-file setting hidden by the credentials file's: botocore still reads static
@@ -52,6 +56,13 @@ impl Profile {
             name: name.to_string(),
             ..Profile::default()
         }
+    }
+
+    /// Room for `text` more bytes of keys and values and `settings` more settings, so that a
+    /// section is read without growing them again and again.
+    pub(super) fn reserve(&mut self, text: usize, settings: usize) {
+        self.text.reserve(text);
+        self.settings.reserve(settings);
     }
 
     /// A non-empty setting (keys are lower case). An empty `key =` counts as absent.
@@ -75,6 +86,8 @@ impl Profile {
         let entry = Entry {
             key: self.push(key),
             value: self.push(value),
+            tag: tag(key),
+            blank: value.trim().is_empty(),
             file,
             line: at(line),
             shadowed: false,
@@ -119,18 +132,19 @@ impl Profile {
 
     /// The index of the (shadowed or not) setting of `key`.
     fn find(&self, key: &str, shadowed: bool) -> Option<usize> {
+        let tag = tag(key);
         self.settings
             .iter()
-            .position(|e| e.shadowed == shadowed && self.str_of(e.key) == key)
+            .position(|e| e.tag == tag && e.shadowed == shadowed && self.str_of(e.key) == key)
     }
 
-    fn at_index(&self, i: usize) -> Setting<'_> {
+    fn at_index(&self, i: usize) -> Option<Setting<'_>> {
         let e = &self.settings[i];
-        Setting {
+        (!e.blank).then(|| Setting {
             value: self.str_of(e.value),
             file: e.file,
             line: e.line as usize,
-        }
+        })
     }
 
     /// A non-empty setting as one file alone has it.
@@ -138,15 +152,13 @@ impl Profile {
         [self.find(key, false), self.find(key, true)]
             .into_iter()
             .flatten()
-            .map(|i| self.at_index(i))
-            .find(|s| s.file == file && !s.value.trim().is_empty())
+            .filter_map(|i| self.at_index(i))
+            .find(|s| s.file == file)
             .map(|s| s.value)
     }
 
     pub fn setting(&self, key: &str) -> Option<Setting<'_>> {
-        self.find(key, false)
-            .map(|i| self.at_index(i))
-            .filter(|s| !s.value.trim().is_empty())
+        self.find(key, false).and_then(|i| self.at_index(i))
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -157,6 +169,16 @@ impl Profile {
     pub fn file_of(&self, key: &str) -> Option<FileKind> {
         self.setting(key).map(|s| s.file)
     }
+}
+
+/// A key's length and first seven bytes in one word: the settings awsenv reads differ there
+/// (`aws_acce…`, `aws_secr…`, `sso_acco…`), so a lookup rarely compares a whole key twice.
+fn tag(key: &str) -> u64 {
+    let mut first = [0u8; 8];
+    let n = key.len().min(7);
+    first[..n].copy_from_slice(&key.as_bytes()[..n]);
+    first[7] = key.len() as u8;
+    u64::from_le_bytes(first)
 }
 
 /// Lines as 32 bits: a file is at most 4 GiB (`config::read`), so it has fewer lines.
