@@ -2,12 +2,13 @@
 //! long-term keys are, and which sessions are cached until when. Profiles whose keys are only in
 //! awsenv's store are listed too. Nothing here reads a secret or asks for a passphrase.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use anyhow::Result;
 
 use crate::cli::ListArgs;
-use crate::config::{keys, FileKind};
+use crate::config::{keys, FileKind, Profile};
 use crate::context::Context;
 use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
@@ -58,30 +59,35 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
     }
     let files = ctx.files()?;
     let stored = ctx.stored_keys()?;
-    let mut rows = vec![[
-        "PROFILE".to_string(),
-        "SOURCE".into(),
-        "REGION".into(),
-        "MFA".into(),
-        "CREDENTIALS".into(),
-        "SESSIONS".into(),
-    ]];
+    // Cells borrow what they can (names, fixed words, the plan's region is moved in): a row
+    // of 10,000 costs its plan, not six strings more.
+    let mut rows: Vec<[Cow<'_, str>; 6]> = Vec::with_capacity(names.len() + 1);
+    rows.push(
+        [
+            "PROFILE",
+            "SOURCE",
+            "REGION",
+            "MFA",
+            "CREDENTIALS",
+            "SESSIONS",
+        ]
+        .map(Cow::Borrowed),
+    );
     for &name in &names {
         let plan = engine::plan(ctx, name, &Options::default());
-        let (source, region, mfa) = match plan {
+        let (source, region, mfa): (Cow<'_, str>, Cow<'_, str>, &str) = match plan {
             Ok(plan) => {
                 let source = match (&plan.source, plan.hops.is_empty()) {
                     (_, false) => {
                         // `role <- ops <- dev`: each role's source, back to the first credentials.
-                        let mut chain: Vec<&str> = plan
-                            .hops
-                            .iter()
-                            .rev()
-                            .skip(1)
-                            .map(|h| h.profile.as_str())
-                            .collect();
-                        chain.push(plan.source.origin());
-                        format!("role <- {}", chain.join(" <- "))
+                        let mut chain = String::from("role");
+                        for hop in plan.hops.iter().rev().skip(1) {
+                            chain.push_str(" <- ");
+                            chain.push_str(&hop.profile);
+                        }
+                        chain.push_str(" <- ");
+                        chain.push_str(plan.source.origin());
+                        Cow::Owned(chain)
                     }
                     (Source::Static { .. }, true) => "static".into(),
                     (Source::Stored { .. }, true) => "stored".into(),
@@ -91,69 +97,76 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
                     (Source::LoginSession { .. }, true) => "login".into(),
                     (_, true) => "?".into(),
                 };
-                let mfa = plan
-                    .mfa_session
-                    .as_ref()
-                    .map(|m| m.mfa.serial.clone())
-                    .or_else(|| {
-                        plan.hops
-                            .iter()
-                            .find_map(|h| h.mfa.as_ref())
-                            .map(|m| m.serial.clone())
-                    })
-                    .map(|_| "yes".to_string())
-                    .unwrap_or_else(|| "-".into());
-                (source, plan.region.unwrap_or_else(|| "-".into()), mfa)
+                let mfa = plan.mfa_session.is_some() || plan.hops.iter().any(|h| h.mfa.is_some());
+                let region = plan.region.map_or(Cow::Borrowed("-"), Cow::Owned);
+                (source, region, if mfa { "yes" } else { "-" })
             }
             Err(e) => (
-                format!("error: {} (awsenv use {name})", summary(&e)),
+                format!("error: {} (awsenv use {name})", summary(&e)).into(),
                 "-".into(),
-                "-".into(),
+                "-",
             ),
         };
-        let login = login_session_of(ctx, files, name);
-        let credentials = if let Some(text) = login {
-            text
-        } else if stored.access_key_id(name).is_some() {
-            stored.backend().to_string()
-        } else {
-            match files
-                .profile(name)
-                .ok()
-                .flatten()
-                .and_then(|p| p.file_of(keys::ACCESS_KEY_ID))
-            {
-                Some(FileKind::Credentials) => "credentials file".into(),
-                Some(FileKind::Config) => "config file".into(),
-                None => "-".into(),
+        // Looked up once for both columns that read the profile's own settings.
+        let profile = files.profile(name).ok().flatten();
+        let credentials: Cow<'_, str> =
+            if let Some(text) = profile.and_then(|p| login_session_of(ctx, p)) {
+                text.into()
+            } else if stored.access_key_id(name).is_some() {
+                stored.backend().into()
+            } else {
+                match profile.and_then(|p| p.file_of(keys::ACCESS_KEY_ID)) {
+                    Some(FileKind::Credentials) => "credentials file".into(),
+                    Some(FileKind::Config) => "config file".into(),
+                    None => "-".into(),
+                }
+            };
+        let session: Cow<'_, str> = match sessions.get(name) {
+            None => "-".into(),
+            Some(mine) => {
+                let mut mine: Vec<&Session> = mine.iter().collect();
+                mine.sort_by_key(|s| std::cmp::Reverse(s.expiration));
+                mine.iter()
+                    .map(|s| {
+                        format!(
+                            "{} until {}",
+                            kind_name(s.kind),
+                            format_rfc3339(s.expiration)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .into()
             }
         };
-        let mut mine: Vec<&Session> = sessions.get(name).into_iter().flatten().collect();
-        mine.sort_by_key(|s| std::cmp::Reverse(s.expiration));
-        let session = if mine.is_empty() {
-            "-".into()
-        } else {
-            mine.iter()
-                .map(|s| {
-                    format!(
-                        "{} until {}",
-                        kind_name(s.kind),
-                        format_rfc3339(s.expiration)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        rows.push([name, &source, &region, &mfa, &credentials, &session].map(inert));
+        rows.push(
+            [
+                name.into(),
+                source,
+                region,
+                mfa.into(),
+                credentials,
+                session,
+            ]
+            .map(inert_cell),
+        );
     }
     super::print(&table(&rows))
 }
 
-/// A few words for the table; the whole message is what `awsenv use` prints.
+/// A cell as it may reach the terminal: text from the files with its control characters
+/// escaped ([`inert`]); most cells have none and stay as they are.
+fn inert_cell(cell: Cow<'_, str>) -> Cow<'_, str> {
+    if cell.chars().any(char::is_control) {
+        Cow::Owned(inert(&cell))
+    } else {
+        cell
+    }
+}
+
 /// `aws login until …` for a profile with `login_session` (its cached console session, read
 /// without a request), None for other profiles.
-fn login_session_of(ctx: &Context, files: &crate::config::Files, name: &str) -> Option<String> {
-    let profile = files.profile(name).ok().flatten()?;
+fn login_session_of(ctx: &Context, profile: &Profile) -> Option<String> {
     let arn = profile.get(keys::LOGIN_SESSION)?;
     let cache = login_token::LoginCache {
         dir: crate::os::dirs::login_cache(&ctx.env),
@@ -165,6 +178,7 @@ fn login_session_of(ctx: &Context, files: &crate::config::Files, name: &str) -> 
     })
 }
 
+/// A few words for the table; the whole message is what `awsenv use` prints.
 fn summary(e: &anyhow::Error) -> &'static str {
     match e.downcast_ref::<crate::plan::PlanError>() {
         Some(p) => p.summary(),
@@ -182,7 +196,7 @@ fn kind_name(kind: SessionKind) -> &'static str {
     }
 }
 
-fn table(rows: &[[String; 6]]) -> String {
+fn table(rows: &[[Cow<'_, str>; 6]]) -> String {
     let mut widths = [0usize; 6];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

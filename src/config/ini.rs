@@ -16,6 +16,7 @@
 //! Error messages never quote the file: any line may hold a secret. They name a key only when it
 //! is one of the setting names awsenv knows ([`super::keys::is_known`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A value in a section: a plain string, or a nested block of `key = value` lines.
@@ -446,6 +447,40 @@ pub fn parse_span(text: &str, span: &Span) -> Result<Section, SyntaxError> {
     }))
 }
 
+/// One setting of a section, as configparser ends it: the key lower-cased, the value, the line
+/// of the key. A key already lower case and a value on one line are slices of the text, so a
+/// profile is read without a string per setting ([`parse_span_settings`]).
+pub struct Read<'t> {
+    pub key: Cow<'t, str>,
+    pub value: ReadValue<'t>,
+    pub line: usize,
+}
+
+/// [`Value`], borrowed where it can be.
+pub enum ReadValue<'t> {
+    Str(Cow<'t, str>),
+    Nested(BTreeMap<String, String>),
+}
+
+impl ReadValue<'_> {
+    fn into_owned(self) -> Value {
+        match self {
+            ReadValue::Str(s) => Value::Str(s.into_owned()),
+            ReadValue::Nested(m) => Value::Nested(m),
+        }
+    }
+}
+
+/// The settings of one section found by [`index`], in file order (a key set twice comes
+/// twice, the later one winning), read by the same rules as [`parse_span`].
+pub fn parse_span_settings<'t>(
+    text: &'t str,
+    span: &Span,
+    mut each: impl FnMut(Read<'t>),
+) -> Result<(), SyntaxError> {
+    read_from(span.body(text), span.line(), |_| {}, &mut each)
+}
+
 /// Parses a whole file (the tests; awsenv parses the sections it needs).
 #[cfg(test)]
 pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
@@ -454,7 +489,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, SyntaxError> {
 
 /// One setting being read: its key, the line of the key, and its lines so far.
 struct Pending<'t> {
-    key: String,
+    key: Cow<'t, str>,
     line: usize,
     /// The value on the key's line.
     first: &'t str,
@@ -470,9 +505,60 @@ impl Pending<'_> {
 }
 
 fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError> {
-    let mut sections: Vec<Section> = Vec::new();
+    // Both callbacks push to the list of sections: a cell lets them share it.
+    let sections = std::cell::RefCell::new(Vec::<Section>::new());
+    read_from(
+        text,
+        first_line,
+        |h| {
+            sections.borrow_mut().push(Section {
+                header: h.to_string(),
+                ..Section::default()
+            })
+        },
+        |read| {
+            if let Some(section) = sections.borrow_mut().last_mut() {
+                section.lines.insert(read.key.to_string(), read.line);
+                section
+                    .entries
+                    .insert(read.key.into_owned(), read.value.into_owned());
+            }
+        },
+    )?;
+    // Repeated sections are merged, later keys winning.
+    let mut merged: Vec<Section> = Vec::new();
+    for s in sections.into_inner() {
+        match merged.iter_mut().find(|m| m.header == s.header) {
+            Some(m) => {
+                m.entries.extend(s.entries);
+                m.lines.extend(s.lines);
+            }
+            None => merged.push(s),
+        }
+    }
+    Ok(merged)
+}
+
+/// configparser's reading of `text`, line by line: each header and each finished setting, in
+/// order, to the two callbacks. The one reader behind [`parse_span`] and [`parse_span_settings`].
+fn read_from<'t>(
+    text: &'t str,
+    first_line: usize,
+    mut header: impl FnMut(&'t str),
+    mut setting: impl FnMut(Read<'t>),
+) -> Result<(), SyntaxError> {
     let mut reader = Reader::default();
-    let mut pending: Option<Pending<'_>> = None;
+    let mut pending: Option<Pending<'t>> = None;
+    let mut in_section = false;
+    let mut end_setting = |pending: Option<Pending<'t>>, in_section| -> Result<(), SyntaxError> {
+        match pending {
+            Some(p) if in_section => {
+                setting(finish(p)?);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    };
     for (n, (_, line)) in lines(text).enumerate() {
         let line_no = first_line + n;
         match reader.read(line) {
@@ -488,16 +574,14 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
                 }
             }
             Line::Header(h) => {
-                finish(&mut sections, pending.take())?;
-                sections.push(Section {
-                    header: h.to_string(),
-                    ..Section::default()
-                });
+                end_setting(pending.take(), in_section)?;
+                header(h);
+                in_section = true;
             }
             Line::Setting(key, value) => {
-                finish(&mut sections, pending.take())?;
+                end_setting(pending.take(), in_section)?;
                 pending = Some(Pending {
-                    key: strip_end(key).to_lowercase(),
+                    key: lower(strip_end(key)),
                     line: line_no,
                     first: strip(value),
                     more: Vec::new(),
@@ -517,42 +601,38 @@ fn parse_from(text: &str, first_line: usize) -> Result<Vec<Section>, SyntaxError
             }
         }
     }
-    finish(&mut sections, pending.take())?;
-    // Repeated sections are merged, later keys winning.
-    let mut merged: Vec<Section> = Vec::new();
-    for s in sections {
-        match merged.iter_mut().find(|m| m.header == s.header) {
-            Some(m) => {
-                m.entries.extend(s.entries);
-                m.lines.extend(s.lines);
-            }
-            None => merged.push(s),
-        }
-    }
-    Ok(merged)
+    end_setting(pending.take(), in_section)
 }
 
-/// Stores a finished setting in the last section: configparser joins its lines with `\n` and
-/// strips the end; botocore reads a value that starts with a newline as a nested block.
-fn finish(sections: &mut [Section], pending: Option<Pending<'_>>) -> Result<(), SyntaxError> {
-    let (Some(p), Some(section)) = (pending, sections.last_mut()) else {
-        return Ok(());
-    };
+/// A key lower-cased as configparser's `optionxform` (`str.lower`); most keys already are.
+fn lower(key: &str) -> Cow<'_, str> {
+    if key.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(key.to_lowercase())
+    }
+}
+
+/// A finished setting: configparser joins its lines with `\n` and strips the end; botocore
+/// reads a value that starts with a newline as a nested block.
+fn finish(p: Pending<'_>) -> Result<Read<'_>, SyntaxError> {
     let value = if p.more.is_empty() {
         // One line holds no line break: never nested.
-        Value::Str(p.first.trim_end_matches(is_space).to_string())
+        ReadValue::Str(Cow::Borrowed(p.first.trim_end_matches(is_space)))
     } else {
         let joined = p.parts().map(|(_, v)| v).collect::<Vec<_>>().join("\n");
         let joined = joined.trim_end_matches(is_space);
         if joined.starts_with('\n') {
-            Value::Nested(nested(&p)?)
+            ReadValue::Nested(nested(&p)?)
         } else {
-            Value::Str(joined.to_string())
+            ReadValue::Str(Cow::Owned(joined.to_string()))
         }
     };
-    section.lines.insert(p.key.clone(), p.line);
-    section.entries.insert(p.key, value);
-    Ok(())
+    Ok(Read {
+        key: p.key,
+        value,
+        line: p.line,
+    })
 }
 
 /// botocore's `_parse_nested`: every non-blank line is `name = value` (only `=`), names and values

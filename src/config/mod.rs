@@ -21,7 +21,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use ini::{Span, Value};
-pub use profile::{FileKind, Location, Profile, Setting};
+pub use profile::{FileKind, Location, Profile};
 
 use crate::os::file_text::{self, Bytes, Text};
 use crate::os::{dirs, env::Env};
@@ -238,11 +238,15 @@ impl Files {
 
     fn parse_section(&self, kind: FileKind, i: usize) -> Result<ini::Section, ConfigError> {
         let file = self.file(kind);
-        ini::parse_span(&file.text, &file.spans[i]).map_err(|e| ConfigError::Syntax {
-            path: file.path.display().to_string(),
+        ini::parse_span(&file.text, &file.spans[i]).map_err(|e| self.syntax_error(kind, e))
+    }
+
+    fn syntax_error(&self, kind: FileKind, e: ini::SyntaxError) -> ConfigError {
+        ConfigError::Syntax {
+            path: self.file(kind).path.display().to_string(),
             line: e.line,
             message: e.message,
-        })
+        }
     }
 
     fn defaults(&self) -> Result<&[BTreeMap<String, Value>; 2], ConfigError> {
@@ -283,20 +287,31 @@ impl Files {
     }
 
     /// The profile called `name`, if there is one; a syntax error in its sections is an error.
+    /// Its sections are read straight into the [`Profile`] ([`ini::parse_span_settings`]),
+    /// each with its file's `[DEFAULT]` keys as [`Files::sections`] gives them to the others.
     pub fn profile(&self, name: &str) -> Result<Option<&Profile>, ConfigError> {
         let parsed = self.parsed(HeaderKind::Profile, name, |spans| {
-            let mut profile = Profile {
-                name: name.to_string(),
-                ..Profile::default()
-            };
-            for (&(_, i), section) in spans.iter().zip(self.sections(spans)) {
-                let (file, section) = section?;
-                let header_line = self.file(file).spans[i].line();
-                profile.headers.insert(file, header_line);
-                for (key, value) in section.entries {
-                    if let Value::Str(value) = value {
-                        let line = section.lines.get(&key).copied().unwrap_or(header_line);
-                        profile.insert(key, Setting { value, file, line });
+            let mut profile = Profile::named(name);
+            // The keys of one section, nested ones too: a default fills in only the others.
+            let mut keys: Vec<Cow<'_, str>> = Vec::new();
+            for &(file, i) in spans {
+                let source = self.file(file);
+                let header_line = source.spans[i].line();
+                profile.header(file, header_line);
+                // A section's keys and values are shorter than its text; most have a few lines.
+                let body = source.spans[i].body(&source.text);
+                profile.reserve(body.len(), 8);
+                keys.clear();
+                ini::parse_span_settings(&source.text, &source.spans[i], |read| {
+                    if let ini::ReadValue::Str(value) = &read.value {
+                        profile.insert(&read.key, value, file, read.line);
+                    }
+                    keys.push(read.key);
+                })
+                .map_err(|e| self.syntax_error(file, e))?;
+                for (key, value) in &self.defaults()?[file as usize] {
+                    if let (Value::Str(value), false) = (value, keys.iter().any(|k| k == key)) {
+                        profile.insert(key, value, file, header_line);
                     }
                 }
             }
@@ -388,7 +403,7 @@ impl Files {
     /// Where a profile's setting is written, as `path:line`, for error messages.
     pub fn location(&self, profile: &Profile, key: &str) -> Location {
         let file = profile.setting(key).map(|s| s.file).unwrap_or_else(|| {
-            if profile.headers.contains_key(&FileKind::Config) {
+            if profile.header_line(FileKind::Config).is_some() {
                 FileKind::Config
             } else {
                 FileKind::Credentials
@@ -398,7 +413,7 @@ impl Files {
             .setting(key)
             .filter(|s| s.file == file)
             .map(|s| s.line)
-            .or_else(|| profile.headers.get(&file).copied());
+            .or_else(|| profile.header_line(file));
         Location {
             path: self.file(file).path.clone(),
             line,
@@ -641,6 +656,41 @@ mod tests {
             f.service_setting("local", "sts", "endpoint_url").unwrap(),
             Some("http://127.0.0.1:5000")
         );
+    }
+
+    #[test]
+    fn a_profile_merges_its_sections_as_botocore_reads_them() {
+        let f = from_strs(
+            "[DEFAULT]\nregion = from-default\noutput = json\nmfa_serial = d\n\
+             [profile p]\nRegion = first\naws_access_key_id = CONFIGKEY\n\
+             aws_secret_access_key = configsecret\noutput =\n  nested = x\n\
+             credential_process = tool\n  --flag\n[profile p]\nmfa_serial = mine\n",
+            "[p]\naws_access_key_id = CREDKEY\n",
+        );
+        let p = f.profile("p").unwrap().unwrap();
+        // Keys are lower-cased; the second config section gets the default region, later
+        // winning; a nested key keeps the default out of its own section only.
+        assert_eq!(p.get("region"), Some("from-default"));
+        assert_eq!(f.location(p, "region").to_string(), "config:13");
+        assert_eq!(p.get("output"), Some("json"));
+        assert_eq!(p.get("mfa_serial"), Some("mine"));
+        assert_eq!(p.get("credential_process"), Some("tool\n--flag"));
+        // The credentials file wins; the config file's key is still there for get_in.
+        assert_eq!(p.get("aws_access_key_id"), Some("CREDKEY"));
+        assert_eq!(
+            p.get_in(FileKind::Config, "aws_access_key_id"),
+            Some("CONFIGKEY")
+        );
+        assert_eq!(
+            p.get_in(FileKind::Credentials, "aws_secret_access_key"),
+            None
+        );
+        assert_eq!(
+            f.location(p, "aws_access_key_id").to_string(),
+            "credentials:2"
+        );
+        // A missing key points at the last section header in the config file.
+        assert_eq!(f.location(p, "sso_session").to_string(), "config:13");
     }
 
     #[test]

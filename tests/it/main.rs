@@ -10,6 +10,7 @@ mod first_use;
 mod hook_scripts;
 mod hooks;
 mod keyring;
+mod list_long;
 mod login;
 mod login_session;
 mod odd_files;
