@@ -81,6 +81,7 @@ fn run() -> u8 {
         Command::Clear(a) => cmd::clear::run(&ctx, a),
         Command::Rotate(a) => cmd::rotate::run(&ctx, a),
     };
+    ctx.finish();
     match result {
         Ok(()) => 0,
         Err(e) => {

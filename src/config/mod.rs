@@ -466,26 +466,52 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
     } else {
         return None;
     };
-    // Bytes, not chars: all of these are ASCII, and a char pattern decodes every character.
-    // Plain loops, not memchr: a header is a few dozen bytes, less than memchr's set-up costs.
+    // One pass over the bytes (all of these are ASCII; a char pattern would decode each one):
+    // the kind's word up to a blank, blanks, the name, perhaps blanks. shlex's separators; a
+    // header line holds no `\r` or `\n`. A quote or backslash before the answer is known means
+    // shlex's own rules. Runs for every header of the file: no memchr, a header is a few dozen
+    // bytes, less than its set-up costs.
     let bytes = header.as_bytes();
-    if bytes.iter().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
+    let blank = |b: u8| matches!(b, b' ' | b'\t');
+    let special = |b: u8| matches!(b, b'"' | b'\'' | b'\\');
+    let shlex = || {
         let mut parts = self::shlex::split(header)?;
-        return (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())));
+        (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())))
+    };
+    let mut i = 0;
+    // Over a word: where it ends, or None at a quote or backslash.
+    let word = |i: &mut usize| {
+        while *i < bytes.len() && !blank(bytes[*i]) {
+            if special(bytes[*i]) {
+                return None;
+            }
+            *i += 1;
+        }
+        Some(*i)
+    };
+    let blanks = |i: &mut usize| {
+        while *i < bytes.len() && blank(bytes[*i]) {
+            *i += 1;
+        }
+    };
+    if word(&mut i).is_none() {
+        return shlex();
     }
-    // Exactly two words: the kind's (it starts the header), blanks, the name, perhaps blanks.
-    // shlex's separators; a header line holds no `\r` or `\n`.
-    let blank = |b: &u8| matches!(b, b' ' | b'\t');
-    let first_end = bytes.iter().position(blank)?;
-    let name_start = first_end + bytes[first_end..].iter().position(|b| !blank(b))?;
-    let name_end = bytes[name_start..]
-        .iter()
-        .position(blank)
-        .map_or(bytes.len(), |n| name_start + n);
-    bytes[name_end..]
-        .iter()
-        .all(blank)
-        .then(|| (kind, Cow::Borrowed(&header[name_start..name_end])))
+    blanks(&mut i);
+    let name_start = i;
+    let Some(name_end) = word(&mut i) else {
+        return shlex();
+    };
+    blanks(&mut i);
+    match bytes.get(i) {
+        // Only one word, or the two words alone.
+        None => {
+            (name_end > name_start).then(|| (kind, Cow::Borrowed(&header[name_start..name_end])))
+        }
+        // A third word begins: no quote can join it to the name (it could only start it).
+        Some(&b) if special(b) => shlex(),
+        Some(_) => None,
+    }
 }
 
 /// What each header of a file names, and where its `[DEFAULT]` sections are. The credentials file
@@ -743,5 +769,36 @@ mod tests {
         ] {
             assert_eq!(name(ignored), None, "{ignored:?}");
         }
+    }
+
+    /// The one-pass reading of a header against shlex's split itself, on every header of up to
+    /// six characters after `profile` drawn from the characters that matter.
+    #[test]
+    fn header_names_match_shlex_for_every_short_header() {
+        let reference = |h: &str| {
+            h.starts_with("profile")
+                .then(|| shlex::split(h))
+                .flatten()
+                .filter(|parts| parts.len() == 2)
+                .map(|mut parts| parts.pop().unwrap_or_default())
+        };
+        let alphabet = [" ", "\t", "a", "x", "\"", "'", "\\", "é"];
+        let mut tails = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..6 {
+            let mut longer = Vec::new();
+            for t in &tails {
+                for c in alphabet {
+                    let tail = format!("{t}{c}");
+                    let h = format!("profile{tail}");
+                    let got = classify_config_header(&h).map(|(_, n)| n.into_owned());
+                    assert_eq!(got, reference(&h), "{h:?}");
+                    checked += 1;
+                    longer.push(tail);
+                }
+            }
+            tails = longer;
+        }
+        assert!(checked > 290_000, "{checked}");
     }
 }
