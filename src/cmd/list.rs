@@ -26,11 +26,18 @@ struct Session {
 pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
     let names = ctx.profile_names()?;
     if !args.long {
-        let mut out = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
+        // Written in pieces through one small buffer: 10,000 names at once would be fresh
+        // pages, each a page fault, for text that is only passed on.
+        const PIECE: usize = 32 * 1024;
+        let mut out = String::with_capacity(PIECE + 1024);
         for name in &names {
             // Names come from files anyone may have written: no terminal escapes reach the tty.
             push_inert(&mut out, name);
             out.push('\n');
+            if out.len() >= PIECE {
+                super::print(&out)?;
+                out.clear();
+            }
         }
         return super::print(&out);
     }

@@ -90,6 +90,9 @@ impl SourceFile {
 
 type Nested = BTreeMap<String, BTreeMap<String, String>>;
 
+/// The parse of one name's sections, kept in the cell of its first section.
+type Cell = OnceCell<Box<Result<Parsed, ConfigError>>>;
+
 /// Where the sections of one name are: (file, index of the span in that file).
 type Places = Vec<(FileKind, usize)>;
 
@@ -140,9 +143,10 @@ pub struct Files {
     pub config: SourceFile,
     pub credentials: SourceFile,
     /// Boxed, so that a cell is one word: 10,000 sections' cells are then 80 KB of memory to
-    /// touch at start, not a megabyte (fresh pages are what a big config costs most).
-    config_cells: Vec<OnceCell<Box<Result<Parsed, ConfigError>>>>,
-    credentials_cells: Vec<OnceCell<Box<Result<Parsed, ConfigError>>>>,
+    /// touch, not a megabyte (fresh pages are what a big config costs most); and made at the
+    /// first parse, so that listing names touches none.
+    config_cells: OnceCell<Vec<Cell>>,
+    credentials_cells: OnceCell<Vec<Cell>>,
     /// Name → its sections for each [`HeaderKind`], built once [`SCANS`] lookups have scanned
     /// the headers, so that `list --long` over N profiles costs N lookups, not N scans.
     names: OnceCell<[NameIndex; 3]>,
@@ -170,10 +174,8 @@ impl Files {
 
     fn from_texts(config: SourceFile, credentials: SourceFile) -> Result<Files, ConfigError> {
         Ok(Files {
-            config_cells: (0..config.spans.len()).map(|_| OnceCell::new()).collect(),
-            credentials_cells: (0..credentials.spans.len())
-                .map(|_| OnceCell::new())
-                .collect(),
+            config_cells: OnceCell::new(),
+            credentials_cells: OnceCell::new(),
             config,
             credentials,
             names: OnceCell::new(),
@@ -278,7 +280,8 @@ impl Files {
             FileKind::Config => &self.config_cells,
             FileKind::Credentials => &self.credentials_cells,
         };
-        cells[first]
+        let count = self.file(file).spans.len();
+        cells.get_or_init(|| (0..count).map(|_| OnceCell::new()).collect())[first]
             .get_or_init(|| Box::new(build(&spans)))
             .as_ref()
             .as_ref()
@@ -457,12 +460,12 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
         // The header itself, not a literal: a borrowed name is a slice of the header.
         return Some((HeaderKind::Profile, Cow::Borrowed(header)));
     }
-    let kind = if header.starts_with("profile") {
-        HeaderKind::Profile
+    let (kind, word) = if header.starts_with("profile") {
+        (HeaderKind::Profile, "profile")
     } else if header.starts_with("sso-session") {
-        HeaderKind::SsoSession
+        (HeaderKind::SsoSession, "sso-session")
     } else if header.starts_with("services") {
-        HeaderKind::Services
+        (HeaderKind::Services, "services")
     } else {
         return None;
     };
@@ -478,7 +481,8 @@ fn classify_config_header(header: &str) -> Option<(HeaderKind, Cow<'_, str>)> {
         let mut parts = self::shlex::split(header)?;
         (parts.len() == 2).then(|| (kind, Cow::Owned(parts.pop().unwrap_or_default())))
     };
-    let mut i = 0;
+    // The kind's word is known to start the header (none of its bytes is a blank or a quote).
+    let mut i = word.len();
     // Over a word: where it ends, or None at a quote or backslash.
     let word = |i: &mut usize| {
         while *i < bytes.len() && !blank(bytes[*i]) {

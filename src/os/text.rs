@@ -19,7 +19,9 @@ pub fn inert(s: &str) -> String {
 /// [`inert`] appended to `out`. `list` calls it for every cell of every profile, so text without
 /// a control character is copied as it is.
 pub fn push_inert(out: &mut String, s: &str) {
-    if !s.chars().any(char::is_control) {
+    // Control characters are U+0000–U+001F, U+007F and U+0080–U+009F; the last are encoded as
+    // 0xC2 followed by a byte, so text without those bytes has none (a byte loop, not a decode).
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
         out.push_str(s);
         return;
     }
@@ -48,5 +50,15 @@ mod tests {
             "/w/a\\u{1b}[31mred\\nx"
         );
         assert_eq!(one_line("a\nb\r\nc"), "a b  c");
+        for (text, expected) in [
+            ("plain é ü", "plain é ü"),
+            ("a\u{7f}b", "a\\u{7f}b"),
+            ("a\u{85}b\u{a0}", "a\\u{85}b\u{a0}"),
+            ("\u{9f}", "\\u{9f}"),
+        ] {
+            let mut out = String::new();
+            push_inert(&mut out, text);
+            assert_eq!(out, expected);
+        }
     }
 }
