@@ -10,3 +10,7 @@ cargo clippy --all-targets -- -D warnings
 cargo check --locked --target x86_64-pc-windows-gnu
 cargo clippy --locked --target x86_64-pc-windows-gnu -- -D warnings
 cargo test --locked "$@"
+# The two other links build.rs offers (see Install in the README) still build and start, and
+# are what they say: the start-up tests again on each (the debug build relinks in seconds).
+AWSENV_DYNAMIC=1 cargo test --locked --test it startup
+AWSENV_PIE=1 cargo test --locked --test it startup
