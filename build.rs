@@ -4,7 +4,7 @@
 //! On Linux with glibc, three ways to link, fastest first:
 //!
 //! - **static** (the default where the C toolchain has glibc's static archives: Debian's and
-//!   Ubuntu's `libc6-dev`, Arch's `glibc`; Fedora's `glibc-static`): no dynamic loader runs at
+//!   Ubuntu's `libc6-dev`, Fedora's `glibc-static`): no dynamic loader runs at
 //!   all. A dynamic start spends about half of an `awsenv use` in the loader: mapping libc and
 //!   libm, binding ~150 symbols (`-z now`), and about 30 page faults for their pages. The Go
 //!   tools in this field (direnv, aws-vault) ship static binaries for the same reason. The
