@@ -554,23 +554,39 @@ fn classify(text: &str, spans: &[Span], kind: FileKind) -> (Vec<Named>, Vec<Stri
     (names, unquoted, defaults)
 }
 
-/// Names sorted, without repeats. Most comparisons are settled by the first 16 bytes read as one
-/// number (zero-padded, which keeps the byte order), the rest by the whole names: a sort of
-/// 10,000 names costs a fraction of what comparing them as strings each time does.
+/// Names sorted, without repeats. What is sorted is a 16-byte key per name: its first 12 bytes
+/// read as two numbers (zero-padded, which keeps the byte order) and its place; names that share
+/// those 12 bytes are then put in order by their whole text. Moving 16 bytes and comparing two
+/// numbers is what makes a sort of 10,000 names cheap (about half the instructions of sorting
+/// (number, name) pairs), and the keys' array becomes the result in place.
 pub fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let prefix = |name: &str| {
-        let mut first = [0u8; 16];
-        let n = name.len().min(16);
-        first[..n].copy_from_slice(&name.as_bytes()[..n]);
-        u128::from_be_bytes(first)
-    };
     // Sized for every name the iterator may give: an array grown by doubling touches (and
     // copies) more fresh memory than its final size, and fresh pages are what a long list costs.
-    let mut keyed: Vec<(u128, &str)> = Vec::with_capacity(names.size_hint().1.unwrap_or(0));
-    keyed.extend(names.map(|n| (prefix(n), n)));
+    let mut all: Vec<&str> = Vec::with_capacity(names.size_hint().1.unwrap_or(0));
+    all.extend(names);
+    let key = |(place, name): (usize, &&str)| {
+        let mut first = [0u8; 12];
+        let n = name.len().min(12);
+        first[..n].copy_from_slice(&name.as_bytes()[..n]);
+        let [a, b, c, d, e, f, g, h, i, j, k, l] = first;
+        // Places fit in u32: `read` refuses files over 4 GiB, and every name takes bytes.
+        (
+            u64::from_be_bytes([a, b, c, d, e, f, g, h]),
+            u32::from_be_bytes([i, j, k, l]),
+            place as u32,
+        )
+    };
+    let mut keyed: Vec<(u64, u32, u32)> = all.iter().enumerate().map(key).collect();
     keyed.sort_unstable();
-    keyed.dedup_by(|a, b| a.1 == b.1);
-    keyed.into_iter().map(|(_, name)| name).collect()
+    for run in keyed.chunk_by_mut(|x, y| (x.0, x.1) == (y.0, y.1)) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|x, y| all[x.2 as usize].cmp(all[y.2 as usize]));
+        }
+    }
+    // Same size and alignment: std collects this into the keys' own allocation.
+    let mut out: Vec<&str> = keyed.into_iter().map(|k| all[k.2 as usize]).collect();
+    out.dedup();
+    out
 }
 
 fn flat(entries: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
@@ -773,6 +789,36 @@ mod tests {
         ] {
             assert_eq!(name(ignored), None, "{ignored:?}");
         }
+    }
+
+    /// [`sorted`] against sorting and deduplicating whole strings, on names that share long
+    /// prefixes, hold NUL bytes, end inside the key or past it, and repeat.
+    #[test]
+    fn sorted_is_the_order_of_whole_names() {
+        let parts = [
+            "",
+            "a",
+            "ab",
+            "\0",
+            "é",
+            "team-prod-",
+            "x",
+            "team-prod-admin",
+            "Z",
+        ];
+        let mut names = Vec::new();
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    names.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut expected: Vec<&str> = names.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(sorted(names.iter().map(String::as_str).rev()), expected);
+        assert!(expected.len() > 500, "{}", expected.len());
     }
 
     /// The one-pass reading of a header against shlex's split itself, on every header of up to
