@@ -245,7 +245,8 @@ pub fn index(text: &str) -> Result<Vec<Span>, SyntaxError> {
     let mut headers = Headers::new(text);
     // Room for a section per 64 bytes, most files' lower bound: growing the array by doubling
     // would copy it and touch more fresh pages than it keeps (room never written costs nothing).
-    let mut spans: Vec<Span> = Vec::with_capacity(text.len() / 64 + 1);
+    // Up to 65,536 sections (1.3 MB), so that a huge file does not reserve gigabytes up front.
+    let mut spans: Vec<Span> = Vec::with_capacity((text.len() / 64 + 1).min(1 << 16));
     while let Some((start, header)) = headers.next_header()? {
         if let Some(last) = spans.last_mut() {
             last.end_at(start);
