@@ -35,7 +35,8 @@
 //!   RELR-packed relocations (GNU ld 2.38+ / lld 15+, glibc 2.36+); about 0.3 ms slower to
 //!   start than the fixed-address link.
 //!
-//! The way chosen reaches the tests as `AWSENV_LINK` (`static`, `fixed` or `pie`).
+//! The way chosen reaches the tests as `AWSENV_LINK` (`static`, `fixed` or `pie`; `crt-static`
+//! when rustc was asked to link statically itself, which is then left alone).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,6 +61,15 @@ fn main() {
     println!("cargo:rerun-if-env-changed=AWSENV_DYNAMIC");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
     if var("CARGO_CFG_TARGET_OS") != "linux" || var("CARGO_CFG_TARGET_ENV") != "gnu" {
+        return;
+    }
+    // A build that asked rustc itself for a static binary (`-C target-feature=+crt-static`,
+    // with `--target`) gets what it asked for, untouched.
+    if var("CARGO_CFG_TARGET_FEATURE")
+        .split(',')
+        .any(|f| f == "crt-static")
+    {
+        println!("cargo:rustc-env=AWSENV_LINK=crt-static");
         return;
     }
     if var("AWSENV_PIE") == "1" {
