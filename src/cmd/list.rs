@@ -13,7 +13,7 @@ use crate::context::Context;
 use crate::creds::cache::{SessionCache, SessionKind};
 use crate::creds::format_rfc3339;
 use crate::engine::{self, Options};
-use crate::os::text::{inert, push_inert};
+use crate::os::text::{inert, lines_are_inert, push_inert};
 use crate::plan::Source;
 use crate::providers::login_token;
 
@@ -30,16 +30,26 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<()> {
         // pages, each a page fault, for text that is only passed on.
         const PIECE: usize = 32 * 1024;
         let mut out = String::with_capacity(PIECE + 1024);
-        for name in &names {
-            // Names come from files anyone may have written: no terminal escapes reach the tty.
-            push_inert(&mut out, name);
+        let mut first = 0;
+        for (i, name) in names.iter().enumerate() {
+            out.push_str(name);
             out.push('\n');
-            if out.len() >= PIECE {
+            if out.len() >= PIECE || i + 1 == names.len() {
+                // Names come from files anyone may have written: no terminal escapes reach
+                // the tty. Checked a piece at a time; one that holds any is escaped name by name.
+                if !lines_are_inert(&out, i + 1 - first) {
+                    out.clear();
+                    for name in &names[first..=i] {
+                        push_inert(&mut out, name);
+                        out.push('\n');
+                    }
+                }
                 super::print(&out)?;
                 out.clear();
+                first = i + 1;
             }
         }
-        return super::print(&out);
+        return Ok(());
     }
 
     let now = time::OffsetDateTime::now_utc();
