@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-# gcc-mingw-w64-x86-64: the C parts (ring) of the Windows build that tests/run.sh checks.
+# gcc-mingw-w64-x86-64, clang and llvm (llvm-ar): the C parts (ring) of the Windows and macOS
+# builds that tests/run.sh checks.
 packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
-          hyperfine python3-venv groff-base gcc-mingw-w64-x86-64
+          hyperfine python3-venv groff-base gcc-mingw-w64-x86-64 clang llvm
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
           strace)                  # how messages are written (tests/it/startup.rs)
 missing=()
@@ -24,10 +25,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The Windows target, for `cargo check`/`cargo clippy --target` in tests/run.sh.
-if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
-  echo "setup: adding the Rust target x86_64-pc-windows-gnu" >&2
-  rustup target add x86_64-pc-windows-gnu
+# The Windows and macOS targets, for `cargo check`/`cargo clippy --target` in tests/run.sh.
+if command -v rustup >/dev/null; then
+  for target in x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin; do
+    if ! rustup target list --installed | grep -qx "$target"; then
+      echo "setup: adding the Rust target $target" >&2
+      rustup target add "$target"
+    fi
+  done
 fi
 
 venv=.venv-test
