@@ -61,8 +61,8 @@ pub fn one_line(s: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The piece test agrees with [`push_inert`]: a piece passes exactly when escaping each
-    /// of its lines would change nothing, and a line break inside a line is caught by the count.
+    /// The piece test is sound against [`push_inert`]: a piece that passes is one that escaping
+    /// each of its lines would not change, and a line break inside a line is caught by the count.
     #[test]
     fn a_piece_is_inert_when_each_line_is() {
         let mut passed = 0;
@@ -84,8 +84,8 @@ mod tests {
                     push_inert(&mut escaped, line);
                     escaped.push('\n');
                 }
-                // Sound: a piece that passes needs no escape. (Like push_inert's own test, it
-                // sends every U+0080–U+07FF-lead `\xc2` byte the slow way, which is harmless.)
+                // Like push_inert's own test, it sends every character whose first byte is
+                // 0xC2 (U+0080–U+00BF) the slow way, which escapes only the controls among them.
                 let inert = lines_are_inert(&piece, 2);
                 assert!(!inert || escaped == piece, "{piece:?}");
                 passed += usize::from(inert);
