@@ -14,7 +14,8 @@
 //! completion, and `context.rs` the one `Context` a run reads through.
 
 // On Linux with glibc awsenv has its own C `main` (below): there Rust's start-up reads
-// /proc/self/maps to find the stack guard, at every `cd` and TAB (see `os/start.rs`). Elsewhere it is cheap, or std needs its start-up to see the arguments.
+// /proc/self/maps to find the stack guard, at every `cd` and TAB (see `os/start.rs`).
+// Elsewhere it is cheap, or std needs its start-up to see the arguments.
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 mod aws;
