@@ -99,8 +99,7 @@ impl Peer {
 /// The owner of the client socket connected from `peer_port` to our `port` on 127.0.0.1.
 #[cfg(target_os = "linux")]
 fn peer_owner(port: u16, peer_port: u16) -> Peer {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
