@@ -19,9 +19,23 @@ use crate::os::env::{self, Env};
 /// A secret string whose `Debug` never shows the value (it has no `Display`), zeroed when
 /// dropped. Copies made by serde or by a caller of [`Secret::expose`] are not covered: the
 /// wipe narrows where secrets linger, it does not promise they are nowhere else.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl Zeroize for Secret {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Secret {}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -122,7 +136,7 @@ mod tests {
             !shown.contains("wJalr") && !shown.contains("IQoJb3"),
             "{shown}"
         );
-        // Dropping runs the wipe (the derive's Drop); the wipe empties the value.
+        // Dropping runs the wipe; the wipe empties the value.
         fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
         wiped_on_drop(&creds.secret_access_key);
         let mut s = Secret::new("abc");
