@@ -9,7 +9,7 @@
 /// Saves the terminal state and arranges for SIGINT to restore it, print `message`, and exit.
 #[cfg(unix)]
 pub fn guard(message: String) {
-    use std::os::fd::OwnedFd;
+    use std::os::fd::{AsFd, OwnedFd};
     use std::sync::OnceLock;
 
     use rustix::termios::{tcgetattr, tcsetattr, OptionalActions, Termios};
@@ -24,7 +24,8 @@ pub fn guard(message: String) {
             let _ = tcsetattr(fd, OptionalActions::Now, term);
         }
         if let Some(m) = MESSAGE.get() {
-            let _ = rustix::io::write(rustix::stdio::stderr(), m);
+            // std's handle only names fd 2 here (no lock, no allocation).
+            let _ = rustix::io::write(std::io::stderr().as_fd(), m);
         }
         // libc: rustix wraps neither `_exit` nor installing a handler (below) safely; std's
         // `exit` would run atexit handlers and flush stdout from inside a signal handler.
