@@ -14,48 +14,9 @@ use std::ops::Deref;
 /// (two more system calls per file, on the hook's path at every `cd`).
 pub fn read_sized(file: &File, len: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    prefault(&mut bytes);
     std::io::Read::read_to_end(&mut std::io::Read::take(file, u64::MAX), &mut bytes)?;
     Ok(bytes)
 }
-
-/// From this size on, the buffer's pages are made in one call.
-const PREFAULT_FROM: usize = 256 * 1024;
-
-/// Makes the fresh pages of a big buffer in one system call (MADV_POPULATE_WRITE, Linux 5.14;
-/// on older kernels the call fails and the pages come one fault at a time, as without it).
-/// Measured (bench/scale.sh, `use` of a config of 10,000 profiles, 1.3 MB): the copy's 318 page
-/// faults cost about 0.4 ms of CPU on this virtual machine, which took `use` and the hook from
-/// 1.8x to 3.2x their 3-profile cost (the goal is 3x); made in one call they cost about 0.1 ms.
-/// libc, not rustix: rustix's `mm` feature would rebuild rustix and every crate above it, and
-/// its `madvise` is unsafe just the same.
-#[cfg(target_os = "linux")]
-fn prefault(buffer: &mut Vec<u8>) {
-    const PAGE: usize = 4096;
-    if buffer.capacity() < PREFAULT_FROM {
-        return;
-    }
-    let spare = buffer.spare_capacity_mut();
-    let start = spare.as_mut_ptr() as usize;
-    // Whole pages inside the buffer only: the first and last may be shared with other memory.
-    let first = start.div_ceil(PAGE) * PAGE;
-    let end = (start + spare.len()) / PAGE * PAGE;
-    if end > first {
-        // SAFETY: the range lies inside memory this Vec owns and has not initialised;
-        // MADV_POPULATE_WRITE only makes its pages present and changes no byte a program can
-        // read (fresh pages read as zero either way).
-        unsafe {
-            libc::madvise(
-                first as *mut libc::c_void,
-                end - first,
-                libc::MADV_POPULATE_WRITE,
-            );
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn prefault(_: &mut Vec<u8>) {}
 
 /// A file's text, checked to be UTF-8 when it was read. A `String` of its own: nothing outside
 /// awsenv can change it afterwards.
