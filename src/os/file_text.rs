@@ -2,9 +2,9 @@
 //!
 //! The files are read, never mapped: a mapping shares the pages of a file that other programs may
 //! rewrite in place (`aws configure set` does) while awsenv runs, so text checked once could change
-//! under a `&str` afterwards (undefined behaviour) and a file cut short would raise SIGBUS. A copy
-//! costs a megabyte of fresh memory for a config of 10,000 profiles; bench/scale.sh shows the
-//! goals hold with it.
+//! under a `&str` afterwards (undefined behaviour) and a file cut short would raise SIGBUS. The
+//! price, measured with bench/scale.sh: a config of 10,000 profiles is 1.3 MB of fresh memory,
+//! about 0.07 µs of CPU per profile, which takes `use` from 1.8x to about 3x its 3-profile cost.
 
 use std::fs::File;
 use std::ops::Deref;
