@@ -194,9 +194,6 @@ pub fn serve_until<T: Send + 'static>(
                 if let Ok(outcome) = outcomes.recv_timeout(POLL) {
                     return Ok(Some(outcome));
                 }
-                if Instant::now() >= until {
-                    return Ok(None);
-                }
             }
             Err(e)
                 if matches!(
@@ -207,6 +204,10 @@ pub fn serve_until<T: Send + 'static>(
         }
         if let Ok(outcome) = outcomes.try_recv() {
             return Ok(Some(outcome));
+        }
+        // Checked after every accept too: a stream of connections cannot keep it past `until`.
+        if Instant::now() >= until {
+            return Ok(None);
         }
     }
 }
