@@ -16,6 +16,7 @@
 
 mod bash;
 mod fish;
+mod nu;
 mod powershell;
 mod zsh;
 
@@ -43,6 +44,8 @@ pub enum CompletionShell {
     #[value(alias = "pwsh")]
     Powershell,
     Elvish,
+    #[value(alias = "nushell")]
+    Nu,
 }
 
 impl CompletionShell {
@@ -54,6 +57,8 @@ impl CompletionShell {
             Shell::Zsh => Some(CompletionShell::Zsh),
             Shell::Fish => Some(CompletionShell::Fish),
             Shell::Powershell => Some(CompletionShell::Powershell),
+            Shell::Elvish => Some(CompletionShell::Elvish),
+            Shell::Nu => Some(CompletionShell::Nu),
             Shell::Posix => None,
         }
     }
@@ -65,6 +70,7 @@ impl CompletionShell {
             CompletionShell::Fish => &fish::ADAPTER,
             CompletionShell::Powershell => &powershell::ADAPTER,
             CompletionShell::Elvish => &Elvish,
+            CompletionShell::Nu => &nu::ADAPTER,
         }
     }
 }
@@ -75,6 +81,7 @@ const SHELLS: Shells<'static> = Shells(&[
     &fish::ADAPTER,
     &powershell::ADAPTER,
     &Elvish,
+    &nu::ADAPTER,
 ]);
 
 /// One of our shell adapters: the shim a shell loads, and how to answer its TAB requests.
@@ -145,6 +152,15 @@ pub fn script(shell: CompletionShell) -> String {
         .write_registration(VAR, PROGRAM, PROGRAM, PROGRAM, &mut buf)
         .expect("writing to a Vec cannot fail");
     String::from_utf8(buf).expect("the scripts are UTF-8")
+}
+
+/// What `awsenv init SHELL` appends: the completion script, less what the integration defines
+/// itself.
+pub fn script_for_init(shell: CompletionShell) -> String {
+    match shell {
+        CompletionShell::Nu => nu::without_extern(&script(shell)),
+        _ => script(shell),
+    }
 }
 
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.

@@ -10,12 +10,13 @@ use std::process::Command;
 use crate::support::{self, repo, require, venv_bin, Home, Run, Term};
 
 /// The shells with a committed script, and its file name.
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 6] = [
     ("bash", "awsenv.bash"),
     ("zsh", "_awsenv"),
     ("fish", "awsenv.fish"),
     ("powershell", "awsenv.ps1"),
     ("elvish", "awsenv.elv"),
+    ("nu", "awsenv.nu"),
 ];
 
 const REGENERATE: &str = "AWSENV_UPDATE_GENERATED=1 cargo test --test it generated";

@@ -85,6 +85,25 @@ fn rc(home: &Home, shell: Sh) -> String {
         Sh::Fish => format!("{b} init fish | source\nset -g __awsenv_bin {w}\n"),
         Sh::Bash => format!("eval \"$({b} init bash)\"\n__awsenv_bin={w}\n"),
         Sh::Zsh => format!("eval \"$({b} init zsh)\"\n__awsenv_bin={w}\n"),
+        // nushell sources a file (README: `awsenv init nu | save -f ~/.awsenv.nu`) whose
+        // binary is a constant; elvish evaluates the init text. Both get the wrapper's path.
+        Sh::Nu | Sh::Elvish => {
+            let text = home.run(&["init", shell.flag()]).success().stdout;
+            let (from, to) = match shell {
+                Sh::Nu => (
+                    format!("{:?}", bin().display().to_string()),
+                    format!("{:?}", wrapper.display().to_string()),
+                ),
+                _ => (b, w),
+            };
+            assert!(text.contains(&from), "{text}");
+            let file = home.path().join(format!(".awsenv.{}", shell.flag()));
+            std::fs::write(&file, text.replacen(&from, &to, 1)).unwrap();
+            match shell {
+                Sh::Nu => format!("source {:?}\n", file.display().to_string()),
+                _ => format!("eval (slurp < {})\n", sh_quote(&file.display().to_string())),
+            }
+        }
         Sh::Dash => unreachable!(),
     }
 }
@@ -232,7 +251,10 @@ fn walk(shell: Sh) {
 
     // A path with spaces, quotes, `$(…)` and unicode, naming a profile and holding a secret
     // with the same: loaded byte for byte, nothing run.
-    t.run("cd w/it*");
+    t.run(match shell {
+        Sh::Nu => "cd (glob w/it* | first)",
+        _ => "cd w/it*",
+    });
     let env = t.env();
     assert_profile(&env, WEIRD_PROFILE, "AKIAWEIRD", Some("ap-south-1"));
     assert_eq!(env["AWS_SECRET_ACCESS_KEY"], WEIRD_SECRET);
@@ -293,6 +315,16 @@ fn zsh_walk() {
 #[test]
 fn fish_walk() {
     walk(Sh::Fish);
+}
+
+#[test]
+fn nu_walk() {
+    walk(Sh::Nu);
+}
+
+#[test]
+fn elvish_walk() {
+    walk(Sh::Elvish);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,13 +515,19 @@ fn process_calls(home: &Home) -> usize {
 fn refresh_near_expiry(shell: Sh) {
     let home = short_lived_home();
     let t = start(&home, shell);
+    // nushell's own `sleep` takes a duration.
+    let sleep = if shell == Sh::Nu {
+        "^sleep 4"
+    } else {
+        "sleep 4"
+    };
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
     // Prompts before the refresh time start nothing.
     t.enter();
     assert_eq!(process_calls(&home), 1);
 
-    t.run("sleep 4");
+    t.run(sleep);
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
     assert_eq!(
         t.count("awsenv: refreshed short (expires "),
@@ -499,11 +537,11 @@ fn refresh_near_expiry(shell: Sh) {
     );
 
     std::fs::write(home.path().join("fail"), "").unwrap();
-    t.run("sleep 4");
+    t.run(sleep);
     let failed = "awsenv: cannot refresh short:";
     assert_eq!(t.count(failed), 1, "{}", t.screen());
     let calls = process_calls(&home);
-    t.run("sleep 4");
+    t.run(sleep);
     t.enter();
     assert_eq!(
         t.count(failed),
@@ -534,13 +572,28 @@ fn zsh_refreshes_near_expiry() {
 }
 
 #[test]
+fn nu_refreshes_near_expiry() {
+    refresh_near_expiry(Sh::Nu);
+}
+
+#[test]
 fn fish_refreshes_at_the_next_cd() {
+    refreshes_at_the_next_cd(Sh::Fish);
+}
+
+#[test]
+fn elvish_refreshes_at_the_next_cd() {
+    refreshes_at_the_next_cd(Sh::Elvish);
+}
+
+/// fish and elvish have no clock builtin.
+fn refreshes_at_the_next_cd(shell: Sh) {
     let home = short_lived_home();
-    let t = start(&home, Sh::Fish);
+    let t = start(&home, shell);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
     t.run("sleep 4");
-    // fish has no clock builtin: a plain prompt starts nothing…
+    // No clock builtin: a plain prompt starts nothing…
     assert_eq!(process_calls(&home), 1);
     // …and the next directory change refreshes.
     t.run("cd sub");
