@@ -56,7 +56,8 @@ fn awsenv {|@args|
     }
   }
   if (and (has-value [use unset] $sub) (not $help)) {
-    __awsenv_eval ((external $__awsenv_bin) $sub --shell elvish $@args[1..] | slurp)
+    var rest = $args[1..]
+    __awsenv_eval ((external $__awsenv_bin) $sub --shell elvish $@rest | slurp)
   } elif (and (has-value [allow deny] $sub) (not $help)) {
     (external $__awsenv_bin) $@args
     # Apply the new trust now rather than at the next directory change.

@@ -10,7 +10,7 @@ use crate::support::{self, eval_in, venv_bin, Home, Run, Sh};
 /// Values that break naive quoting in at least one shell.
 const HOSTILE_SECRET: &str = "it's $(touch pwned) `touch pwned2`; echo hi\nsecond line \u{2018}curly\u{2019} \\ ${HOME} !! %PATH% é 日本 ending\\";
 const HOSTILE_TOKEN: &str = "\"double\" '; touch pwned3; ' \t tab \u{201B}\u{201A}\\'\\\\";
-const HOSTILE_REGION: &str = "x'; touch pwned4; '";
+pub(crate) const HOSTILE_REGION: &str = "x'; touch pwned4; '";
 pub(crate) const HOSTILE_PROFILE: &str = "we'ird $(touch pwned5) ; name";
 
 /// A HOME whose profile `HOSTILE_PROFILE` gets hostile credentials from a credential_process
