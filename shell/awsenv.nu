@@ -50,7 +50,9 @@ def --env __awsenv_run_hook [--reload] {
     __awsenv_apply $out
 }
 
-def --env --wrapped awsenv [...args: string@__awsenv_complete] {
+# Tab completion: `__awsenv_complete` comes with `awsenv completions nu`, appended below.
+@complete __awsenv_complete
+def --env --wrapped awsenv [...args: string] {
     let sub = ($args | get -o 0 | default "")
     let help = ($args | take until {|a| $a == "--" } | any {|a| $a in ["-h" "--help"] })
     if $sub in ["use" "unset"] and not $help {

@@ -3,16 +3,21 @@
 #   awsenv completions nu | save -f ~/.awsenv-completions.nu
 #   source ~/.awsenv-completions.nu
 #
-# At each TAB this asks awsenv for the candidates, passing the words typed so far (the last one
-# being the word under the cursor); awsenv answers with JSON records of value and description.
-def __awsenv_complete [context: string] {
-    let words = ($context | str replace -r '^\s+' '' | split row -r '\s+')
-    let words = if ($context =~ '\s$') { $words | drop | append "" } else { $words }
+# At each TAB (a command-wide completer, so flags too) this asks awsenv for the candidates,
+# passing the words typed so far, the last one being the word under the cursor; awsenv answers
+# with JSON records of value and description, quoting a value for nushell where needed.
+def __awsenv_complete [spans: list<string>] {
     # The word under the cursor, without the quote it may start with.
-    let current = ($words | last | str replace -r "^[\"'`]" '')
-    let before = ($words | drop | skip 1)
-    let answer = (with-env {__VAR__: "nu"} { ^__COMPLETER__ -- ...$before $current | complete })
-    try { $answer.stdout | from json } catch { [] }
+    let current = ($spans | last | str replace -r "^[\"'`]" '')
+    let before = ($spans | drop)
+    try {
+        with-env {__VAR__: "nu"} { ^__COMPLETER__ -- ...$before $current | complete }
+        | get stdout
+        | from json
+    } catch {
+        []
+    }
 }
 
-extern __BIN__ [...args: string@__awsenv_complete]
+@complete __awsenv_complete
+extern __BIN__ [...args]

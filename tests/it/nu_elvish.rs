@@ -216,3 +216,81 @@ fn the_shells_are_detected_from_the_parent_process() {
     check("elvish", &env, &run, crate::shells::HOSTILE_REGION);
     no_hostile_files(&home);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Completion, typed at a real prompt: the integration's one line sets it up.
+
+/// A home whose profile names need quoting in both shells, with awsenv on PATH (the shims call
+/// it by name) and the init text at hand for `rc`.
+fn completion_home() -> Home {
+    let mut home = Home::new();
+    home.with_awsenv_on_path();
+    home.credentials(
+        "[prod]\naws_access_key_id = AKIAPROD\naws_secret_access_key = s\n\
+         [my prof $(touch pwned) (touch pwned2)]\naws_access_key_id = AKIAMY\naws_secret_access_key = s\n",
+    );
+    home
+}
+
+const MY_PROF: &str = "my prof $(touch pwned) (touch pwned2)";
+
+fn rc(home: &Home, shell: Sh) -> String {
+    let file = home.path().join(format!(".awsenv.{}", shell.flag()));
+    std::fs::write(&file, home.run(&["init", shell.flag()]).success().stdout).unwrap();
+    match shell {
+        Sh::Nu => format!("source {:?}\n", file.display().to_string()),
+        _ => format!("eval (slurp < '{}')\n", file.display()),
+    }
+}
+
+fn completes(shell: Sh) {
+    let home = completion_home();
+    let t = crate::support::Term::shell(&home, shell, &rc(&home, shell), home.path());
+    // A single candidate is inserted at once; elvish may stay in its completion mode over it,
+    // where Enter takes it.
+    let settle = |t: &crate::support::Term| {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if shell == Sh::Elvish && t.screen().contains("COMPLETING") {
+            t.keys(&["Enter"]);
+        }
+    };
+    // A subcommand…
+    t.type_text("awsenv uns");
+    t.keys(&["Tab"]);
+    t.wait_line(|l| l.trim_end().ends_with("awsenv unset"));
+    settle(&t);
+    t.keys(&["C-u"]);
+    // …a flag…
+    t.type_text("awsenv use --reg");
+    t.keys(&["Tab"]);
+    t.wait_line(|l| l.trim_end().ends_with("awsenv use --region"));
+    settle(&t);
+    t.keys(&["C-u"]);
+    // …and a profile name that needs quoting, inserted so that it arrives whole and inert.
+    t.type_text("awsenv use my");
+    t.keys(&["Tab"]);
+    t.wait_line(|l| l.contains("awsenv use ") && l.contains("my prof $(touch pwned)"));
+    settle(&t);
+    t.run("");
+    let env = t.env();
+    assert_eq!(
+        env.get("AWSENV_PROFILE").map(String::as_str),
+        Some(MY_PROF),
+        "{}",
+        t.screen()
+    );
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], "AKIAMY");
+    for f in ["pwned", "pwned2"] {
+        assert!(!home.path().join(f).exists(), "{f}: code ran");
+    }
+}
+
+#[test]
+fn nu_completes_subcommands_flags_and_profiles() {
+    completes(Sh::Nu);
+}
+
+#[test]
+fn elvish_completes_subcommands_flags_and_profiles() {
+    completes(Sh::Elvish);
+}
