@@ -9,6 +9,8 @@
 //!   (a value ending in a backslash would swallow the closing quote).
 //! - PowerShell: single quotes with `'` doubled, and the typographic single quotes
 //!   U+2018–U+201B doubled too, because PowerShell treats them as quote characters.
+//! - elvish: single quotes with `'` doubled, its only escape ([`elvish`]).
+//! - nushell: no text to evaluate at all; a JSON record its integration applies ([`nu`]).
 //!
 //! Inside single quotes none of the shells expand `$`, backticks or `;`, so every value is inert.
 
