@@ -43,7 +43,9 @@ fn template(shell: Shell) -> Result<(&'static str, &'static str, Assign)> {
             format!("var __awsenv_bin = {q}")
         }),
         Shell::Posix => {
-            bail!("no shell integration for POSIX sh; use bash, zsh, fish, powershell, nu or elvish")
+            bail!(
+                "no shell integration for POSIX sh; use bash, zsh, fish, powershell, nu or elvish"
+            )
         }
     })
 }

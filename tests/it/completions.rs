@@ -374,7 +374,7 @@ fn bash_offers_subcommands_and_values() {
         ("awsenv e", &["exec", "export"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &["bash", "zsh", "fish", "powershell", "posix", "nu", "elvish"][..],
         ),
         ("awsenv unset --shell p", &["powershell", "posix"][..]),
         (
@@ -386,11 +386,13 @@ fn bash_offers_subcommands_and_values() {
                 "powershell",
                 "windows-cmd",
                 "process",
+                "nu",
+                "elvish",
             ][..],
         ),
         (
             "awsenv completions ",
-            &["bash", "zsh", "fish", "powershell", "elvish"][..],
+            &["bash", "zsh", "fish", "powershell", "elvish", "nu"][..],
         ),
         ("awsenv man e", &["exec", "export"][..]),
         ("awsenv use --no-", &["--no-cache"][..]),
@@ -571,7 +573,7 @@ fn interactive_zsh_sourced_after_compinit() {
     );
     assert_eq!(
         zsh_listing(&tmux, &home, "L2", "awsenv use --shell "),
-        set(&["bash", "zsh", "fish", "powershell", "posix"])
+        set(&["bash", "zsh", "fish", "powershell", "posix", "nu", "elvish"])
     );
     check_typed(&tmux, &home);
 }
@@ -626,7 +628,7 @@ fn fish_offers_exactly_the_profiles() {
         ("awsenv exec 'my profile' --re", &["--region"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &["bash", "zsh", "fish", "powershell", "posix", "nu", "elvish"][..],
         ),
     ];
     for (line, expected) in cases {
