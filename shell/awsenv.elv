@@ -12,6 +12,8 @@
 # it is unchanged. Elvish has no clock builtin, so credentials about to expire are refreshed at
 # the next directory change (or by `awsenv use`), not at a plain prompt.
 
+use str
+
 # The awsenv program (`awsenv init elvish` writes its full path here).
 var __awsenv_bin = 'awsenv'
 
@@ -78,7 +80,9 @@ fn __awsenv_hook {
 
 # The command, for the REPL (code run by `eval` keeps its own names to itself).
 edit:add-var awsenv~ $awsenv~
-# First before each prompt, once.
-if (not (has-value $edit:before-readline $__awsenv_hook~)) {
-  set edit:before-readline = [$__awsenv_hook~ $@edit:before-readline]
-}
+# First before each prompt, once: loading this again replaces the hook it installed before.
+set edit:before-readline = [$__awsenv_hook~ (each {|h|
+  if (not (and (has-key $h def) (str:contains $h[def] __awsenv_run_hook))) {
+    put $h
+  }
+} $edit:before-readline)]

@@ -605,3 +605,41 @@ fn refreshes_at_the_next_cd(shell: Sh) {
         t.screen()
     );
 }
+
+/// nushell and elvish: the user's prompt hook stays, and loading the integration twice leaves
+/// one awsenv hook, which starts the program once per directory change.
+fn keeps_user_hooks_once(shell: Sh, user_rc: &str, check: &str) {
+    let home = home();
+    allow(&home, "prod");
+    let rc = format!("{user_rc}\n{}\n{}", rc(&home, shell), rc(&home, shell));
+    let t = Term::shell(&home, shell, &rc, home.path());
+    t.run(check);
+    let pane = t.screen();
+    assert!(pane.contains("hooks-ok"), "{pane}");
+    let calls = hook_calls(&t);
+    t.run("cd w/prod");
+    assert_eq!(hook_calls(&t), calls + 1, "one call per directory change");
+    assert_eq!(t.env()["AWSENV_PROFILE"], "prod");
+    let before = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    t.enter();
+    let after = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    assert_eq!(after.lines().count(), before.lines().count() + 1);
+}
+
+#[test]
+fn nu_keeps_other_pre_prompt_hooks() {
+    keeps_user_hooks_once(
+        Sh::Nu,
+        "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt | append {|| \"x\\n\" | save -a ($env.AWSENV_TEST_OUT | path join user-hook) })",
+        "if ($env.config.hooks.pre_prompt | length) == 3 and ($env.config.hooks.pre_prompt | each {|h| view source $h } | where {|s| $s =~ '__awsenv_hook' } | length) == 1 { print hooks-ok }",
+    );
+}
+
+#[test]
+fn elvish_keeps_other_before_readline_hooks() {
+    keeps_user_hooks_once(
+        Sh::Elvish,
+        "set edit:before-readline = [$@edit:before-readline { echo x >> $E:AWSENV_TEST_OUT/user-hook }]",
+        "if (== 3 (count $edit:before-readline)) { echo hooks-ok }",
+    );
+}
