@@ -431,7 +431,11 @@ fn ctrl_c_at_mfa(shell: Sh) {
     t.wait_for("awsenv: cancelled; mfa not loaded");
     t.wait_prompt(seen);
     // The terminal is usable: echo, line editing and Ctrl-C are on for the next command.
-    t.run("stty -a > $AWSENV_TEST_OUT/stty");
+    t.run(match shell {
+        Sh::Nu => "^stty -a | save -f ($env.AWSENV_TEST_OUT | path join stty)",
+        Sh::Elvish => "stty -a > $E:AWSENV_TEST_OUT/stty",
+        _ => "stty -a > $AWSENV_TEST_OUT/stty",
+    });
     let stty = std::fs::read_to_string(t.out_dir().join("stty")).unwrap();
     for flag in [" echo ", " icanon ", " isig "] {
         assert!(
@@ -474,6 +478,16 @@ fn bash_ctrl_c_at_mfa_prompt() {
 #[test]
 fn zsh_ctrl_c_at_mfa_prompt() {
     ctrl_c_at_mfa(Sh::Zsh);
+}
+
+#[test]
+fn nu_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Nu);
+}
+
+#[test]
+fn elvish_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Elvish);
 }
 
 #[test]
