@@ -11,8 +11,9 @@
 //! Each shell has its own small adapter here (an [`Adapter`]: a shim file and an answer
 //! function), because clap's stock ones fall short: bash splits words at `@`, `:` and `=` and
 //! does not quote what a function returns; zsh and fish would receive the word with its quotes
-//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`. Elvish uses
-//! clap's adapter as it is.
+//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`; nushell has
+//! no clap adapter here (a command-wide completer gets JSON, see `nu.rs`). Elvish uses clap's
+//! adapter as it is.
 
 mod bash;
 mod fish;

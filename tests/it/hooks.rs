@@ -172,6 +172,17 @@ fn walk(shell: Sh) {
     t.run("cd sub/deeper");
     let inside = t.env();
     assert_profile(&inside, "prod", "AKIAPROD", Some("eu-west-1"));
+    // What the hook saved (the hand-set keys) stays in the shell: children never see it.
+    assert!(
+        inside
+            .keys()
+            .all(|k| !k.eq_ignore_ascii_case("__awsenv_saved")),
+        "{inside:?}"
+    );
+    assert!(
+        inside.values().all(|v| !v.contains("minesecret")),
+        "{inside:?}"
+    );
     let calls = hook_calls(&t);
     for _ in 0..3 {
         t.run("true");
