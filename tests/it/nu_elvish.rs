@@ -294,3 +294,32 @@ fn nu_completes_subcommands_flags_and_profiles() {
 fn elvish_completes_subcommands_flags_and_profiles() {
     completes(Sh::Elvish);
 }
+
+/// The committed `completions/awsenv.nu` on its own (without the integration): nushell loads
+/// it, and its completer returns what awsenv answers, quoted for nushell.
+#[test]
+fn nu_completion_script_alone_loads_and_answers() {
+    let home = completion_home();
+    let file = crate::support::repo().join("completions/awsenv.nu");
+    let script = format!(
+        "source {:?}\n\
+         print (__awsenv_complete [awsenv use my] | to json -r)\n\
+         print (__awsenv_complete [awsenv use --sh] | get value | to json -r)\n\
+         print (scope commands | where name == awsenv | get type | to json -r)",
+        file.display().to_string()
+    );
+    let mut c = Command::new(Sh::Nu.path());
+    c.args(["--no-config-file", "-c", &script]);
+    home.isolate(&mut c);
+    let r = Run::from(c.output().unwrap());
+    assert!(r.ok() && r.stderr.is_empty(), "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(
+        first,
+        serde_json::json!([{"value": format!("\"{MY_PROF}\"")}])
+    );
+    assert_eq!(lines[1], r#"["--shell"]"#);
+    assert_eq!(lines[2], r#"["external"]"#);
+    assert!(!home.path().join("pwned").exists());
+}
