@@ -360,6 +360,14 @@ fn the_callback_port_is_pinned_by_flag_or_by_sso_redirect_port() {
         "{}",
         run.stderr
     );
+    // No silent wait: what is awaited, for how long, and the way out.
+    assert!(
+        run.stderr.contains(&format!(
+            "awsenv: waiting up to 10 minutes for the browser to come back to http://127.0.0.1:{n}/oauth/callback; if it cannot (another machine, or the page shows an error), press Ctrl-C and run `awsenv sso login` again with --use-device-code"
+        )),
+        "{}",
+        run.stderr
+    );
     assert!(!started.exists(), "a browser was started");
 
     // sso_redirect_port in the [sso-session].
