@@ -17,6 +17,8 @@
 mod bash;
 mod fish;
 mod powershell;
+mod tcsh;
+mod xonsh;
 mod zsh;
 
 use clap_complete::engine::CompletionCandidate;
@@ -43,6 +45,9 @@ pub enum CompletionShell {
     #[value(alias = "pwsh")]
     Powershell,
     Elvish,
+    Xonsh,
+    #[value(alias = "csh")]
+    Tcsh,
 }
 
 impl CompletionShell {
@@ -54,6 +59,8 @@ impl CompletionShell {
             Shell::Zsh => Some(CompletionShell::Zsh),
             Shell::Fish => Some(CompletionShell::Fish),
             Shell::Powershell => Some(CompletionShell::Powershell),
+            Shell::Xonsh => Some(CompletionShell::Xonsh),
+            Shell::Tcsh => Some(CompletionShell::Tcsh),
             Shell::Posix => None,
         }
     }
@@ -65,6 +72,8 @@ impl CompletionShell {
             CompletionShell::Fish => &fish::ADAPTER,
             CompletionShell::Powershell => &powershell::ADAPTER,
             CompletionShell::Elvish => &Elvish,
+            CompletionShell::Xonsh => &xonsh::ADAPTER,
+            CompletionShell::Tcsh => &tcsh::ADAPTER,
         }
     }
 }
@@ -75,6 +84,8 @@ const SHELLS: Shells<'static> = Shells(&[
     &fish::ADAPTER,
     &powershell::ADAPTER,
     &Elvish,
+    &xonsh::ADAPTER,
+    &tcsh::ADAPTER,
 ]);
 
 /// One of our shell adapters: the shim a shell loads, and how to answer its TAB requests.

@@ -22,6 +22,9 @@ pub fn from_program_name(program: &str) -> Option<Shell> {
         "fish" => Some(Shell::Fish),
         "pwsh" | "powershell" => Some(Shell::Powershell),
         "sh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" => Some(Shell::Posix),
+        // xonsh started by its own script (`python -m xonsh` shows as python: then `$SHELL`).
+        "xonsh" => Some(Shell::Xonsh),
+        "tcsh" | "csh" => Some(Shell::Tcsh),
         _ => None,
     }
 }
@@ -48,5 +51,8 @@ mod tests {
         assert_eq!(from_program_name("/usr/bin/zsh"), Some(Shell::Zsh));
         assert_eq!(from_program_name("C:\\pwsh.exe"), Some(Shell::Powershell));
         assert_eq!(from_program_name("python3"), None);
+        assert_eq!(from_program_name("/usr/bin/xonsh"), Some(Shell::Xonsh));
+        assert_eq!(from_program_name("-tcsh"), Some(Shell::Tcsh));
+        assert_eq!(from_program_name("csh"), Some(Shell::Tcsh));
     }
 }

@@ -70,13 +70,7 @@ fn allow(home: &Home, dir: &str) {
 /// The rc text that loads the integration the way the README says, then points it at a wrapper
 /// that counts the hook's calls (so a test can prove a prompt started no process).
 fn rc(home: &Home, shell: Sh) -> String {
-    let wrapper = home.script(
-        "awsenv-counting",
-        &format!(
-            "#!/bin/sh\ncase \"$1\" in hook) echo call >> \"$AWSENV_TEST_OUT/hook-calls\";; esac\nexec {} \"$@\"\n",
-            sh_quote(&bin().display().to_string())
-        ),
-    );
+    let wrapper = counting_wrapper(home);
     let (b, w) = (
         sh_quote(&bin().display().to_string()),
         sh_quote(&wrapper.display().to_string()),
@@ -89,7 +83,18 @@ fn rc(home: &Home, shell: Sh) -> String {
     }
 }
 
-fn hook_calls(t: &Term) -> usize {
+/// A wrapper around the binary that counts the hook's calls in `$AWSENV_TEST_OUT/hook-calls`.
+pub(crate) fn counting_wrapper(home: &Home) -> PathBuf {
+    home.script(
+        "awsenv-counting",
+        &format!(
+            "#!/bin/sh\ncase \"$1\" in hook) echo call >> \"$AWSENV_TEST_OUT/hook-calls\";; esac\nexec {} \"$@\"\n",
+            sh_quote(&bin().display().to_string())
+        ),
+    )
+}
+
+pub(crate) fn hook_calls(t: &Term) -> usize {
     std::fs::read_to_string(t.out_dir().join("hook-calls"))
         .map(|s| s.lines().count())
         .unwrap_or(0)
@@ -113,11 +118,17 @@ fn assert_profile(env: &BTreeMap<String, String>, profile: &str, key: &str, regi
 
 /// Every scenario of the Tests section, in one shell.
 fn walk(shell: Sh) {
+    walk_with(|home| start(home, shell));
+}
+
+/// The walk in the shell that `start` opens in the home it is given (loading the integration
+/// with the binary behind [`counting_wrapper`]).
+pub(crate) fn walk_with(start: impl FnOnce(&Home) -> Term) {
     let home = home();
     allow(&home, "prod/team-dev");
     allow(&home, "broken");
     allow(&home, WEIRD_DIR);
-    let t = start(&home, shell);
+    let t = start(&home);
 
     let fresh = awsenv_vars(&t.env());
     // A profile set by hand before any marker: this is what must come back.
