@@ -10,12 +10,14 @@ use std::process::Command;
 use crate::support::{self, repo, require, venv_bin, Home, Run, Term};
 
 /// The shells with a committed script, and its file name.
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 7] = [
     ("bash", "awsenv.bash"),
     ("zsh", "_awsenv"),
     ("fish", "awsenv.fish"),
     ("powershell", "awsenv.ps1"),
     ("elvish", "awsenv.elv"),
+    ("xonsh", "awsenv.xsh"),
+    ("tcsh", "awsenv.tcsh"),
 ];
 
 const REGENERATE: &str = "AWSENV_UPDATE_GENERATED=1 cargo test --test it generated";
@@ -383,13 +385,15 @@ fn bash_offers_subcommands_and_values() {
                 "env-no-export",
                 "fish",
                 "powershell",
+                "xonsh",
+                "tcsh",
                 "windows-cmd",
                 "process",
             ][..],
         ),
         (
             "awsenv completions ",
-            &["bash", "zsh", "fish", "powershell", "elvish"][..],
+            &["bash", "zsh", "fish", "powershell", "elvish", "xonsh", "tcsh"][..],
         ),
         ("awsenv man e", &["exec", "export"][..]),
         ("awsenv use --no-", &["--no-cache"][..]),
