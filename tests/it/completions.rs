@@ -375,7 +375,7 @@ fn bash_offers_subcommands_and_values() {
         ("awsenv e", &["exec", "export"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &["bash", "zsh", "fish", "powershell", "posix", "xonsh", "tcsh"][..],
         ),
         ("awsenv unset --shell p", &["powershell", "posix"][..]),
         (
@@ -574,7 +574,7 @@ fn interactive_zsh_sourced_after_compinit() {
     );
     assert_eq!(
         zsh_listing(&tmux, &home, "L2", "awsenv use --shell "),
-        set(&["bash", "zsh", "fish", "powershell", "posix"])
+        set(&["bash", "zsh", "fish", "powershell", "posix", "xonsh", "tcsh"])
     );
     check_typed(&tmux, &home);
 }
@@ -629,7 +629,7 @@ fn fish_offers_exactly_the_profiles() {
         ("awsenv exec 'my profile' --re", &["--region"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &["bash", "zsh", "fish", "powershell", "posix", "xonsh", "tcsh"][..],
         ),
     ];
     for (line, expected) in cases {
