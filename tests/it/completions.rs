@@ -375,7 +375,15 @@ fn bash_offers_subcommands_and_values() {
         ("awsenv e", &["exec", "export"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix", "xonsh", "tcsh"][..],
+            &[
+                "bash",
+                "zsh",
+                "fish",
+                "powershell",
+                "posix",
+                "xonsh",
+                "tcsh",
+            ][..],
         ),
         ("awsenv unset --shell p", &["powershell", "posix"][..]),
         (
@@ -393,7 +401,15 @@ fn bash_offers_subcommands_and_values() {
         ),
         (
             "awsenv completions ",
-            &["bash", "zsh", "fish", "powershell", "elvish", "xonsh", "tcsh"][..],
+            &[
+                "bash",
+                "zsh",
+                "fish",
+                "powershell",
+                "elvish",
+                "xonsh",
+                "tcsh",
+            ][..],
         ),
         ("awsenv man e", &["exec", "export"][..]),
         ("awsenv use --no-", &["--no-cache"][..]),
@@ -574,7 +590,15 @@ fn interactive_zsh_sourced_after_compinit() {
     );
     assert_eq!(
         zsh_listing(&tmux, &home, "L2", "awsenv use --shell "),
-        set(&["bash", "zsh", "fish", "powershell", "posix", "xonsh", "tcsh"])
+        set(&[
+            "bash",
+            "zsh",
+            "fish",
+            "powershell",
+            "posix",
+            "xonsh",
+            "tcsh"
+        ])
     );
     check_typed(&tmux, &home);
 }
@@ -629,7 +653,15 @@ fn fish_offers_exactly_the_profiles() {
         ("awsenv exec 'my profile' --re", &["--region"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix", "xonsh", "tcsh"][..],
+            &[
+                "bash",
+                "zsh",
+                "fish",
+                "powershell",
+                "posix",
+                "xonsh",
+                "tcsh",
+            ][..],
         ),
     ];
     for (line, expected) in cases {

@@ -187,5 +187,8 @@ fn powershell_hook_output_parses_and_is_exact() {
 #[test]
 fn init_rejects_posix_sh_cleanly() {
     let err = Home::new().run(&["init", "sh"]).clean_failure();
-    assert!(err.contains("bash, zsh, fish, powershell, xonsh or tcsh"), "{err}");
+    assert!(
+        err.contains("bash, zsh, fish, powershell, xonsh or tcsh"),
+        "{err}"
+    );
 }

@@ -186,8 +186,11 @@ fn rc(home: &Home, shell: Xt) -> String {
     let wrapper = counting_wrapper(home).display().to_string();
     let b = bin().display().to_string();
     match shell {
+        // `execx` without globals runs the script in a namespace of its own: the wrapper goes
+        // into the one the hook's functions see.
         Xt::Xonsh => format!(
-            "execx($({} init xonsh))\n_awsenv_bin = {}\n",
+            "execx($({} init xonsh))\n\
+             [f for f in events.on_pre_prompt if f.__name__ == '_awsenv_hook'][0].__globals__['_awsenv_bin'] = {}\n",
             quote(shell, &b),
             quote(shell, &wrapper)
         ),
@@ -230,6 +233,10 @@ fn interactive_use_unset_refusal_and_completion() {
             calls,
             "{sh:?}: a prompt without a cd called the program"
         );
+        // A directory change does call it (through the counting wrapper).
+        t.run("cd ..");
+        t.run("cd -");
+        assert_eq!(hook_calls(&t), calls + 2, "{sh:?}");
 
         // (A `!` cannot pass through a tcsh alias's arguments: tcsh reads it as history again.)
         t.run("awsenv use plain");
