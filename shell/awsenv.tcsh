@@ -23,17 +23,21 @@ set __awsenv_bin = 'awsenv';
 # __awsenv_do_* aliases by name. Help text is for people, not for eval.
 alias awsenv 'set __awsenv_a = (\!*) ; set __awsenv_f = ($__awsenv_a:q "") ; set __awsenv_m = run ; if ("$__awsenv_f[1]" == use || "$__awsenv_f[1]" == unset) set __awsenv_m = eval ; if ("$__awsenv_f[1]" == allow || "$__awsenv_f[1]" == deny) set __awsenv_m = allow ; if (" $__awsenv_a " =~ *" -h "* || " $__awsenv_a " =~ *" --help "*) set __awsenv_m = run ; eval __awsenv_do_$__awsenv_m';
 alias __awsenv_do_run '$__awsenv_bin:q $__awsenv_a:q';
+# The text inside `"`…`"` is expanded by this shell and then parsed again by the subshell that
+# runs it, so it names an alias and holds no variable: the subshell expands the variables, once.
 # On a failure awsenv prints nothing, and `false` passes the failure on to $status.
-alias __awsenv_do_eval 'eval "`$__awsenv_bin:q $__awsenv_f[1]:q --shell tcsh $__awsenv_a[2-]:q || echo false`"';
+alias __awsenv_do_eval 'eval "`__awsenv_call_use`"';
+alias __awsenv_call_use '$__awsenv_bin:q $__awsenv_f[1]:q --shell tcsh $__awsenv_a[2-]:q || echo false';
 # Apply the new trust now rather than at the next directory change.
 alias __awsenv_do_allow '$__awsenv_bin:q $__awsenv_a:q && __awsenv_load --reload';
 
 # The hook: only a changed directory calls the program.
 set __awsenv_pwd = '';
 alias __awsenv_hook 'if ("$cwd" != "$__awsenv_pwd") eval __awsenv_load';
+alias __awsenv_load 'set __awsenv_pwd = "$cwd" ; unsetenv __AWSENV_REFRESH_AT ; eval "`__awsenv_call_hook \!*`"';
 # What the shell had before a marker's profile stays in __awsenv_saved, a variable of this shell
-# that is never exported: it is in the environment of this one call of the hook alone.
-alias __awsenv_load 'set __awsenv_pwd = "$cwd" ; unsetenv __AWSENV_REFRESH_AT ; if (! $?__awsenv_saved) set __awsenv_saved = "" ; setenv __AWSENV_SAVED "$__awsenv_saved" ; eval "`$__awsenv_bin:q hook tcsh \!*`" ; unsetenv __AWSENV_SAVED';
+# that is never exported: only the subshell that runs the hook puts it in the hook's environment.
+alias __awsenv_call_hook 'if (! $?__awsenv_saved) set __awsenv_saved = "" ; setenv __AWSENV_SAVED $__awsenv_saved:q ; $__awsenv_bin:q hook tcsh \!*';
 
 # Run first at each prompt, once, before what precmd did already.
 if ("`alias precmd`" !~ *__awsenv_hook*) alias precmd "__awsenv_hook ; `alias precmd`";

@@ -255,6 +255,14 @@ fn interactive_use_unset_refusal_and_completion() {
                 assert_eq!(t.env()["AWS_SECRET_ACCESS_KEY"], secret(Xt::Xonsh));
             }
         }
+        // What is typed after `awsenv use` reaches awsenv as it is, and runs nothing.
+        t.run("awsenv use '`touch pwned`'");
+        assert!(
+            t.screen()
+                .contains("awsenv: profile ``touch pwned`` is not in"),
+            "{sh:?}: {}",
+            t.screen()
+        );
         t.run("awsenv unset");
         assert_eq!(ours(&t.env()), BTreeMap::new(), "{sh:?}");
         no_files_created(&home);
