@@ -86,7 +86,11 @@ def _awsenv_hook(**_):
     _awsenv_eval(['hook', 'xonsh'], saved=True)
 
 
-# At each prompt, once (loading this twice replaces the earlier hook).
-for _awsenv_f in [f for f in events.on_pre_prompt if getattr(f, '__name__', '') == '_awsenv_hook']:
-    events.on_pre_prompt.discard(_awsenv_f)
-events.on_pre_prompt(_awsenv_hook)
+# At each prompt, before it is drawn (so a prompt that shows the profile shows the new one):
+# on_pre_prompt_format; on_pre_prompt too, for xonsh versions without that event (where both
+# exist, the second call finds the directory unchanged and returns). Loading this twice
+# replaces the earlier hooks.
+for _awsenv_event in (events.on_pre_prompt_format, events.on_pre_prompt):
+    for _awsenv_f in [f for f in _awsenv_event if getattr(f, '__name__', '') == '_awsenv_hook']:
+        _awsenv_event.discard(_awsenv_f)
+    _awsenv_event(_awsenv_hook)

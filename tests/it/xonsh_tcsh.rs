@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::hooks::{counting_wrapper, hook_calls, walk_with};
+use crate::hooks::{
+    counting_wrapper, ctrl_c_at_mfa_with, hook_calls, refresh_near_expiry_with, walk_with,
+};
 use crate::support::xonsh_tcsh::{eval_in, quote, term, Xt};
 use crate::support::{aws_vars, bin, Home};
 
@@ -212,6 +214,27 @@ fn tcsh_walk() {
     walk_with(|home| term(home, Xt::Tcsh, &rc(home, Xt::Tcsh), home.path()));
 }
 
+#[test]
+fn xonsh_refreshes_near_expiry() {
+    refresh_near_expiry_with(|home| term(home, Xt::Xonsh, &rc(home, Xt::Xonsh), home.path()));
+}
+
+#[test]
+fn xonsh_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa_with(
+        |home| term(home, Xt::Xonsh, &rc(home, Xt::Xonsh), home.path()),
+        true,
+    );
+}
+
+#[test]
+fn tcsh_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa_with(
+        |home| term(home, Xt::Tcsh, &rc(home, Xt::Tcsh), home.path()),
+        false,
+    );
+}
+
 /// In the interactive shell: a profile tcsh cannot hold is refused with the message and the
 /// environment is left as it was; `use` and `unset` change the shell; TAB completes a profile.
 #[test]
@@ -220,7 +243,8 @@ fn interactive_use_unset_refusal_and_completion() {
         let mut home = hostile_home(&secret(Xt::Xonsh));
         home.with_awsenv_on_path();
         home.credentials("[mine]\naws_access_key_id = AKIAMINE\naws_secret_access_key = s\n[production-eu]\naws_access_key_id = AKIAPROD\naws_secret_access_key = p\n");
-        let t = term(&home, sh, &rc(&home, sh), home.path());
+        // Loaded twice: the hook is still installed once.
+        let t = term(&home, sh, &(rc(&home, sh) + &rc(&home, sh)), home.path());
         t.run("awsenv use mine");
         let before = aws_vars(&t.env());
         assert_eq!(before["AWS_ACCESS_KEY_ID"], "AKIAMINE", "{sh:?}");

@@ -96,7 +96,8 @@ pub fn term(home: &Home, shell: Xt, rc: &str, cwd: &Path) -> Term {
     let mut argv = vec![program.display().to_string()];
     match shell {
         Xt::Xonsh => {
-            // The prompt is a function: xonsh renders it after every on_pre_prompt handler.
+            // The prompt is a function: xonsh renders it after the on_pre_prompt_format handlers,
+            // where the hook runs.
             let helpers = r#"
 $XONSH_HISTORY_BACKEND = 'dummy'
 $COLOR_INPUT = False
