@@ -192,7 +192,8 @@ fn rc(home: &Home, shell: Xt) -> String {
         // into the one the hook's functions see.
         Xt::Xonsh => format!(
             "execx($({} init xonsh))\n\
-             [f for f in events.on_pre_prompt if f.__name__ == '_awsenv_hook'][0].__globals__['_awsenv_bin'] = {}\n",
+             for f in events.on_pre_prompt:\n    \
+                 if f.__name__ == '_awsenv_hook': f.__globals__['_awsenv_bin'] = {}\n\n",
             quote(shell, &b),
             quote(shell, &wrapper)
         ),
