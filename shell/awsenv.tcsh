@@ -13,8 +13,9 @@
 # these comment lines, and each alias is a one-liner.
 #
 # Cost: at a prompt where $cwd is unchanged, the hook compares two strings in the shell and
-# starts no process. tcsh has no clock builtin, so credentials about to expire are refreshed at
-# the next directory change (or by `awsenv use`), not at a plain prompt.
+# starts no process. tcsh has no clock to compare a refresh time with: the hook's output
+# schedules (`sched`) a reset of __awsenv_pwd at that time, so the first prompt after it calls
+# the hook, which refreshes.
 
 # The awsenv program (`awsenv init tcsh` writes its full path here).
 set __awsenv_bin = 'awsenv';

@@ -16,7 +16,10 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use super::Change;
+use crate::os::env;
 
 /// A value tcsh can hold, or the reason it cannot.
 pub fn check(name: &str, value: &str) -> Result<()> {
@@ -55,14 +58,43 @@ pub fn quote(value: &str) -> String {
 
 /// The script applying `changes`, or an error naming the first value tcsh cannot hold.
 pub fn script(changes: &[Change]) -> Result<String> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let mut out = String::new();
     for change in changes {
         if let Some(v) = &change.value {
             check(change.name, v)?;
         }
         line(&mut out, change);
+        if let (env::HOOK_REFRESH_AT, Some(at)) = (change.name, &change.value) {
+            schedule(&mut out, at, now);
+        }
     }
     Ok(out)
+}
+
+/// tcsh has no clock to compare `__AWSENV_REFRESH_AT` with at a prompt, but it has `sched`: after
+/// the refresh time the shell forgets the directory the hook last saw (`__awsenv_pwd`, in
+/// `shell/awsenv.tcsh`), so the next prompt calls the hook, which refreshes. Only that: a
+/// scheduled command may run while the shell waits for input, where an MFA prompt would be out
+/// of place. An entry left from an earlier refresh time costs one call of the hook, which then
+/// finds nothing to do.
+///
+/// `sched +H:MM` counts from the start of the current minute (scheduled at 12:51:23, `+0:01`
+/// runs at 12:52:00), so one minute more than the wait rounded up: it runs after the refresh
+/// time, at most two minutes after.
+fn schedule(out: &mut String, at: &str, now: i64) {
+    let Ok(at) = at.parse::<i64>() else {
+        return;
+    };
+    let minutes = ((at - now).max(0) + 59) / 60 + 1;
+    let _ = writeln!(
+        out,
+        "sched +{}:{:02} set __awsenv_pwd = '';",
+        minutes / 60,
+        minutes % 60
+    );
 }
 
 /// One change as a tcsh command.
@@ -109,6 +141,21 @@ mod tests {
     fn scripts_refuse_what_tcsh_cannot_hold() {
         let err = script(&[Change::set("A", "ok"), Change::set("B", "x\ny")]).unwrap_err();
         assert!(err.to_string().starts_with("B holds a line break"), "{err}");
+    }
+
+    #[test]
+    fn a_refresh_time_is_scheduled_in_whole_minutes() {
+        let mut out = String::new();
+        schedule(&mut out, "1000", 997);
+        schedule(&mut out, "1000", 1000 - 3 * 3600 - 61);
+        schedule(&mut out, "1000", 2000);
+        schedule(&mut out, "nope", 0);
+        assert_eq!(
+            out,
+            "sched +0:02 set __awsenv_pwd = '';\n\
+             sched +3:03 set __awsenv_pwd = '';\n\
+             sched +0:01 set __awsenv_pwd = '';\n"
+        );
     }
 
     #[test]

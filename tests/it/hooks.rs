@@ -480,7 +480,7 @@ exp=$(date -u -d "+303 seconds" +%Y-%m-%dT%H:%M:%SZ)
 printf '{"Version":1,"AccessKeyId":"ASIASHORT%s","SecretAccessKey":"s","SessionToken":"t","Expiration":"%s"}\n' "$n" "$exp"
 "#;
 
-fn short_lived_home() -> Home {
+pub(crate) fn short_lived_home() -> Home {
     let home = home();
     let process = home.script("short.sh", SHORT_LIVED);
     home.config(&format!(
@@ -493,7 +493,7 @@ fn short_lived_home() -> Home {
     home
 }
 
-fn process_calls(home: &Home) -> usize {
+pub(crate) fn process_calls(home: &Home) -> usize {
     std::fs::read_to_string(home.path().join("calls"))
         .map(|s| s.trim().parse().unwrap())
         .unwrap_or(0)

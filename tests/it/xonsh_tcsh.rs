@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::hooks::{
-    counting_wrapper, ctrl_c_at_mfa_with, hook_calls, refresh_near_expiry_with, walk_with,
+    counting_wrapper, ctrl_c_at_mfa_with, hook_calls, process_calls, refresh_near_expiry_with,
+    short_lived_home, walk_with,
 };
 use crate::support::xonsh_tcsh::{eval_in, quote, term, Xt};
 use crate::support::{aws_vars, bin, Home};
@@ -218,6 +219,41 @@ fn tcsh_walk() {
 #[test]
 fn xonsh_refreshes_near_expiry() {
     refresh_near_expiry_with(|home| term(home, Xt::Xonsh, &rc(home, Xt::Xonsh), home.path()));
+}
+
+/// tcsh has no clock, but `sched`: loading short-lived credentials schedules the reset of the
+/// hook's directory; prompts before it start nothing, and the first prompt after it refreshes.
+/// (That tcsh runs the entry at its time is tcsh's; waiting for it would take two minutes, so
+/// the test runs the scheduled command itself, after the refresh time.)
+#[test]
+fn tcsh_schedules_the_refresh() {
+    let home = short_lived_home();
+    let t = term(&home, Xt::Tcsh, &rc(&home, Xt::Tcsh), home.path());
+    t.run("cd w/short");
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
+    let sched = |n: usize| {
+        t.run(&format!("sched > $AWSENV_TEST_OUT/sched-{n}"));
+        let list = std::fs::read_to_string(t.out_dir().join(format!("sched-{n}"))).unwrap();
+        list.lines()
+            .filter(|l| l.contains("\tset __awsenv_pwd ="))
+            .count()
+    };
+    assert_eq!(sched(1), 1);
+    // Past the refresh time (3 s): plain prompts still start nothing.
+    t.run("sleep 4");
+    t.enter();
+    assert_eq!(process_calls(&home), 1);
+    // What the entry runs when it comes due: the next prompt refreshes, and schedules again.
+    t.run("set __awsenv_pwd = ''");
+    assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
+    assert_eq!(process_calls(&home), 2);
+    assert_eq!(
+        t.count("awsenv: refreshed short (expires "),
+        1,
+        "{}",
+        t.screen()
+    );
+    assert_eq!(sched(2), 2);
 }
 
 #[test]
