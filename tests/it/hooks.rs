@@ -151,7 +151,13 @@ pub(crate) fn walk_with(start: impl FnOnce(&Home) -> Term) {
 
     // `awsenv allow` loads it at once.
     t.run("awsenv allow");
-    assert_profile(&t.env(), "prod", "AKIAPROD", Some("eu-west-1"));
+    let env = t.env();
+    assert_profile(&env, "prod", "AKIAPROD", Some("eu-west-1"));
+    // What the hook saved (the hand-set keys) stays in the shell: no child sees it.
+    assert!(
+        !env.keys().any(|k| k.to_lowercase().contains("awsenv_saved")),
+        "{env:#?}"
+    );
     assert!(t.screen().contains("awsenv: prod\n"), "{}", t.screen());
     t.run("awsenv status");
     let from = format!(

@@ -316,6 +316,10 @@ fn interactive_use_unset_refusal_and_completion() {
                 assert_eq!(t.env()["AWS_SECRET_ACCESS_KEY"], secret(Xt::Xonsh));
             }
         }
+        // Every other subcommand is the program itself, also in a pipe.
+        t.run("awsenv list | grep -c production > $AWSENV_TEST_OUT/piped");
+        let piped = std::fs::read_to_string(t.out_dir().join("piped")).unwrap();
+        assert_eq!(piped, "1\n", "{sh:?}: {}", t.screen());
         // What is typed after `awsenv use` reaches awsenv as it is, and runs nothing.
         t.run("awsenv use '`touch pwned`'");
         assert!(
