@@ -155,7 +155,8 @@ pub(crate) fn walk_with(start: impl FnOnce(&Home) -> Term) {
     assert_profile(&env, "prod", "AKIAPROD", Some("eu-west-1"));
     // What the hook saved (the hand-set keys) stays in the shell: no child sees it.
     assert!(
-        !env.keys().any(|k| k.to_lowercase().contains("awsenv_saved")),
+        !env.keys()
+            .any(|k| k.to_lowercase().contains("awsenv_saved")),
         "{env:#?}"
     );
     assert!(t.screen().contains("awsenv: prod\n"), "{}", t.screen());

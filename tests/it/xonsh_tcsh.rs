@@ -299,7 +299,8 @@ fn interactive_use_unset_refusal_and_completion() {
         t.run("cd -");
         assert_eq!(hook_calls(&t), calls + 2, "{sh:?}");
 
-        // (A `!` cannot pass through a tcsh alias's arguments: tcsh reads it as history again.)
+        // A plain name: the hostile one goes through the scripts above (typed at a tcsh prompt,
+        // its `\!` between `'\''`-joined quotes is read as history once more by the alias).
         t.run("awsenv use plain");
         match sh {
             Xt::Tcsh => {
