@@ -153,7 +153,8 @@ fn tcsh_refuses_a_line_break() {
         .run(&["export", PROFILE, "--format", "tcsh"])
         .clean_failure();
     assert!(
-        line.contains("AWS_SECRET_ACCESS_KEY holds a line break"),
+        line.contains(&format!("profile `{PROFILE}`"))
+            && line.contains("AWS_SECRET_ACCESS_KEY holds a line break"),
         "{line}"
     );
     // The other shells still take it.
