@@ -280,7 +280,7 @@ fn interactive_use_unset_refusal_and_completion() {
     for sh in SHELLS {
         let mut home = hostile_home(&secret(Xt::Xonsh));
         home.with_awsenv_on_path();
-        home.credentials("[mine]\naws_access_key_id = AKIAMINE\naws_secret_access_key = s\n[production-eu]\naws_access_key_id = AKIAPROD\naws_secret_access_key = p\n");
+        home.credentials("[mine]\naws_access_key_id = AKIAMINE\naws_secret_access_key = s\n[production-eu]\naws_access_key_id = AKIAPROD\naws_secret_access_key = p\n[my profile]\naws_access_key_id = AKIAMY\naws_secret_access_key = m\n");
         // Loaded twice: the hook is still installed once.
         let t = term(&home, sh, &(rc(&home, sh) + &rc(&home, sh)), home.path());
         t.run("awsenv use mine");
@@ -339,6 +339,14 @@ fn interactive_use_unset_refusal_and_completion() {
         t.keys(&["Tab"]);
         t.wait_for("awsenv use production-eu");
         t.keys(&["C-u"]);
+        if sh == Xt::Xonsh {
+            // A name with a blank goes in as one quoted argument.
+            t.type_text("awsenv use my");
+            t.keys(&["Tab"]);
+            t.wait_for("awsenv use 'my profile'");
+            t.enter();
+            assert_eq!(t.env()["AWSENV_PROFILE"], "my profile");
+        }
         let pane = t.screen();
         assert!(
             !pane.contains("Traceback") && !pane.contains("rror"),
