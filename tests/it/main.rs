@@ -29,3 +29,4 @@ mod sso_profiles;
 mod startup;
 mod store_file;
 mod tty;
+mod windows;

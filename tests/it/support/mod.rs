@@ -14,6 +14,7 @@ pub mod moto;
 pub mod shells;
 pub mod standins;
 pub mod tmux;
+pub mod wine;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
