@@ -53,16 +53,21 @@ impl Place {
         Run::from(self.awsenv(args).output().unwrap())
     }
 
-    /// A profile whose credential_process, a Windows command, prints `json`.
+    /// A profile whose credential_process, a batch file named by its Windows path, prints
+    /// `json` from a file it is given by its Windows path too: as botocore splits the line on
+    /// Windows, each `\` is part of a path, not an escape.
     fn process_profile(&self, profile: &str, json: &serde_json::Value, region: Option<&str>) {
         // ASCII JSON (non-ASCII as \u escapes): cmd.exe's `type` then passes it on unchanged
         // whatever the console's code page, and the values still hold any character.
         std::fs::write(self.path().join("creds.json"), ascii_json(json)).unwrap();
+        std::fs::write(self.path().join("proc.cmd"), "@type \"%~1\"\r\n").unwrap();
         let region = region
             .map(|r| format!("region = {r}\n"))
             .unwrap_or_default();
         self.home.config(&format!(
-            "[profile \"{profile}\"]\ncredential_process = cmd.exe /c type creds.json\n{region}"
+            "[profile \"{profile}\"]\ncredential_process = {} {}\n{region}",
+            self.win("proc.cmd"),
+            self.win("creds.json")
         ));
     }
 }
