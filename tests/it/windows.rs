@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::wine::{envdump, parse_envdump, windows_path, Wine};
-use crate::support::{self, venv_bin, Home, Run};
+use crate::support::{self, run_with_stdin, venv_bin, Home, Run};
 
 /// Values that break naive quoting in PowerShell, cmd.exe or a Windows command line: quotes
 /// (the curly ones PowerShell also takes as quotes), `$()`, backticks, `%VAR%`, `!VAR!`, `^`,
@@ -288,6 +288,35 @@ fn exec_gives_a_windows_child_the_credentials_and_passes_its_status_back() {
         !env.contains_key("AWS_PROFILE"),
         "a stale AWS_PROFILE stays"
     );
+}
+
+#[test]
+fn exec_without_a_command_starts_comspec() {
+    let place = Place::new();
+    place.process_profile(
+        "shellprof",
+        &serde_json::json!({
+            "Version": 1,
+            "AccessKeyId": "ASIASHELL",
+            "SecretAccessKey": "shell-secret",
+        }),
+        None,
+    );
+    // cmd.exe reads its commands from stdin here, as it would from the keyboard. (Wine's
+    // cmd.exe ends with 0 after `exit 4` typed at its prompt, unlike Windows': the exit status
+    // is shown passed back by the test above.)
+    let dump = place.path().join("env.bin");
+    let typed = format!(
+        "\"{}\" 0 > \"{}\"\r\nexit\r\n",
+        windows_path(&envdump()),
+        windows_path(&dump)
+    );
+    let run = run_with_stdin(place.awsenv(&["exec", "shellprof"]), Some(&typed));
+    assert!(run.ok(), "{}", run.stderr);
+    assert!(run.stdout.contains("Microsoft Windows"), "{}", run.stdout);
+    let env = parse_envdump(&std::fs::read(&dump).unwrap());
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIASHELL");
+    assert_eq!(env["AWS_SECRET_ACCESS_KEY"], "shell-secret");
 }
 
 #[test]
