@@ -178,6 +178,26 @@ fn powershell_from_use_gives_back_every_value_exactly() {
     assert!(!place.path().join("pwned").exists());
 }
 
+#[test]
+fn use_and_unset_speak_powershell_on_windows_by_default() {
+    // README: `awsenv use prod | Out-String | Invoke-Expression`, no --shell.
+    let place = Place::new();
+    place.home.credentials(
+        "[plain]\naws_access_key_id = AKIAPLAINWINDOWS0001\naws_secret_access_key = it's/plain\n",
+    );
+    let used = place.run(&["use", "plain"]).success();
+    let result = powershell_eval(place.path(), used.stdout.as_bytes());
+    assert_eq!(result["set"]["AWS_ACCESS_KEY_ID"], "AKIAPLAINWINDOWS0001");
+    assert_eq!(result["set"]["AWS_SECRET_ACCESS_KEY"], "it's/plain");
+    let unset = place.run(&["unset"]).success();
+    let result = powershell_eval(place.path(), unset.stdout.as_bytes());
+    assert!(result["unset"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "AWS_SECRET_ACCESS_KEY"));
+}
+
 /// `export --format windows-cmd` saved as a .cmd file and run by Wine's cmd.exe, which then
 /// runs `envdump.exe`: the environment cmd.exe made from the script, exactly.
 fn run_cmd_script(place: &Place, script: &str) -> BTreeMap<String, String> {
