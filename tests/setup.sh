@@ -74,3 +74,25 @@ if ! [ -x "$nu_dir/node_modules/@nushell/linux-x64/bin/nu" ] \
 fi
 # The wheel installs starship without its execute bit.
 chmod +x "$venv/bin/starship"
+
+# --- Windows under Wine (tests/it/windows.rs) -----------------------------------------------------
+# Debian's wine64 runs the x86_64-pc-windows-gnu build. Without recommends it is wine64 and libwine
+# (no i386 architecture, no `dpkg --add-architecture`, no GStreamer/Mesa). Wine 8 has no
+# bcryptprimitives.dll, whose ProcessPrng Rust's std (1.78+) imports: tests/wine/ gives a shim
+# over RtlGenRandom, and a small Windows program that prints its environment exactly (the
+# child of `exec` and of the .cmd scripts). Both are built here with mingw-w64 into target/wine/.
+if ! dpkg-query -W -f='${Status}' wine64 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing wine64" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wine64 >/dev/null
+fi
+mkdir -p target/wine
+if [ tests/wine/bcryptprimitives.c -nt target/wine/bcryptprimitives.dll ] \
+   || [ tests/wine/bcryptprimitives.def -nt target/wine/bcryptprimitives.dll ]; then
+  x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -o target/wine/bcryptprimitives.dll \
+    tests/wine/bcryptprimitives.c tests/wine/bcryptprimitives.def -ladvapi32
+fi
+if [ tests/wine/envdump.c -nt target/wine/envdump.exe ]; then
+  x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -o target/wine/envdump.exe tests/wine/envdump.c
+fi
+# --- end of Windows under Wine ---------------------------------------------------------------------

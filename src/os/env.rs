@@ -83,6 +83,9 @@ pub const TCSH_COMMAND_LINE: &str = "COMMAND_LINE";
 pub const HOME: &str = "HOME";
 pub const PWD: &str = "PWD";
 pub const SHELL: &str = "SHELL";
+/// Windows' command interpreter (`C:\Windows\system32\cmd.exe`). Names of variables are
+/// case-insensitive there: Windows itself spells this one `ComSpec`.
+pub const COMSPEC: &str = "COMSPEC";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
@@ -132,6 +135,7 @@ const READ: &[&str] = &[
     HOME,
     PWD,
     SHELL,
+    COMSPEC,
     XDG_CACHE_HOME,
     XDG_CONFIG_HOME,
     XDG_DATA_HOME,
@@ -176,6 +180,20 @@ impl Env {
     pub fn is_true(&self, name: &str) -> bool {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// The shell `exec` starts when given no command: `$SHELL`, else `/bin/sh`. On Windows
+    /// `%ComSpec%`, else `cmd.exe`: a `SHELL` there is MSYS's or Git Bash's (`/usr/bin/bash`),
+    /// a path Windows cannot start.
+    pub fn default_shell(&self) -> OsString {
+        let (var, fallback) = if cfg!(windows) {
+            (COMSPEC, "cmd.exe")
+        } else {
+            (SHELL, "/bin/sh")
+        };
+        self.get_os(var)
+            .map(OsString::from)
+            .unwrap_or_else(|| fallback.into())
     }
 
     /// The same snapshot with `name` set (tests, and callers that build an environment).

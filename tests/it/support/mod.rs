@@ -14,6 +14,7 @@ pub mod moto;
 pub mod shells;
 pub mod standins;
 pub mod tmux;
+pub mod wine;
 pub mod xonsh_tcsh;
 
 use std::path::{Path, PathBuf};
