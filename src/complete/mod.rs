@@ -19,6 +19,8 @@ mod bash;
 mod fish;
 mod nu;
 mod powershell;
+mod tcsh;
+mod xonsh;
 mod zsh;
 
 use clap_complete::engine::CompletionCandidate;
@@ -47,6 +49,9 @@ pub enum CompletionShell {
     Elvish,
     #[value(alias = "nushell")]
     Nu,
+    Xonsh,
+    #[value(alias = "csh")]
+    Tcsh,
 }
 
 impl CompletionShell {
@@ -60,6 +65,8 @@ impl CompletionShell {
             Shell::Powershell => Some(CompletionShell::Powershell),
             Shell::Elvish => Some(CompletionShell::Elvish),
             Shell::Nu => Some(CompletionShell::Nu),
+            Shell::Xonsh => Some(CompletionShell::Xonsh),
+            Shell::Tcsh => Some(CompletionShell::Tcsh),
             Shell::Posix => None,
         }
     }
@@ -72,6 +79,8 @@ impl CompletionShell {
             CompletionShell::Powershell => &powershell::ADAPTER,
             CompletionShell::Elvish => &Elvish,
             CompletionShell::Nu => &nu::ADAPTER,
+            CompletionShell::Xonsh => &xonsh::ADAPTER,
+            CompletionShell::Tcsh => &tcsh::ADAPTER,
         }
     }
 }
@@ -83,6 +92,8 @@ const SHELLS: Shells<'static> = Shells(&[
     &powershell::ADAPTER,
     &Elvish,
     &nu::ADAPTER,
+    &xonsh::ADAPTER,
+    &tcsh::ADAPTER,
 ]);
 
 /// One of our shell adapters: the shim a shell loads, and how to answer its TAB requests.

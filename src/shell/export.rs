@@ -18,14 +18,18 @@ pub enum ExportFormat {
     Fish,
     /// `$env:NAME = 'value'` lines for PowerShell.
     Powershell,
-    /// `set NAME=value` lines for cmd.exe.
-    WindowsCmd,
-    /// The JSON of the credential_process protocol.
-    Process,
     /// A JSON record for nushell: `awsenv export P --format nu | from json | load-env`.
     Nu,
     /// `set-env NAME 'value'` lines for elvish.
     Elvish,
+    /// `$NAME = 'value'` lines for xonsh.
+    Xonsh,
+    /// `setenv NAME 'value';` lines for tcsh.
+    Tcsh,
+    /// `set NAME=value` lines for cmd.exe.
+    WindowsCmd,
+    /// The JSON of the credential_process protocol.
+    Process,
 }
 
 pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
@@ -73,10 +77,17 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
             ExportFormat::EnvNoExport => format!("{name}={}", Shell::Posix.quote(value)),
             ExportFormat::Fish => format!("set -gx {name} {}", Shell::Fish.quote(value)),
             ExportFormat::Powershell => format!("$env:{name} = {}", Shell::Powershell.quote(value)),
+            ExportFormat::Xonsh | ExportFormat::Tcsh => {
+                let shell = match format {
+                    ExportFormat::Xonsh => Shell::Xonsh,
+                    _ => Shell::Tcsh,
+                };
+                let line = shell.script(&[crate::shell::Change::set(name, value)])?;
+                line.trim_end().to_string()
+            }
             ExportFormat::WindowsCmd => {
-                // cmd.exe has no quoting that makes `%`, `"`, `^`, `!` or a newline inert.
-                if value.contains(['%', '"', '^', '!', '\n', '\r', '&', '|', '<', '>']) {
-                    bail!("{name} holds characters cmd.exe cannot take safely; use another format");
+                if !cmd_can_hold(value) {
+                    bail!("{name} holds a character cmd.exe would act on or change (% ! ^ \" & | < >, a line break, or non-ASCII text); use --format powershell or process");
                 }
                 format!("set {name}={value}")
             }
@@ -87,6 +98,15 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Whether `set NAME=value` gives cmd.exe exactly `value`. cmd.exe has no quoting that makes
+/// `%`, `"`, a line break or (with delayed expansion) `!` inert; `^ & | < >` are its escape and
+/// operators. And it reads a script in the console's code page (437, 850… rarely UTF-8), so
+/// any non-ASCII character would come out as others (tests/it/windows.rs shows it in Wine's
+/// cmd.exe). Everything else, blanks and a trailing space included, is kept as written.
+fn cmd_can_hold(value: &str) -> bool {
+    value.is_ascii() && !value.contains(['%', '"', '^', '!', '\n', '\r', '&', '|', '<', '>'])
 }
 
 #[cfg(test)]
@@ -116,6 +136,33 @@ mod tests {
                 .next(),
             Some("set AWS_ACCESS_KEY_ID=ASIAX")
         );
+        // What cmd.exe cannot hold is refused, never written half-safe.
+        for bad in [
+            "caf\u{e9}",
+            "%PATH%",
+            "!x!",
+            "a\"b",
+            "a^b",
+            "a&b",
+            "a|b",
+            "a<b",
+            "a>b",
+            "a\nb",
+            "a\rb",
+        ] {
+            let mut c = creds();
+            c.secret_access_key = Secret::new(bad);
+            let e = render(ExportFormat::WindowsCmd, &c)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("AWS_SECRET_ACCESS_KEY holds"), "{bad:?}: {e}");
+            assert!(!e.contains(bad), "the value is not shown: {e}");
+        }
+        let mut c = creds();
+        c.secret_access_key = Secret::new("a;b,c=d (e) 'q' $(y) `x` ~ ");
+        assert!(render(ExportFormat::WindowsCmd, &c)
+            .unwrap()
+            .contains("\nset AWS_SECRET_ACCESS_KEY=a;b,c=d (e) 'q' $(y) `x` ~ \n"));
         let json: serde_json::Value =
             serde_json::from_str(&render(ExportFormat::Process, &creds()).unwrap()).unwrap();
         assert_eq!(json["Version"], 1);

@@ -188,7 +188,7 @@ fn powershell_hook_output_parses_and_is_exact() {
 fn init_rejects_posix_sh_cleanly() {
     let err = Home::new().run(&["init", "sh"]).clean_failure();
     assert!(
-        err.contains("bash, zsh, fish, powershell, nu or elvish"),
+        err.contains("bash, zsh, fish, powershell, nu, elvish, xonsh or tcsh"),
         "{err}"
     );
 }

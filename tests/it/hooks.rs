@@ -70,13 +70,7 @@ fn allow(home: &Home, dir: &str) {
 /// The rc text that loads the integration the way the README says, then points it at a wrapper
 /// that counts the hook's calls (so a test can prove a prompt started no process).
 fn rc(home: &Home, shell: Sh) -> String {
-    let wrapper = home.script(
-        "awsenv-counting",
-        &format!(
-            "#!/bin/sh\ncase \"$1\" in hook) echo call >> \"$AWSENV_TEST_OUT/hook-calls\";; esac\nexec {} \"$@\"\n",
-            sh_quote(&bin().display().to_string())
-        ),
-    );
+    let wrapper = counting_wrapper(home);
     let (b, w) = (
         sh_quote(&bin().display().to_string()),
         sh_quote(&wrapper.display().to_string()),
@@ -108,7 +102,18 @@ fn rc(home: &Home, shell: Sh) -> String {
     }
 }
 
-fn hook_calls(t: &Term) -> usize {
+/// A wrapper around the binary that counts the hook's calls in `$AWSENV_TEST_OUT/hook-calls`.
+pub(crate) fn counting_wrapper(home: &Home) -> PathBuf {
+    home.script(
+        "awsenv-counting",
+        &format!(
+            "#!/bin/sh\ncase \"$1\" in hook) echo call >> \"$AWSENV_TEST_OUT/hook-calls\";; esac\nexec {} \"$@\"\n",
+            sh_quote(&bin().display().to_string())
+        ),
+    )
+}
+
+pub(crate) fn hook_calls(t: &Term) -> usize {
     std::fs::read_to_string(t.out_dir().join("hook-calls"))
         .map(|s| s.lines().count())
         .unwrap_or(0)
@@ -132,11 +137,18 @@ fn assert_profile(env: &BTreeMap<String, String>, profile: &str, key: &str, regi
 
 /// Every scenario of the issue's Tests section, in one shell.
 fn walk(shell: Sh) {
+    walk_with(shell, |home| start(home, shell));
+}
+
+/// The walk in the shell that `start` opens in the home it is given (loading the integration
+/// with the binary behind [`counting_wrapper`]).
+/// `shell`: the syntax of the test's own commands (xonsh and tcsh take bash's forms).
+pub(crate) fn walk_with(shell: Sh, start: impl FnOnce(&Home) -> Term) {
     let home = home();
     allow(&home, "prod/team-dev");
     allow(&home, "broken");
     allow(&home, WEIRD_DIR);
-    let t = start(&home, shell);
+    let t = start(&home);
 
     let fresh = awsenv_vars(&t.env());
     // A profile set by hand before any marker: this is what must come back.
@@ -159,7 +171,14 @@ fn walk(shell: Sh) {
 
     // `awsenv allow` loads it at once.
     t.run("awsenv allow");
-    assert_profile(&t.env(), "prod", "AKIAPROD", Some("eu-west-1"));
+    let env = t.env();
+    assert_profile(&env, "prod", "AKIAPROD", Some("eu-west-1"));
+    // What the hook saved (the hand-set keys) stays in the shell: no child sees it.
+    assert!(
+        !env.keys()
+            .any(|k| k.to_lowercase().contains("awsenv_saved")),
+        "{env:#?}"
+    );
     assert!(t.screen().contains("awsenv: prod\n"), "{}", t.screen());
     t.run("awsenv status");
     let from = format!(
@@ -425,13 +444,23 @@ region = us-east-1
 /// Ctrl-C at the MFA prompt: the terminal works as before, nothing changed, no second prompt
 /// until the next cd; then a code loads the role (checked against moto with the AWS CLI).
 fn ctrl_c_at_mfa(shell: Sh) {
+    ctrl_c_at_mfa_with(shell, |home| start(home, shell), true);
+}
+
+/// `hooks_survive`: false for tcsh, where Ctrl-C ends the whole `precmd` alias, the harness's
+/// prompt counter after the hook with it; the test then presses Enter for a counted prompt.
+pub(crate) fn ctrl_c_at_mfa_with(
+    shell: Sh,
+    start: impl FnOnce(&Home) -> Term,
+    hooks_survive: bool,
+) {
     let mut home = home();
     home.set("AWS_ENDPOINT_URL_STS", &support::Moto::shared().url);
     home.config(MFA_ROLE);
     std::fs::create_dir_all(home.path().join("w/mfa/sub")).unwrap();
     marker(&home, "mfa", "mfa\n");
     allow(&home, "mfa");
-    let t = start(&home, shell);
+    let t = start(&home);
     t.run("awsenv use mine");
     let before = aws_vars(&t.env());
 
@@ -440,7 +469,11 @@ fn ctrl_c_at_mfa(shell: Sh) {
     t.wait_for("MFA code for mfa (arn:aws:iam::111111111111:mfa/alice): ");
     t.keys(&["C-c"]);
     t.wait_for("awsenv: cancelled; mfa not loaded");
-    t.wait_prompt(seen);
+    if hooks_survive {
+        t.wait_prompt(seen);
+    } else {
+        t.enter();
+    }
     // The terminal is usable: echo, line editing and Ctrl-C are on for the next command.
     t.run(match shell {
         Sh::Nu => "^stty -a | save -f ($env.AWSENV_TEST_OUT | path join stty)",
@@ -516,7 +549,7 @@ exp=$(date -u -d "+303 seconds" +%Y-%m-%dT%H:%M:%SZ)
 printf '{"Version":1,"AccessKeyId":"ASIASHORT%s","SecretAccessKey":"s","SessionToken":"t","Expiration":"%s"}\n' "$n" "$exp"
 "#;
 
-fn short_lived_home() -> Home {
+pub(crate) fn short_lived_home() -> Home {
     let home = home();
     let process = home.script("short.sh", SHORT_LIVED);
     home.config(&format!(
@@ -529,7 +562,7 @@ fn short_lived_home() -> Home {
     home
 }
 
-fn process_calls(home: &Home) -> usize {
+pub(crate) fn process_calls(home: &Home) -> usize {
     std::fs::read_to_string(home.path().join("calls"))
         .map(|s| s.trim().parse().unwrap())
         .unwrap_or(0)
@@ -538,14 +571,18 @@ fn process_calls(home: &Home) -> usize {
 /// bash and zsh have a builtin clock: the first prompt after the refresh time refreshes; a failed
 /// refresh is reported once and not retried at every prompt, only at the next cd.
 fn refresh_near_expiry(shell: Sh) {
-    let home = short_lived_home();
-    let t = start(&home, shell);
     // nushell's own `sleep` takes a duration.
     let sleep = if shell == Sh::Nu {
         "^sleep 4"
     } else {
         "sleep 4"
     };
+    refresh_near_expiry_with(|home| start(home, shell), sleep);
+}
+
+pub(crate) fn refresh_near_expiry_with(start: impl FnOnce(&Home) -> Term, sleep: &str) {
+    let home = short_lived_home();
+    let t = start(&home);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
     // Prompts before the refresh time start nothing.

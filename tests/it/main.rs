@@ -30,3 +30,5 @@ mod sso_profiles;
 mod startup;
 mod store_file;
 mod tty;
+mod windows;
+mod xonsh_tcsh;

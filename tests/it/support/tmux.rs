@@ -122,7 +122,7 @@ impl Term {
     }
 
     /// Runs `cd CWD && exec env -i ENV ARGV` in a new tmux server whose files are in `dir`.
-    fn launch(
+    pub(crate) fn launch(
         dir: tempfile::TempDir,
         argv: &[String],
         mut env: BTreeMap<String, String>,
@@ -326,7 +326,7 @@ impl Drop for Term {
     }
 }
 
-fn new_dir() -> tempfile::TempDir {
+pub(crate) fn new_dir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("awsenv-tmux-")
         .tempdir()
