@@ -136,7 +136,7 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
                 })?;
             let callback = listener.url(sso_pkce::CALLBACK_PATH);
             let port = listener.port();
-            let _reminder = Reminder::start(sso_pkce::WAIT);
+            let _reminder = Reminder::start(sso_pkce::WAIT, REMIND_EVERY, crate::os::log::notice);
             sso_pkce::login(&cache, &net, &target.session, listener, |url| {
                 eprintln!("awsenv: to sign in to IAM Identity Center for {label}, open {url}");
                 if start_browser {
@@ -245,27 +245,32 @@ fn device(why: &str) -> Choice {
 }
 
 /// Says on stderr, every minute, that the browser is still awaited and for how long more: a
-/// refused `/authorize` shows only in the browser, so the terminal must not look stuck.
+/// refused `/authorize` shows only in the browser, so the terminal must not look stuck. Stops
+/// when dropped (the sign-in ended).
 struct Reminder(Option<std::sync::mpsc::Sender<()>>);
 
+const REMIND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Reminder {
-    fn start(total: std::time::Duration) -> Reminder {
+    /// Calls `say` every `step` while more than a `step` of `total` is left.
+    fn start(
+        total: std::time::Duration,
+        step: std::time::Duration,
+        say: impl Fn(&str) + Send + 'static,
+    ) -> Reminder {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let step = std::time::Duration::from_secs(60);
         let _ = std::thread::Builder::new()
             .name("reminder".into())
             .spawn(move || {
                 let mut left = total;
                 while left > step {
-                    // A message or a hang-up (the sign-in ended) stops it.
-                    if rx.recv_timeout(step)
-                        != Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-                    {
+                    // A hang-up (the Reminder dropped) stops it.
+                    if rx.recv_timeout(step) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
                         return;
                     }
                     left -= step;
-                    crate::os::log::notice(&format!(
-                        "still waiting for the browser ({} minutes left; Ctrl-C and --use-device-code if it cannot come back)",
+                    say(&format!(
+                        "still waiting for the browser ({} min left; Ctrl-C and --use-device-code if it cannot come back)",
                         left.as_secs().div_ceil(60)
                     ));
                 }
@@ -429,4 +434,41 @@ fn target(
         profile: Some(name),
         session,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reminder;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    fn said() -> (Arc<Mutex<Vec<String>>>, impl Fn(&str) + Send + 'static) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l = Arc::clone(&lines);
+        (lines, move |m: &str| l.lock().unwrap().push(m.to_string()))
+    }
+
+    #[test]
+    fn the_reminder_speaks_each_step_until_the_end_or_until_dropped() {
+        let (lines, say) = said();
+        let _r = Reminder::start(Duration::from_secs(240), Duration::from_millis(60), say);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while lines.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(lines.lock().unwrap()[0].starts_with("still waiting for the browser (4 min left;"));
+
+        // Dropped (the sign-in ended): silent from then on.
+        let (lines, say) = said();
+        let r = Reminder::start(Duration::from_secs(600), Duration::from_millis(100), say);
+        drop(r);
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(lines.lock().unwrap().is_empty());
+
+        // Never past the bound: the last step is the end of the wait, not a reminder.
+        let (lines, say) = said();
+        let _r = Reminder::start(Duration::from_millis(120), Duration::from_millis(40), say);
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(lines.lock().unwrap().len(), 2);
+    }
 }
