@@ -119,8 +119,8 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
     // the redirect, --use-device-code asks for the code's page (which needs no way back here).
     let start_browser =
         !args.no_browser && (headless.is_none() || args.no_device_code || args.use_device_code);
-    let path = match flow.port {
-        None => {
+    let path = match &flow.flow {
+        Flow::DeviceCode => {
             if let Some(why) = headless.filter(|_| flow.guessed) {
                 eprintln!(
                     "awsenv: no local browser can take the sign-in's redirect here ({why}): using the device code (--no-device-code for the browser's redirect)"
@@ -128,12 +128,12 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
             }
             device_login(&cache, &net, &target, start_browser)?
         }
-        Some(pinned) => {
-            let listener =
-                Listener::bind(pinned.unwrap_or(0)).map_err(|e| match &flow.pinned_by {
-                    Some(by) => anyhow!("{label}: {e} ({by})"),
-                    None => anyhow!("{label}: cannot listen for the browser's answer: {e}"),
-                })?;
+        Flow::Redirect { pinned } => {
+            let port = pinned.as_ref().map_or(0, |(port, _)| *port);
+            let listener = Listener::bind(port).map_err(|e| match pinned {
+                Some((_, by)) => anyhow!("{label}: {e} ({by})"),
+                None => anyhow!("{label}: cannot listen for the browser's answer: {e}"),
+            })?;
             let callback = listener.url(sso_pkce::CALLBACK_PATH);
             let port = listener.port();
             let _reminder = Reminder::start(sso_pkce::WAIT, REMIND_EVERY, crate::os::log::notice);
@@ -167,11 +167,19 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
     Ok(())
 }
 
-/// The flow of one login: `port` is None for the device code, Some(pinned port or None) for
-/// the authorization-code grant; `why` names the rule that chose (for --debug).
+/// How one login signs in.
+enum Flow {
+    DeviceCode,
+    /// The authorization-code grant, its redirect on a pinned port (and who pinned it) or on
+    /// any free one.
+    Redirect {
+        pinned: Option<(u16, String)>,
+    },
+}
+
+/// The flow of one login, and the rule that chose it (for --debug).
 struct Choice {
-    port: Option<Option<u16>>,
-    pinned_by: Option<String>,
+    flow: Flow,
     why: String,
     /// Chosen by the guess that no local browser can take the redirect.
     guessed: bool,
@@ -200,28 +208,29 @@ fn choose(
     }
     let configured = sso_session::redirect_port(files, session)
         .map_err(|e| anyhow!("{label}: {e} ({})", files.config.path.display()))?;
-    let (pinned, pinned_by) = match (args.redirect_port, configured) {
-        (Some(p), _) => (Some(p), Some("--redirect-port".to_string())),
-        (None, Some(p)) => (
-            Some(p),
-            Some(format!(
+    let pinned = match (args.redirect_port, configured) {
+        (Some(p), _) => Some((p, "--redirect-port".to_string())),
+        (None, Some(p)) => Some((
+            p,
+            format!(
                 "sso_redirect_port in [sso-session {}], {}",
                 crate::os::text::inert(session),
                 files.config.path.display()
-            )),
-        ),
-        (None, None) => (None, None),
+            ),
+        )),
+        (None, None) => None,
     };
     let redirect = |why: String| Choice {
-        port: Some(pinned),
-        pinned_by: pinned_by.clone(),
+        flow: Flow::Redirect {
+            pinned: pinned.clone(),
+        },
         why,
         guessed: false,
     };
     if args.no_device_code {
         return Ok(redirect("--no-device-code".into()));
     }
-    if let Some(by) = &pinned_by {
+    if let Some((_, by)) = &pinned {
         return Ok(redirect(format!(
             "the browser's redirect on a pinned port ({by})"
         )));
@@ -237,8 +246,7 @@ fn choose(
 
 fn device(why: &str) -> Choice {
     Choice {
-        port: None,
-        pinned_by: None,
+        flow: Flow::DeviceCode,
         why: format!("the device code: {why}"),
         guessed: false,
     }

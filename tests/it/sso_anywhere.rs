@@ -429,6 +429,23 @@ fn the_callback_port_is_pinned_by_flag_or_by_sso_redirect_port() {
         before,
         "nothing was asked of the service"
     );
+
+    // A setting that is not a port is named, with the file.
+    h.config(&CONFIG.replace(
+        "sso_registration_scopes",
+        "sso_redirect_port = 84OO\nsso_registration_scopes",
+    ));
+    let err = run_within(
+        &h,
+        &["sso", "login", "--sso-session", "corp", "--force"],
+        Duration::from_secs(20),
+    )
+    .clean_failure();
+    assert!(
+        err.starts_with("awsenv: sso-session `corp`: sso_redirect_port in [sso-session corp] is not a port number from 1 to 65535 (")
+            && err.ends_with(".aws/config)"),
+        "{err}"
+    );
 }
 
 /// Registers a client at the stand-in directly (as another program would have), returning
