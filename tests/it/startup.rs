@@ -237,3 +237,39 @@ fn the_error_line_is_written_at_once() {
         "{trace}"
     );
 }
+
+/// A panic (a bug) ends the run as std's unwinding ends it, exit 101, with one line on stderr
+/// that says what and where, and nothing on stdout; not std's several lines, and not an abort,
+/// which would leave a core file in the user's directory. The panic comes from
+/// `_AWSENV_TEST_PANIC`, which only debug builds (the tests' build; `cargo install` builds
+/// release) read, with a message holding a newline and a terminal escape, so the one line is
+/// also checked to survive them.
+#[test]
+fn a_panic_exits_101_with_one_line_and_no_core_file() {
+    let h = with_profiles(1);
+    let cwd = tempfile::tempdir().unwrap();
+    let mut c = Command::new("sh");
+    h.isolate(&mut c);
+    let out = c
+        .current_dir(cwd.path())
+        .env("_AWSENV_TEST_PANIC", "broken\nline \x1b[31mred")
+        .arg("-c")
+        // An abort would dump a core file here (core_pattern `core`, as here: into the cwd;
+        // where cores go elsewhere, the status 134 still tells an abort).
+        .arg(r#"ulimit -c unlimited && exec "$0" use p0 --shell bash"#)
+        .arg(bin())
+        .output()
+        .unwrap();
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("awsenv: internal error: broken\\nline \\u{1b}[31mred at src/"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\x1b'), "{stderr}");
+}
