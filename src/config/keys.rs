@@ -33,7 +33,9 @@ pub const SSO_REGION: &str = "sso_region";
 pub const SSO_ACCOUNT_ID: &str = "sso_account_id";
 pub const SSO_ROLE_NAME: &str = "sso_role_name";
 pub const SSO_REGISTRATION_SCOPES: &str = "sso_registration_scopes";
-/// Any of these makes a profile an IAM Identity Center profile (botocore's test).
+/// The settings of IAM Identity Center in a profile. botocore takes a profile for an SSO
+/// profile when it has the account or the role (`plan/source.rs`); the others alone make a
+/// half-written one.
 pub const SSO_ANY: &[&str] = &[
     SSO_SESSION,
     SSO_START_URL,
