@@ -702,3 +702,42 @@ fn a_slow_credential_process_does_not_eat_the_deadline() {
     assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
     assert_eq!(calls(&proxy), ["AssumeRole"]);
 }
+
+/// An error keeps its causes: the SDK's credential providers say only that loading failed and
+/// keep the reason in the error's source. A container endpoint that refuses (its own message)
+/// or is not there: the one line says why.
+#[test]
+fn a_failed_container_endpoint_says_why_in_one_line() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let answering = format!("http://{}/creds", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut head = [0u8; 4096];
+        let _ = conn.read(&mut head);
+        let body = r#"{"Code": "Failure", "Message": "no role is attached to this task"}"#;
+        let _ = write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    let refused = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/creds", l.local_addr().unwrap())
+    };
+    for (uri, why) in [
+        (answering, "[Failure]: no role is attached to this task"),
+        (refused, "Connection refused"),
+    ] {
+        let mut h = Home::new();
+        h.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri);
+        h.config("[profile task]\nrole_arn = arn:aws:iam::123456789012:role/app\ncredential_source = EcsContainer\nregion = us-east-1\n");
+        let err = h.run(&["use", "task"]).clean_failure();
+        assert!(
+            err.starts_with("awsenv: profile `task`: no credentials from the ECS container: ")
+                && err.contains(why),
+            "{err}"
+        );
+    }
+}
