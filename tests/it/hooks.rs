@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{self, aws_vars, awsenv_vars, bin, sh_quote, Home, Sh, Term};
+use crate::support::{self, aws_vars, awsenv_vars, bin, sh_quote, Clock, Home, Sh, Term};
 
 const KEYS: &str = r#"[mine]
 aws_access_key_id = AKIAMINE
@@ -478,10 +478,36 @@ fn process_calls(home: &Home) -> usize {
         .unwrap_or(0)
 }
 
+/// How a test lets the loaded credentials age `secs` seconds, then shows a prompt: zsh's clock
+/// and awsenv's are moved on ([`Clock`]); bash's `$EPOCHSECONDS` is out of libfaketime's reach,
+/// so bash waits for real.
+struct Aging {
+    clock: Option<Clock>,
+}
+
+impl Aging {
+    fn for_shell(shell: Sh, home: &mut Home) -> Aging {
+        Aging {
+            clock: (shell != Sh::Bash).then(|| Clock::on(home)),
+        }
+    }
+
+    fn pass(&self, t: &Term, secs: u32) {
+        match &self.clock {
+            Some(c) => {
+                c.advance(i64::from(secs));
+                t.enter();
+            }
+            None => t.run(&format!("sleep {secs}")),
+        }
+    }
+}
+
 /// bash and zsh have a builtin clock: the first prompt after the refresh time refreshes; a failed
 /// refresh is reported once and not retried at every prompt, only at the next cd.
 fn refresh_near_expiry(shell: Sh) {
-    let home = short_lived_home();
+    let mut home = short_lived_home();
+    let aging = Aging::for_shell(shell, &mut home);
     let t = start(&home, shell);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
@@ -489,7 +515,7 @@ fn refresh_near_expiry(shell: Sh) {
     t.enter();
     assert_eq!(process_calls(&home), 1);
 
-    t.run("sleep 4");
+    aging.pass(&t, 4);
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
     assert_eq!(
         t.count("awsenv: refreshed short (expires "),
@@ -499,11 +525,11 @@ fn refresh_near_expiry(shell: Sh) {
     );
 
     std::fs::write(home.path().join("fail"), "").unwrap();
-    t.run("sleep 4");
+    aging.pass(&t, 4);
     let failed = "awsenv: cannot refresh short:";
     assert_eq!(t.count(failed), 1, "{}", t.screen());
     let calls = process_calls(&home);
-    t.run("sleep 4");
+    aging.pass(&t, 4);
     t.enter();
     assert_eq!(
         t.count(failed),
@@ -535,11 +561,12 @@ fn zsh_refreshes_near_expiry() {
 
 #[test]
 fn fish_refreshes_at_the_next_cd() {
-    let home = short_lived_home();
+    let mut home = short_lived_home();
+    let aging = Aging::for_shell(Sh::Fish, &mut home);
     let t = start(&home, Sh::Fish);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
-    t.run("sleep 4");
+    aging.pass(&t, 4);
     // fish has no clock builtin: a plain prompt starts nothing…
     assert_eq!(process_calls(&home), 1);
     // …and the next directory change refreshes.
