@@ -38,14 +38,8 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let net = Network::new()?;
     net.set_profile(profile);
 
-    let arn = net.caller_arn(&old, region, sts).with_context(|| {
-        format!("profile `{profile}`: the stored key {old_id} does not work; nothing was changed")
-    })?;
-    let user = user_name_of(&arn).ok_or_else(|| {
-        anyhow!(
-            "profile `{profile}`: {arn} is not an IAM user; only an IAM user's keys can be rotated"
-        )
-    })?;
+    let (arn, user) = iam_user(&net, &old, region, sts, profile)?;
+    let user = user.as_str();
     debug!("rotating {old_id} of {arn}");
 
     let iam_creds = iam_credentials(&net, &plan, &old, sts, args.mfa_token.clone())?;
@@ -106,6 +100,29 @@ fn stored_keys(
         .with_context(|| format!("profile `{profile}`"))?
         .with_context(|| format!("profile `{profile}`: the {place} lists keys but does not hold them; store them again with `awsenv add {profile} --force`"))?;
     Ok((plan, old))
+}
+
+/// The ARN and the IAM user name of the stored key `old`, or why it cannot be rotated.
+fn iam_user(
+    net: &Network,
+    old: &Credentials,
+    region: &str,
+    sts: Option<&str>,
+    profile: &str,
+) -> Result<(String, String)> {
+    let arn = net.caller_arn(old, region, sts).with_context(|| {
+        format!(
+            "profile `{profile}`: the stored key {} does not work; nothing was changed",
+            old.access_key_id
+        )
+    })?;
+    let user = user_name_of(&arn).ok_or_else(|| {
+        anyhow!(
+            "profile `{profile}`: {arn} is not an IAM user; only an IAM user's keys can be rotated"
+        )
+    })?;
+    let user = user.to_string();
+    Ok((arn, user))
 }
 
 /// The credentials IAM is called with: with `mfa_serial`, an MFA session made from the old
