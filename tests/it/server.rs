@@ -846,3 +846,29 @@ fn hook_with_server_setting_serves_the_marked_tree_and_stops_on_leaving() {
     drop(t);
     assert!(wait_gone(second), "the server outlived its shell");
 }
+
+/// `exec --server` starts its command as plain `exec` does (one function builds both): a
+/// command that cannot run exits 127 (none such) or 126 (not executable) and says so.
+#[test]
+fn exec_server_exits_127_or_126_when_the_command_cannot_run() {
+    let h = home();
+    let not_exec = h.path().join("not-executable");
+    std::fs::write(&not_exec, "#!/bin/sh\necho no\n").unwrap();
+    for (cmd, code) in [
+        ("no-such-command-awsenv", 127),
+        (not_exec.to_str().unwrap(), 126),
+    ] {
+        let run = h.run(&["exec", "deploy", "--server", "--", cmd]);
+        assert_eq!(run.status.code(), Some(code), "{cmd}: {}", run.stderr);
+        // (A slow STS may come with a notice of the wait before it.)
+        assert!(
+            run.stderr
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("awsenv: cannot run `")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stdout, "");
+    }
+}
