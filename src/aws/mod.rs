@@ -29,6 +29,7 @@ pub use deadline::Deadline;
 use in_flight::InFlight;
 
 use crate::creds::Credentials;
+use crate::os::log::debug;
 
 /// A TCP (and TLS) connection that is not up by then will not be.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -271,51 +272,204 @@ impl Network {
     pub fn get(&self, what: &str, url: &url::Url) -> Result<(u16, Vec<u8>)> {
         use aws_smithy_runtime_api::http::Request;
         use aws_smithy_types::body::SdkBody;
-        let mut req = Request::new(SdkBody::empty());
-        req.set_uri(url.as_str())
-            .map_err(|_| anyhow!("not a valid request URL"))?;
-        req.headers_mut().insert("accept", "application/json");
-        self.send(what, req)
+        self.send(what, || {
+            let mut req = Request::new(SdkBody::empty());
+            req.set_uri(url.as_str())
+                .map_err(|_| anyhow!("not a valid request URL"))?;
+            req.headers_mut().insert("accept", "application/json");
+            Ok(req)
+        })
     }
 
-    /// Sends one request built by the caller through the same TLS stack as the SDK clients,
-    /// within the deadline, `what` naming it in the notice of a slow answer (the notice and the
-    /// errors name the endpoint by scheme and host: a query may hold credentials). Returns the
-    /// status and body.
+    /// Sends a request through the same TLS stack as the SDK clients and returns the status and
+    /// body. `make` builds the request for each attempt (a DPoP proof must be fresh for each).
+    /// Retries as the SDKs' standard mode does: up to [`MAX_ATTEMPTS`] attempts for throttling,
+    /// 5xx and transport errors, with jittered exponential backoff, and never past the
+    /// deadline: when the next pause would end after it, the last answer (or error) is the
+    /// result. `what` names the request in the notice of a slow answer (the notice and the
+    /// errors name the endpoint by scheme and host: a query may hold credentials).
     pub fn send(
         &self,
         what: &str,
-        req: aws_smithy_runtime_api::http::Request,
+        mut make: impl FnMut() -> Result<aws_smithy_runtime_api::http::Request>,
     ) -> Result<(u16, Vec<u8>)> {
+        let mut attempt = 1;
+        loop {
+            let req = make()?;
+            let endpoint = req
+                .uri()
+                .parse::<url::Url>()
+                .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default()))
+                .unwrap_or_default();
+            let outcome = self.send_once(what, &endpoint, req);
+            let again = match &outcome {
+                Attempt::Answered { status, code, .. } => retryable(*status, code.as_deref()),
+                Attempt::Transport(_) => true,
+                // The run's deadline has passed: nothing is left to retry in.
+                Attempt::OutOfTime(_) => self.deadline.is_none(),
+            };
+            if !again || attempt >= MAX_ATTEMPTS {
+                return outcome.into_result();
+            }
+            let pause = backoff(attempt);
+            if self
+                .deadline
+                .as_ref()
+                .is_some_and(|d| pause >= d.remaining())
+            {
+                debug!("{what}: no time left for another attempt before the deadline");
+                return outcome.into_result();
+            }
+            debug!(
+                "{what}: attempt {attempt} failed ({}); again in {} ms",
+                outcome.describe(),
+                pause.as_millis()
+            );
+            std::thread::sleep(pause);
+            attempt += 1;
+        }
+    }
+
+    /// One attempt of [`Network::send`].
+    fn send_once(
+        &self,
+        what: &str,
+        endpoint: &str,
+        req: aws_smithy_runtime_api::http::Request,
+    ) -> Attempt {
         use aws_smithy_http_client::{tls, Connector};
         use aws_smithy_runtime_api::client::http::HttpConnector;
-        let endpoint = req
-            .uri()
-            .parse::<url::Url>()
-            .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default()))
-            .unwrap_or_default();
         let work = async {
             let connector = Connector::builder()
                 .tls_provider(tls::Provider::Rustls(
                     tls::rustls_provider::CryptoMode::Ring,
                 ))
                 .build();
-            let resp = self
-                .in_flight
-                .track(connector.call(req))
-                .await
-                .map_err(|e| anyhow!("cannot reach the endpoint: {}", one_line_chain(&e)))?;
+            let resp = match self.in_flight.track(connector.call(req)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    return Attempt::Transport(anyhow!(
+                        "cannot reach the endpoint: {}",
+                        one_line_chain(&e)
+                    ))
+                }
+            };
             let status = resp.status().as_u16();
-            let body = aws_smithy_types::byte_stream::ByteStream::new(resp.into_body())
+            let header_code = resp
+                .headers()
+                .get("x-amzn-errortype")
+                .map(|v| v.split(':').next().unwrap_or_default().to_string());
+            match aws_smithy_types::byte_stream::ByteStream::new(resp.into_body())
                 .collect()
                 .await
-                .map_err(|e| anyhow!("cannot read the answer: {}", one_line_chain(&e)))?
-                .into_bytes()
-                .to_vec();
-            Ok((status, body))
+            {
+                Ok(b) => {
+                    let body = b.into_bytes().to_vec();
+                    let code = header_code.or_else(|| body_error_code(&body));
+                    Attempt::Answered { status, code, body }
+                }
+                Err(e) => {
+                    Attempt::Transport(anyhow!("cannot read the answer: {}", one_line_chain(&e)))
+                }
+            }
         };
-        self.bounded_as(what, "the request", &endpoint, ATTEMPT_TIMEOUT, work)?
+        match self.bounded_as(what, "the request", endpoint, ATTEMPT_TIMEOUT, work) {
+            Ok(a) => a,
+            Err(e) => Attempt::OutOfTime(e),
+        }
     }
+}
+/// How many times [`Network::send`] tries, as the SDKs' standard mode.
+const MAX_ATTEMPTS: u32 = 3;
+/// The standard mode's backoff: a random pause below `INITIAL_BACKOFF * 2^(attempt-1)`, at most
+/// `MAX_BACKOFF`.
+const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// The error codes the SDKs' standard mode retries as throttling.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// What one attempt of [`Network::send`] came to.
+enum Attempt {
+    Answered {
+        status: u16,
+        /// The AWS error code, from `x-amzn-ErrorType` or the body.
+        code: Option<String>,
+        body: Vec<u8>,
+    },
+    /// No answer: the connection failed or broke.
+    Transport(anyhow::Error),
+    /// The deadline (or, without one, the attempt's limit) passed first.
+    OutOfTime(anyhow::Error),
+}
+
+impl Attempt {
+    fn into_result(self) -> Result<(u16, Vec<u8>)> {
+        match self {
+            Attempt::Answered { status, body, .. } => Ok((status, body)),
+            Attempt::Transport(e) | Attempt::OutOfTime(e) => Err(e),
+        }
+    }
+
+    /// For the debug log: never the body (it may hold credentials).
+    fn describe(&self) -> String {
+        match self {
+            Attempt::Answered { status, code, .. } => match code {
+                Some(c) => format!("HTTP {status}, {}", crate::os::text::inert(c)),
+                None => format!("HTTP {status}"),
+            },
+            Attempt::Transport(e) | Attempt::OutOfTime(e) => e.to_string(),
+        }
+    }
+}
+
+/// Whether the standard mode retries an answer: throttling (429, or a throttling code) and the
+/// transient 5xx. Any other 4xx is the caller's to report.
+fn retryable(status: u16, code: Option<&str>) -> bool {
+    status == 429
+        || matches!(status, 500 | 502 | 503 | 504)
+        || code.is_some_and(|c| THROTTLING_CODES.contains(&c))
+}
+
+/// The pause before attempt `attempt + 1`: full jitter over the exponential bound.
+fn backoff(attempt: u32) -> Duration {
+    let bound = INITIAL_BACKOFF
+        .saturating_mul(1 << (attempt - 1).min(16))
+        .min(MAX_BACKOFF);
+    let mut b = [0u8; 4];
+    // Without randomness, half the bound: still a pause, only not spread.
+    let share = match getrandom::getrandom(&mut b) {
+        Ok(()) => f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    };
+    bound.mul_f64(share)
+}
+
+/// The AWS error code in an error body: JSON `__type`, `code` or `error` (a namespace prefix
+/// `ns#Code` dropped), or XML `<Code>`.
+fn body_error_code(body: &[u8]) -> Option<String> {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        return ["__type", "code", "Code", "error"].iter().find_map(|k| {
+            let c = v.get(k)?.as_str()?;
+            Some(c.rsplit('#').next().unwrap_or(c).to_string())
+        });
+    }
+    xml_text(&String::from_utf8_lossy(body), "Code")
 }
 
 /// When a call stops waiting for its answer.
@@ -448,4 +602,155 @@ fn one_line_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     parts.join(": ").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::os::loopback::{read_head, Answer};
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// What the stand-in does with one request.
+    #[derive(Clone)]
+    enum Act {
+        Answer(u16, &'static str),
+        /// Closes the connection without answering (a transport error).
+        Drop,
+        /// Never answers.
+        Hang,
+    }
+
+    /// A local HTTP stand-in playing `script`, one act per request (the last one repeats).
+    /// Returns its URL and the count of requests it saw.
+    fn stand_in(script: Vec<Act>) -> (url::Url, Arc<AtomicUsize>) {
+        let l = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/v1/token",
+            l.local_addr().unwrap().port()
+        );
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let deadline = Instant::now() + Duration::from_secs(5);
+                if read_head(&mut conn, deadline, 16 * 1024).is_err() {
+                    continue;
+                }
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                match script[n.min(script.len() - 1)].clone() {
+                    Act::Answer(status, body) => {
+                        let a = Answer::json(status, body);
+                        let _ = conn.write_all(&a.to_bytes());
+                    }
+                    Act::Drop => drop(conn),
+                    Act::Hang => {
+                        std::thread::spawn(move || {
+                            std::thread::sleep(Duration::from_secs(30));
+                            drop(conn);
+                        });
+                    }
+                }
+            }
+        });
+        (url.parse().unwrap(), seen)
+    }
+
+    fn net(deadline: Duration) -> Network {
+        Network::with_deadline(Deadline::new(deadline, "raise it")).unwrap()
+    }
+
+    #[test]
+    fn a_5xx_is_retried_until_an_attempt_succeeds() {
+        let (url, seen) = stand_in(vec![
+            Act::Answer(500, "{}"),
+            Act::Answer(200, r#"{"ok":1}"#),
+        ]);
+        let (status, body) = net(Duration::from_secs(30)).get("t", &url).unwrap();
+        assert_eq!((status, body.as_slice()), (200, &br#"{"ok":1}"#[..]));
+        assert_eq!(seen.load(Ordering::SeqCst), 2);
+
+        let (url, seen) = stand_in(vec![
+            Act::Answer(503, "{}"),
+            Act::Answer(502, "{}"),
+            Act::Answer(200, "{}"),
+        ]);
+        assert_eq!(net(Duration::from_secs(30)).get("t", &url).unwrap().0, 200);
+        assert_eq!(seen.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn throttling_and_transport_errors_are_retried() {
+        let (url, seen) = stand_in(vec![
+            Act::Answer(400, r#"{"__type":"com.amazon#ThrottlingException"}"#),
+            Act::Answer(429, "{}"),
+            Act::Answer(200, "{}"),
+        ]);
+        assert_eq!(net(Duration::from_secs(30)).get("t", &url).unwrap().0, 200);
+        assert_eq!(seen.load(Ordering::SeqCst), 3);
+
+        let (url, seen) = stand_in(vec![Act::Drop, Act::Answer(200, "{}")]);
+        assert_eq!(Network::new().unwrap().get("t", &url).unwrap().0, 200);
+        assert_eq!(seen.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn other_4xx_are_not_retried_and_three_attempts_is_the_most() {
+        for refusal in [
+            Act::Answer(400, r#"{"error":"AccessDeniedException","message":"no"}"#),
+            Act::Answer(403, "<Error><Code>AccessDenied</Code></Error>"),
+            Act::Answer(401, "{}"),
+        ] {
+            let (url, seen) = stand_in(vec![refusal, Act::Answer(200, "{}")]);
+            let (status, _) = net(Duration::from_secs(30)).get("t", &url).unwrap();
+            assert!((400..500).contains(&status));
+            assert_eq!(seen.load(Ordering::SeqCst), 1);
+        }
+        let (url, seen) = stand_in(vec![Act::Answer(503, "{}")]);
+        assert_eq!(net(Duration::from_secs(30)).get("t", &url).unwrap().0, 503);
+        assert_eq!(seen.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn retries_never_go_past_the_deadline() {
+        // Always 503: the pauses would add up to seconds; the deadline is 300 ms.
+        let (url, _) = stand_in(vec![Act::Answer(503, "{}")]);
+        let start = Instant::now();
+        let (status, _) = net(Duration::from_millis(300)).get("t", &url).unwrap();
+        assert_eq!(status, 503);
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "{:?}",
+            start.elapsed()
+        );
+
+        // An endpoint that never answers: the deadline's error, on time, and no retry.
+        let (url, seen) = stand_in(vec![Act::Hang]);
+        let start = Instant::now();
+        let err = net(Duration::from_millis(700)).get("t", &url).unwrap_err();
+        let took = start.elapsed();
+        assert!(err.to_string().contains("deadline"), "{err}");
+        assert!(took < Duration::from_millis(1200), "{took:?}");
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_request_is_built_afresh_for_each_attempt() {
+        let (url, _) = stand_in(vec![Act::Answer(500, "{}"), Act::Answer(200, "{}")]);
+        let mut built = 0;
+        let n = net(Duration::from_secs(30));
+        n.send("t", || {
+            built += 1;
+            let mut req = aws_smithy_runtime_api::http::Request::new(
+                aws_smithy_types::body::SdkBody::empty(),
+            );
+            req.set_uri(url.as_str()).unwrap();
+            Ok(req)
+        })
+        .unwrap();
+        assert_eq!(built, 2);
+    }
 }

@@ -77,14 +77,22 @@ pub fn refresh(
         endpoint: endpoint.to_string(),
         problem,
     };
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let proof = dpop_proof(key, &url, now, &random_jti().map_err(other)?);
+    // A proof for each attempt: a server may refuse a proof (its `jti`) it has seen.
+    let proof = || -> anyhow::Result<String> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        Ok(dpop_proof(
+            key,
+            &url,
+            now,
+            &random_jti().map_err(|e| anyhow!(e))?,
+        ))
+    };
     let body = serde_json::json!({
         "clientId": client_id,
         "grantType": "refresh_token",
         "refreshToken": refresh_token.expose(),
     });
-    let (status, answer) = post_json(net, &url, &proof, body.to_string().into_bytes())
+    let (status, answer) = post_json(net, &url, proof, body.to_string().into_bytes())
         .map_err(|e| other(format!("{e:#}")))?;
     if status == 200 {
         let out: TokenOutput = serde_json::from_slice(&answer)
@@ -151,27 +159,30 @@ fn random_jti() -> Result<String, String> {
     ))
 }
 
-/// One JSON POST through the same TLS stack as the SDK clients. Returns the status and body.
+/// One JSON POST through the same TLS stack as the SDK clients, `proof` giving each attempt its
+/// DPoP proof. Returns the status and body.
 fn post_json(
     net: &Network,
     url: &str,
-    proof: &str,
+    mut proof: impl FnMut() -> anyhow::Result<String>,
     body: Vec<u8>,
 ) -> anyhow::Result<(u16, Vec<u8>)> {
     use aws_smithy_runtime_api::http::Request;
     use aws_smithy_types::body::SdkBody;
     let len = body.len();
-    let mut req = Request::new(SdkBody::from(body));
-    req.set_uri(url)
-        .map_err(|_| anyhow!("not a valid endpoint URL"))?;
-    req.set_method("POST")
-        .map_err(|_| anyhow!("not a valid method"))?;
-    let headers = req.headers_mut();
-    headers.insert("content-type", "application/json");
-    headers.insert("accept", "application/json");
-    headers.insert("content-length", len.to_string());
-    headers.insert("dpop", proof.to_string());
-    net.send("the sign-in token refresh", req)
+    net.send("the sign-in token refresh", || {
+        let mut req = Request::new(SdkBody::from(body.clone()));
+        req.set_uri(url)
+            .map_err(|_| anyhow!("not a valid endpoint URL"))?;
+        req.set_method("POST")
+            .map_err(|_| anyhow!("not a valid method"))?;
+        let headers = req.headers_mut();
+        headers.insert("content-type", "application/json");
+        headers.insert("accept", "application/json");
+        headers.insert("content-length", len.to_string());
+        headers.insert("dpop", proof()?);
+        Ok(req)
+    })
 }
 
 #[cfg(test)]

@@ -11,11 +11,13 @@
 //! Each shell has its own small adapter here (an [`Adapter`]: a shim file and an answer
 //! function), because clap's stock ones fall short: bash splits words at `@`, `:` and `=` and
 //! does not quote what a function returns; zsh and fish would receive the word with its quotes
-//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`. Elvish uses
-//! clap's adapter as it is.
+//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`; nushell has
+//! no clap adapter here (a command-wide completer gets JSON, see `nu.rs`). Elvish uses clap's
+//! adapter as it is.
 
 mod bash;
 mod fish;
+mod nu;
 mod powershell;
 mod zsh;
 
@@ -43,6 +45,8 @@ pub enum CompletionShell {
     #[value(alias = "pwsh")]
     Powershell,
     Elvish,
+    #[value(alias = "nushell")]
+    Nu,
 }
 
 impl CompletionShell {
@@ -54,6 +58,8 @@ impl CompletionShell {
             Shell::Zsh => Some(CompletionShell::Zsh),
             Shell::Fish => Some(CompletionShell::Fish),
             Shell::Powershell => Some(CompletionShell::Powershell),
+            Shell::Elvish => Some(CompletionShell::Elvish),
+            Shell::Nu => Some(CompletionShell::Nu),
             Shell::Posix => None,
         }
     }
@@ -65,6 +71,7 @@ impl CompletionShell {
             CompletionShell::Fish => &fish::ADAPTER,
             CompletionShell::Powershell => &powershell::ADAPTER,
             CompletionShell::Elvish => &Elvish,
+            CompletionShell::Nu => &nu::ADAPTER,
         }
     }
 }
@@ -75,6 +82,7 @@ const SHELLS: Shells<'static> = Shells(&[
     &fish::ADAPTER,
     &powershell::ADAPTER,
     &Elvish,
+    &nu::ADAPTER,
 ]);
 
 /// One of our shell adapters: the shim a shell loads, and how to answer its TAB requests.
@@ -145,6 +153,15 @@ pub fn script(shell: CompletionShell) -> String {
         .write_registration(VAR, PROGRAM, PROGRAM, PROGRAM, &mut buf)
         .expect("writing to a Vec cannot fail");
     String::from_utf8(buf).expect("the scripts are UTF-8")
+}
+
+/// What `awsenv init SHELL` appends: the completion script, less what the integration defines
+/// itself.
+pub fn script_for_init(shell: CompletionShell) -> String {
+    match shell {
+        CompletionShell::Nu => nu::without_extern(&script(shell)),
+        _ => script(shell),
+    }
 }
 
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.

@@ -7,8 +7,6 @@
 //! The callback must carry this login's `state`; anything else (another tab, a forged request)
 //! fails the login before any token is asked for, and nothing is written.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -22,6 +20,7 @@ use crate::aws::Network;
 use crate::config::sso_session::SsoSession;
 use crate::creds::Secret;
 use crate::os::log::debug;
+use crate::os::loopback::{self, Answer, Listener, Request};
 
 /// How long the browser has to come back, as the AWS CLI allows.
 const WAIT: Duration = Duration::from_secs(600);
@@ -34,11 +33,8 @@ pub fn login(
     session: &SsoSession,
     open: impl FnOnce(&url::Url),
 ) -> Result<PathBuf> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).context("cannot listen on 127.0.0.1")?;
-    let redirect_uri = format!(
-        "http://127.0.0.1:{}{CALLBACK_PATH}",
-        listener.local_addr()?.port()
-    );
+    let listener = Listener::bind(0).context("cannot listen for the browser's answer")?;
+    let redirect_uri = listener.url(CALLBACK_PATH);
     let oidc = Oidc::new(net, &session.region, cache.oidc_endpoint.as_deref());
     let reg = registration(
         &cache.dir,
@@ -68,55 +64,31 @@ fn random_b64(n: usize) -> Result<String> {
 }
 
 /// Serves the loopback address until the callback comes, or the deadline passes.
-fn wait_for_code(listener: &TcpListener, state: &str, deadline: Instant) -> Result<Secret> {
-    listener.set_nonblocking(true)?;
-    loop {
-        match listener.accept() {
-            Ok((conn, _)) => {
-                if let Some(answer) = callback(conn, state)? {
-                    return answer;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if Instant::now() > deadline {
-                    bail!(
-                        "the browser did not come back within {} minutes",
-                        WAIT.as_secs() / 60
-                    );
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => return Err(e).context("cannot accept the browser's connection"),
-        }
+fn wait_for_code(listener: &Listener, state: &str, deadline: Instant) -> Result<Secret> {
+    let state = state.to_string();
+    let opts = loopback::Options::new(page(400, "Not a request awsenv understands."));
+    match loopback::serve_until(listener, opts, deadline, move |req| callback(req, &state))
+        .context("cannot accept the browser's connection")?
+    {
+        Some(outcome) => outcome,
+        None => bail!(
+            "the browser did not come back within {} minutes",
+            WAIT.as_secs() / 60
+        ),
     }
 }
 
-/// One request: None when it is not the callback (a favicon, a probe), else the outcome.
-fn callback(mut conn: TcpStream, state: &str) -> Result<Option<Result<Secret>>> {
-    conn.set_nonblocking(false)?;
-    conn.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-        match conn.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let text = String::from_utf8_lossy(&head);
-    let target = text
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("GET "))
-        .and_then(|l| l.split(' ').next())
+/// One request's answer, and the outcome when it is the callback (not a favicon, a probe).
+fn callback(req: &Request, state: &str) -> (Answer, Option<Result<Secret>>) {
+    let target = req
+        .method_and_target()
+        .and_then(|(m, t)| (m == "GET").then_some(t))
         .unwrap_or("");
     let Ok(url) = url::Url::parse(&format!("http://127.0.0.1{target}")) else {
-        reply(&mut conn, 400, "Not a request awsenv understands.");
-        return Ok(None);
+        return (page(400, "Not a request awsenv understands."), None);
     };
     if url.path() != CALLBACK_PATH {
-        reply(&mut conn, 404, "Not found.");
-        return Ok(None);
+        return (page(404, "Not found."), None);
     }
     let q = |k: &str| {
         url.query_pairs()
@@ -124,57 +96,59 @@ fn callback(mut conn: TcpStream, state: &str) -> Result<Option<Result<Secret>>> 
             .map(|(_, v)| v.into_owned())
     };
     if q("state").as_deref() != Some(state) {
-        reply(
-            &mut conn,
-            400,
-            "This answer is not for the sign-in awsenv started. Nothing was saved.",
+        return (
+            page(
+                400,
+                "This answer is not for the sign-in awsenv started. Nothing was saved.",
+            ),
+            Some(Err(anyhow!(
+                "the browser's answer did not carry this login's state (another sign-in, or a forged request); nothing was saved"
+            ))),
         );
-        return Ok(Some(Err(anyhow!(
-            "the browser's answer did not carry this login's state (another sign-in, or a forged request); nothing was saved"
-        ))));
     }
     if let Some(err) = q("error") {
-        reply(&mut conn, 400, "The sign-in was not approved.");
         let why = q("error_description").unwrap_or_default();
-        return Ok(Some(Err(anyhow!(
-            "the sign-in was refused: {}{}",
-            crate::os::text::inert(&err),
-            if why.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", crate::os::text::inert(&why))
-            }
-        ))));
+        return (
+            page(400, "The sign-in was not approved."),
+            Some(Err(anyhow!(
+                "the sign-in was refused: {}{}",
+                crate::os::text::inert(&err),
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", crate::os::text::inert(&why))
+                }
+            ))),
+        );
     }
     let Some(code) = q("code").filter(|c| !c.is_empty()) else {
-        reply(&mut conn, 400, "The answer carried no code.");
-        return Ok(Some(Err(anyhow!("the browser's answer carried no code"))));
+        return (
+            page(400, "The answer carried no code."),
+            Some(Err(anyhow!("the browser's answer carried no code"))),
+        );
     };
-    reply(
-        &mut conn,
-        200,
-        "Signed in to IAM Identity Center. You can close this window and go back to the terminal.",
-    );
-    Ok(Some(Ok(Secret::new(code))))
+    (
+        page(
+            200,
+            "Signed in to IAM Identity Center. You can close this window and go back to the terminal.",
+        ),
+        Some(Ok(Secret::new(code))),
+    )
 }
 
-fn reply(conn: &mut TcpStream, status: u16, text: &str) {
-    let reason = match status {
-        200 => "OK",
-        404 => "Not Found",
-        _ => "Bad Request",
-    };
-    let body = format!("<!doctype html><title>awsenv</title><p>{text}</p>\n");
-    let _ = write!(
-        conn,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+/// A small HTML page saying `text`.
+fn page(status: u16, text: &str) -> Answer {
+    Answer::new(status).body(
+        "text/html; charset=utf-8",
+        format!("<!doctype html><title>awsenv</title><p>{text}</p>\n"),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
 
     fn send(port: u16, path: &str) -> String {
         let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -186,8 +160,8 @@ mod tests {
 
     #[test]
     fn the_callback_needs_this_logins_state() {
-        let l = TcpListener::bind(("127.0.0.1", 0)).unwrap();
-        let port = l.local_addr().unwrap().port();
+        let l = Listener::bind(0).unwrap();
+        let port = l.port();
         let t = std::thread::spawn(move || {
             let a = send(port, "/favicon.ico");
             let b = send(port, "/oauth/callback?code=c-1&state=forged");

@@ -1,5 +1,5 @@
-//! Just enough HTTP/1.1 for the container credential protocol: one GET per connection, a
-//! bounded request head read with a timeout, and a JSON answer with `Connection: close`.
+//! The container credential protocol's requests, judged: one GET per connection (read and
+//! answered by [`crate::os::loopback`]), a JSON answer.
 //!
 //! The SDKs send `GET <path of AWS_CONTAINER_CREDENTIALS_FULL_URI>` with the token in
 //! `Authorization`. Anything else gets an error status and no credentials: a missing token 401,
@@ -7,16 +7,8 @@
 //! loopback address 403 (a web page that rebinds a DNS name to 127.0.0.1 cannot pass), another
 //! path 404, another method 405.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
-
 use crate::creds::Secret;
-
-/// The most a request head may take; SDK requests are a few hundred bytes.
-const MAX_HEAD: usize = 16 * 1024;
-/// How long a client may take to send its request.
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::os::loopback::Answer;
 
 /// The one path the server answers (the path of the URI it exports).
 pub const PATH: &str = "/";
@@ -28,32 +20,6 @@ pub enum Verdict {
     Credentials,
     /// Refuse with this status.
     Refuse(u16),
-}
-
-/// The request head (up to the blank line) of `stream`, or None when the client sent garbage,
-/// too much, or nothing in time.
-pub fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    stream.set_read_timeout(Some(READ_TIMEOUT)).ok()?;
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 2048];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        head.extend_from_slice(&buf[..n]);
-        if let Some(end) = find(&head, b"\r\n\r\n") {
-            head.truncate(end);
-            return Some(head);
-        }
-        if head.len() > MAX_HEAD {
-            return None;
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Judges a request head against the token and the port the server listens on.
@@ -116,23 +82,9 @@ pub fn judge(head: &[u8], token: &Secret, port: u16) -> Verdict {
     Verdict::Credentials
 }
 
-/// Writes a whole response and closes the connection.
-pub fn respond(stream: &mut TcpStream, status: u16, body: &str) -> io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Internal Server Error",
-    };
-    let text = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(text.as_bytes())?;
-    stream.flush()
+/// The answer with the JSON `body`: never cached.
+pub fn answer(status: u16, body: String) -> Answer {
+    Answer::json(status, body).header("Cache-Control", "no-store")
 }
 
 /// The JSON error body for a refusal or a failed refresh.

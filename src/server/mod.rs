@@ -17,7 +17,7 @@ pub mod http;
 pub mod shell;
 pub mod token;
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
@@ -28,6 +28,7 @@ use crate::creds::{format_rfc3339, Credentials, Secret};
 use crate::engine::{self, Options};
 use crate::os::env;
 use crate::os::log::debug;
+use crate::os::loopback::{self, Answer, Listener};
 use crate::os::text::one_line;
 
 /// Refresh when less than this is left: more than botocore's 15 minutes, so that its advisory
@@ -178,59 +179,83 @@ pub fn body(c: &Credentials) -> String {
 
 /// A listening endpoint: 127.0.0.1 on a port the kernel chose, and its token.
 pub struct Server {
-    listener: TcpListener,
+    listener: Listener,
     token: Secret,
-    port: u16,
 }
 
 impl Server {
     pub fn bind() -> Result<Server> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .context("cannot listen on 127.0.0.1 for the credential server")?;
-        let port = listener.local_addr()?.port();
+        let listener = Listener::bind(0).context("cannot listen for the credential server")?;
         Ok(Server {
             listener,
             token: token::generate()?,
-            port,
         })
     }
 
     /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
     pub fn uri(&self) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, http::PATH)
+        self.listener.url(http::PATH)
     }
 
     pub fn token(&self) -> &Secret {
         &self.token
     }
 
-    /// Answers requests one at a time, forever (the caller ends the process).
-    pub fn serve(&self, provider: &mut Provider<'_>) {
-        for stream in self.listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            // Bound to 127.0.0.1, but say it where it is enforced.
-            if !stream.peer_addr().is_ok_and(|a| a.ip().is_loopback()) {
-                continue;
+    /// Serves until the process ends. Connections are read and judged on
+    /// threads of their own, so no client waits for another; the credentials come from this
+    /// thread, which owns `provider` (it refreshes through the engine), one request at a time.
+    pub fn serve(self, provider: &mut Provider<'_>) {
+        let (wants, asks) = mpsc::channel::<mpsc::Sender<Answer>>();
+        let token = self.token;
+        let port = self.listener.port();
+        let opts = loopback::Options::new(http::answer(
+            400,
+            http::error_body("BadRequest", "bad request"),
+        ))
+        // Bound to 127.0.0.1, but say it where it is enforced.
+        .peer(|_, peer| {
+            if peer.ip().is_loopback() {
+                Ok(())
+            } else {
+                Err(Answer::new(403))
             }
-            let Some(head) = http::read_head(&mut stream) else {
-                let _ = http::respond(
-                    &mut stream,
-                    400,
-                    &http::error_body("BadRequest", "bad request"),
-                );
-                continue;
-            };
-            let answer = match http::judge(&head, &self.token, self.port) {
-                http::Verdict::Refuse(status) => {
-                    debug!("server: refused a request ({status})");
-                    (status, http::error_body("AccessDenied", "awsenv: refused"))
+        });
+        let listener = self.listener;
+        std::thread::spawn(move || {
+            loopback::serve_forever(listener, opts, move |req| {
+                match http::judge(req.head(), &token, port) {
+                    http::Verdict::Refuse(status) => {
+                        debug!("server: refused a request ({status})");
+                        http::answer(status, http::error_body("AccessDenied", "awsenv: refused"))
+                    }
+                    http::Verdict::Credentials => {
+                        let (tx, rx) = mpsc::channel();
+                        // The provider's thread answers; it ends only with the process.
+                        wants
+                            .send(tx)
+                            .ok()
+                            .and_then(|()| rx.recv().ok())
+                            .unwrap_or_else(|| {
+                                http::answer(
+                                    500,
+                                    http::error_body(
+                                        "RefreshFailed",
+                                        "awsenv: the server is stopping",
+                                    ),
+                                )
+                            })
+                    }
                 }
-                http::Verdict::Credentials => match provider.current() {
-                    Ok(c) => (200, body(c)),
-                    Err(msg) => (500, http::error_body("RefreshFailed", &msg)),
-                },
+            })
+        });
+        for reply in asks {
+            let answer = match provider.current() {
+                Ok(c) => http::answer(200, body(c)),
+                Err(msg) => http::answer(500, http::error_body("RefreshFailed", &msg)),
             };
-            let _ = http::respond(&mut stream, answer.0, &answer.1);
+            let _ = reply.send(answer);
         }
+        // Only if the serving thread died (it never returns): nothing is served any more.
+        debug!("server: stopped serving");
     }
 }

@@ -21,6 +21,8 @@ pub fn from_program_name(program: &str) -> Option<Shell> {
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
         "pwsh" | "powershell" => Some(Shell::Powershell),
+        "nu" => Some(Shell::Nu),
+        "elvish" => Some(Shell::Elvish),
         "sh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" => Some(Shell::Posix),
         _ => None,
     }
@@ -48,5 +50,7 @@ mod tests {
         assert_eq!(from_program_name("/usr/bin/zsh"), Some(Shell::Zsh));
         assert_eq!(from_program_name("C:\\pwsh.exe"), Some(Shell::Powershell));
         assert_eq!(from_program_name("python3"), None);
+        assert_eq!(from_program_name("/usr/bin/nu"), Some(Shell::Nu));
+        assert_eq!(from_program_name("elvish"), Some(Shell::Elvish));
     }
 }

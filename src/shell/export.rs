@@ -22,6 +22,10 @@ pub enum ExportFormat {
     WindowsCmd,
     /// The JSON of the credential_process protocol.
     Process,
+    /// A JSON record for nushell: `awsenv export P --format nu | from json | load-env`.
+    Nu,
+    /// `set-env NAME 'value'` lines for elvish.
+    Elvish,
 }
 
 pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
@@ -55,6 +59,13 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
     .into_iter()
     .filter_map(|(n, v)| Some((n, v?)))
     .collect();
+    if format == ExportFormat::Nu {
+        let record: serde_json::Map<String, serde_json::Value> = pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), (*v).into()))
+            .collect();
+        return Ok(format!("{}\n", serde_json::Value::Object(record)));
+    }
     let mut out = String::new();
     for (name, value) in pairs {
         let line = match format {
@@ -69,7 +80,8 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
                 }
                 format!("set {name}={value}")
             }
-            ExportFormat::Process => unreachable!("handled above"),
+            ExportFormat::Elvish => format!("set-env {name} {}", Shell::Elvish.quote(value)),
+            ExportFormat::Process | ExportFormat::Nu => unreachable!("handled above"),
         };
         out.push_str(&line);
         out.push('\n');
@@ -108,6 +120,17 @@ mod tests {
             serde_json::from_str(&render(ExportFormat::Process, &creds()).unwrap()).unwrap();
         assert_eq!(json["Version"], 1);
         assert_eq!(json["Expiration"], "2030-01-02T03:04:05Z");
+        let nu: serde_json::Value =
+            serde_json::from_str(&render(ExportFormat::Nu, &creds()).unwrap()).unwrap();
+        assert_eq!(nu["AWS_SECRET_ACCESS_KEY"], "se/cr+et");
+        assert_eq!(nu.as_object().unwrap().len(), 4);
+        assert_eq!(
+            render(ExportFormat::Elvish, &creds())
+                .unwrap()
+                .lines()
+                .nth(1),
+            Some("set-env AWS_SECRET_ACCESS_KEY 'se/cr+et'")
+        );
         // What we print as process JSON, our own credential_process reader accepts.
         let back = crate::providers::process::parse(
             render(ExportFormat::Process, &creds()).unwrap().as_bytes(),

@@ -11,6 +11,8 @@ const BASH: &str = include_str!("../../shell/awsenv.bash");
 const ZSH: &str = include_str!("../../shell/awsenv.zsh");
 const FISH: &str = include_str!("../../shell/awsenv.fish");
 const POWERSHELL: &str = include_str!("../../shell/awsenv.ps1");
+const NU: &str = include_str!("../../shell/awsenv.nu");
+const ELVISH: &str = include_str!("../../shell/awsenv.elv");
 
 /// The hook script for `shell`, calling the binary at `exe`.
 pub fn render(shell: Shell, exe: &str) -> Result<String> {
@@ -34,8 +36,16 @@ fn template(shell: Shell) -> Result<(&'static str, &'static str, Assign)> {
         Shell::Powershell => (POWERSHELL, "$global:__awsenv_bin = 'awsenv'", |q| {
             format!("$global:__awsenv_bin = {q}")
         }),
+        Shell::Nu => (NU, r#"const __awsenv_bin = "awsenv""#, |q| {
+            format!("const __awsenv_bin = {q}")
+        }),
+        Shell::Elvish => (ELVISH, "var __awsenv_bin = 'awsenv'", |q| {
+            format!("var __awsenv_bin = {q}")
+        }),
         Shell::Posix => {
-            bail!("no shell integration for POSIX sh; use bash, zsh, fish or powershell")
+            bail!(
+                "no shell integration for POSIX sh; use bash, zsh, fish, powershell, nu or elvish"
+            )
         }
     })
 }
@@ -44,7 +54,14 @@ fn template(shell: Shell) -> Result<(&'static str, &'static str, Assign)> {
 mod tests {
     use super::*;
 
-    const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell];
+    const ALL: [Shell; 6] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Nu,
+        Shell::Elvish,
+    ];
 
     #[test]
     fn each_template_names_the_binary_on_exactly_one_line() {
@@ -73,6 +90,12 @@ mod tests {
         assert!(render(Shell::Powershell, exe)
             .unwrap()
             .contains("$global:__awsenv_bin = '/opt/it''s $(x) `y`/aws env'"));
+        assert!(render(Shell::Nu, exe)
+            .unwrap()
+            .contains(r#"const __awsenv_bin = "/opt/it's $(x) `y`/aws env""#));
+        assert!(render(Shell::Elvish, exe)
+            .unwrap()
+            .contains("var __awsenv_bin = '/opt/it''s $(x) `y`/aws env'"));
         // Nothing else changes.
         let out = render(Shell::Bash, "/bin/awsenv").unwrap();
         assert_eq!(

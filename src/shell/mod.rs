@@ -9,12 +9,16 @@
 //!   (a value ending in a backslash would swallow the closing quote).
 //! - PowerShell: single quotes with `'` doubled, and the typographic single quotes
 //!   U+2018–U+201B doubled too, because PowerShell treats them as quote characters.
+//! - elvish: single quotes with `'` doubled, its only escape ([`elvish`]).
+//! - nushell: no text to evaluate at all; a JSON record its integration applies ([`nu`]).
 //!
 //! Inside single quotes none of the shells expand `$`, backticks or `;`, so every value is inert.
 
 pub mod detect;
+pub mod elvish;
 pub mod export;
 pub mod init;
+pub mod nu;
 pub mod vars;
 
 use std::borrow::Cow;
@@ -31,6 +35,9 @@ pub enum Shell {
     /// Any POSIX shell (sh, dash, ksh); also the fallback when the caller is unknown.
     #[value(alias = "sh")]
     Posix,
+    #[value(alias = "nushell")]
+    Nu,
+    Elvish,
 }
 
 /// One change to the environment: set `name` to a value, or remove it. Names are awsenv's own
@@ -90,12 +97,20 @@ impl Shell {
             }
             Shell::Fish => quote_fish(value).into(),
             Shell::Powershell => quote_powershell(value).into(),
+            Shell::Nu => nu::quote(value).into(),
+            Shell::Elvish => elvish::quote(value).into(),
         }
     }
 
     /// The script applying `changes` in order. Variable names are ours (`AWS_*`, `AWSENV_*`), so
     /// only values are quoted; a name that is not a plain identifier is a bug and panics in debug.
     pub fn script(self, changes: &[Change]) -> String {
+        // Data for nushell, which applies it itself; elvish writes its own lines.
+        match self {
+            Shell::Nu => return nu::script(changes),
+            Shell::Elvish => return elvish::script(changes),
+            _ => {}
+        }
         let mut out = String::new();
         for change in changes {
             debug_assert!(
@@ -130,6 +145,7 @@ impl Shell {
                         "Remove-Item -LiteralPath 'Env:{name}' -ErrorAction SilentlyContinue;"
                     );
                 }
+                (_, Shell::Nu | Shell::Elvish) => unreachable!("written by their own modules"),
             }
         }
         // fish's `set -e` fails for a variable that is not set, and a later `set -gx` passes that
@@ -155,6 +171,7 @@ impl Shell {
             (None, Shell::Powershell) => format!(
                 "Remove-Variable -Name '{name}' -Scope Global -ErrorAction SilentlyContinue;\n"
             ),
+            (_, Shell::Nu | Shell::Elvish) => unreachable!("written by their own modules"),
         }
     }
 }

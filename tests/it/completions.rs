@@ -10,12 +10,13 @@ use std::process::Command;
 use crate::support::{self, repo, require, venv_bin, Home, Run, Term};
 
 /// The shells with a committed script, and its file name.
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 6] = [
     ("bash", "awsenv.bash"),
     ("zsh", "_awsenv"),
     ("fish", "awsenv.fish"),
     ("powershell", "awsenv.ps1"),
     ("elvish", "awsenv.elv"),
+    ("nu", "awsenv.nu"),
 ];
 
 const REGENERATE: &str = "AWSENV_UPDATE_GENERATED=1 cargo test --test it generated";
@@ -373,7 +374,7 @@ fn bash_offers_subcommands_and_values() {
         ("awsenv e", &["exec", "export"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &["bash", "zsh", "fish", "powershell", "posix", "nu", "elvish"][..],
         ),
         ("awsenv unset --shell p", &["powershell", "posix"][..]),
         (
@@ -385,11 +386,13 @@ fn bash_offers_subcommands_and_values() {
                 "powershell",
                 "windows-cmd",
                 "process",
+                "nu",
+                "elvish",
             ][..],
         ),
         (
             "awsenv completions ",
-            &["bash", "zsh", "fish", "powershell", "elvish"][..],
+            &["bash", "zsh", "fish", "powershell", "elvish", "nu"][..],
         ),
         ("awsenv man e", &["exec", "export"][..]),
         ("awsenv use --no-", &["--no-cache"][..]),
@@ -570,7 +573,7 @@ fn interactive_zsh_sourced_after_compinit() {
     );
     assert_eq!(
         zsh_listing(&tmux, &home, "L2", "awsenv use --shell "),
-        set(&["bash", "zsh", "fish", "powershell", "posix"])
+        set(&["bash", "zsh", "fish", "powershell", "posix", "nu", "elvish"])
     );
     check_typed(&tmux, &home);
 }
@@ -625,7 +628,7 @@ fn fish_offers_exactly_the_profiles() {
         ("awsenv exec 'my profile' --re", &["--region"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &["bash", "zsh", "fish", "powershell", "posix", "nu", "elvish"][..],
         ),
     ];
     for (line, expected) in cases {

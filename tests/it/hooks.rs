@@ -85,6 +85,25 @@ fn rc(home: &Home, shell: Sh) -> String {
         Sh::Fish => format!("{b} init fish | source\nset -g __awsenv_bin {w}\n"),
         Sh::Bash => format!("eval \"$({b} init bash)\"\n__awsenv_bin={w}\n"),
         Sh::Zsh => format!("eval \"$({b} init zsh)\"\n__awsenv_bin={w}\n"),
+        // nushell sources a file (README: `awsenv init nu | save -f ~/.awsenv.nu`) whose
+        // binary is a constant; elvish evaluates the init text. Both get the wrapper's path.
+        Sh::Nu | Sh::Elvish => {
+            let text = home.run(&["init", shell.flag()]).success().stdout;
+            let (from, to) = match shell {
+                Sh::Nu => (
+                    format!("{:?}", bin().display().to_string()),
+                    format!("{:?}", wrapper.display().to_string()),
+                ),
+                _ => (b, w),
+            };
+            assert!(text.contains(&from), "{text}");
+            let file = home.path().join(format!(".awsenv.{}", shell.flag()));
+            std::fs::write(&file, text.replacen(&from, &to, 1)).unwrap();
+            match shell {
+                Sh::Nu => format!("source {:?}\n", file.display().to_string()),
+                _ => format!("eval (slurp < {})\n", sh_quote(&file.display().to_string())),
+            }
+        }
         Sh::Dash => unreachable!(),
     }
 }
@@ -153,6 +172,17 @@ fn walk(shell: Sh) {
     t.run("cd sub/deeper");
     let inside = t.env();
     assert_profile(&inside, "prod", "AKIAPROD", Some("eu-west-1"));
+    // What the hook saved (the hand-set keys) stays in the shell: children never see it.
+    assert!(
+        inside
+            .keys()
+            .all(|k| !k.eq_ignore_ascii_case("__awsenv_saved")),
+        "{inside:?}"
+    );
+    assert!(
+        inside.values().all(|v| !v.contains("minesecret")),
+        "{inside:?}"
+    );
     let calls = hook_calls(&t);
     for _ in 0..3 {
         t.run("true");
@@ -232,7 +262,10 @@ fn walk(shell: Sh) {
 
     // A path with spaces, quotes, `$(…)` and unicode, naming a profile and holding a secret
     // with the same: loaded byte for byte, nothing run.
-    t.run("cd w/it*");
+    t.run(match shell {
+        Sh::Nu => "cd (glob w/it* | first)",
+        _ => "cd w/it*",
+    });
     let env = t.env();
     assert_profile(&env, WEIRD_PROFILE, "AKIAWEIRD", Some("ap-south-1"));
     assert_eq!(env["AWS_SECRET_ACCESS_KEY"], WEIRD_SECRET);
@@ -293,6 +326,16 @@ fn zsh_walk() {
 #[test]
 fn fish_walk() {
     walk(Sh::Fish);
+}
+
+#[test]
+fn nu_walk() {
+    walk(Sh::Nu);
+}
+
+#[test]
+fn elvish_walk() {
+    walk(Sh::Elvish);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,7 +442,11 @@ fn ctrl_c_at_mfa(shell: Sh) {
     t.wait_for("awsenv: cancelled; mfa not loaded");
     t.wait_prompt(seen);
     // The terminal is usable: echo, line editing and Ctrl-C are on for the next command.
-    t.run("stty -a > $AWSENV_TEST_OUT/stty");
+    t.run(match shell {
+        Sh::Nu => "^stty -a | save -f ($env.AWSENV_TEST_OUT | path join stty)",
+        Sh::Elvish => "stty -a > $E:AWSENV_TEST_OUT/stty",
+        _ => "stty -a > $AWSENV_TEST_OUT/stty",
+    });
     let stty = std::fs::read_to_string(t.out_dir().join("stty")).unwrap();
     for flag in [" echo ", " icanon ", " isig "] {
         assert!(
@@ -445,6 +492,16 @@ fn zsh_ctrl_c_at_mfa_prompt() {
 }
 
 #[test]
+fn nu_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Nu);
+}
+
+#[test]
+fn elvish_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Elvish);
+}
+
+#[test]
 fn fish_ctrl_c_at_mfa_prompt() {
     ctrl_c_at_mfa(Sh::Fish);
 }
@@ -478,17 +535,20 @@ fn process_calls(home: &Home) -> usize {
         .unwrap_or(0)
 }
 
-/// How a test lets the loaded credentials age `secs` seconds, then shows a prompt: zsh's clock
-/// and awsenv's are moved on ([`Clock`]); bash's `$EPOCHSECONDS` is out of libfaketime's reach,
-/// so bash waits for real.
+/// How a test lets the loaded credentials age `secs` seconds, then shows a prompt: the shell's
+/// clock and awsenv's are moved on ([`Clock`]). libfaketime does not reach bash's
+/// `$EPOCHSECONDS` here, nor nushell's clock (the npm package's binary is static): those two
+/// wait for real.
 struct Aging {
+    shell: Sh,
     clock: Option<Clock>,
 }
 
 impl Aging {
     fn for_shell(shell: Sh, home: &mut Home) -> Aging {
         Aging {
-            clock: (shell != Sh::Bash).then(|| Clock::on(home)),
+            shell,
+            clock: (!matches!(shell, Sh::Bash | Sh::Nu)).then(|| Clock::on(home)),
         }
     }
 
@@ -498,6 +558,8 @@ impl Aging {
                 c.advance(i64::from(secs));
                 t.enter();
             }
+            // nushell's own `sleep` takes a duration.
+            None if self.shell == Sh::Nu => t.run(&format!("^sleep {secs}")),
             None => t.run(&format!("sleep {secs}")),
         }
     }
@@ -560,14 +622,29 @@ fn zsh_refreshes_near_expiry() {
 }
 
 #[test]
+fn nu_refreshes_near_expiry() {
+    refresh_near_expiry(Sh::Nu);
+}
+
+#[test]
 fn fish_refreshes_at_the_next_cd() {
+    refreshes_at_the_next_cd(Sh::Fish);
+}
+
+#[test]
+fn elvish_refreshes_at_the_next_cd() {
+    refreshes_at_the_next_cd(Sh::Elvish);
+}
+
+/// fish and elvish have no clock builtin.
+fn refreshes_at_the_next_cd(shell: Sh) {
     let mut home = short_lived_home();
-    let aging = Aging::for_shell(Sh::Fish, &mut home);
-    let t = start(&home, Sh::Fish);
+    let aging = Aging::for_shell(shell, &mut home);
+    let t = start(&home, shell);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
     aging.pass(&t, 4);
-    // fish has no clock builtin: a plain prompt starts nothing…
+    // No clock builtin: a plain prompt starts nothing…
     assert_eq!(process_calls(&home), 1);
     // …and the next directory change refreshes.
     t.run("cd sub");
@@ -577,5 +654,43 @@ fn fish_refreshes_at_the_next_cd() {
         1,
         "{}",
         t.screen()
+    );
+}
+
+/// nushell and elvish: the user's prompt hook stays, and loading the integration twice leaves
+/// one awsenv hook, which starts the program once per directory change.
+fn keeps_user_hooks_once(shell: Sh, user_rc: &str, check: &str) {
+    let home = home();
+    allow(&home, "prod");
+    let rc = format!("{user_rc}\n{}\n{}", rc(&home, shell), rc(&home, shell));
+    let t = Term::shell(&home, shell, &rc, home.path());
+    t.run(check);
+    let pane = t.screen();
+    assert!(pane.contains("hooks-ok"), "{pane}");
+    let calls = hook_calls(&t);
+    t.run("cd w/prod");
+    assert_eq!(hook_calls(&t), calls + 1, "one call per directory change");
+    assert_eq!(t.env()["AWSENV_PROFILE"], "prod");
+    let before = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    t.enter();
+    let after = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    assert_eq!(after.lines().count(), before.lines().count() + 1);
+}
+
+#[test]
+fn nu_keeps_other_pre_prompt_hooks() {
+    keeps_user_hooks_once(
+        Sh::Nu,
+        "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt | append {|| \"x\\n\" | save -a ($env.AWSENV_TEST_OUT | path join user-hook) })",
+        "if ($env.config.hooks.pre_prompt | length) == 3 and ($env.config.hooks.pre_prompt | each {|h| view source $h } | where {|s| $s =~ '__awsenv_hook' } | length) == 1 { print hooks-ok }",
+    );
+}
+
+#[test]
+fn elvish_keeps_other_before_readline_hooks() {
+    keeps_user_hooks_once(
+        Sh::Elvish,
+        "set edit:before-readline = [$@edit:before-readline { echo x >> $E:AWSENV_TEST_OUT/user-hook }]",
+        "if (== 3 (count $edit:before-readline)) { echo hooks-ok }",
     );
 }

@@ -260,3 +260,42 @@ fn a_console_session_is_the_source_of_a_role_and_is_listed() {
     let row = long.lines().find(|l| l.starts_with("deploy ")).unwrap();
     assert!(row.contains("role <- console"), "{row}");
 }
+
+#[test]
+fn a_refresh_is_retried_after_5xx_and_throttling_with_a_fresh_proof_each_time() {
+    let mut h = home();
+    let file = write_session(&h, 240, "refresh-0");
+    // The stand-in refuses a proof it has seen: each attempt must bring its own.
+    let service = LoggedFixture::start(
+        "signin.py",
+        &[file.to_str().unwrap(), "120", "503,throttle"],
+    );
+    h.set("AWS_ENDPOINT_URL_SIGNIN", service.url());
+    assert_eq!(key_id(&h, "console", &[]), "ASIALOGIN1");
+    let reqs = service.requests();
+    let problems: Vec<&serde_json::Value> = reqs.iter().map(|r| &r["problem"]).collect();
+    assert_eq!(
+        problems,
+        [
+            &serde_json::json!("fault 503"),
+            &serde_json::json!("fault throttle"),
+            &serde_json::Value::Null
+        ],
+        "{reqs:?}"
+    );
+    let proofs: std::collections::BTreeSet<&str> =
+        reqs.iter().map(|r| r["dpop"].as_str().unwrap()).collect();
+    assert_eq!(proofs.len(), 3, "a proof was sent twice");
+
+    // Three failures are the most: the third answer is the error, and no fourth request goes.
+    let mut h = home();
+    let file = write_session(&h, 240, "refresh-0");
+    let service = LoggedFixture::start(
+        "signin.py",
+        &[file.to_str().unwrap(), "120", "500,502,503,503"],
+    );
+    h.set("AWS_ENDPOINT_URL_SIGNIN", service.url());
+    let err = h.run(&["use", "console"]).clean_failure();
+    assert!(err.contains("HTTP 503"), "{err}");
+    assert_eq!(service.requests().len(), 3);
+}

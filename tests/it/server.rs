@@ -872,3 +872,91 @@ fn exec_server_exits_127_or_126_when_the_command_cannot_run() {
         assert_eq!(run.stdout, "");
     }
 }
+
+/// botocore's own container provider, timed inside Python (its start-up is not the server's).
+const BOTOCORE_TIMED: &str = "\
+import time, botocore.session
+s = botocore.session.get_session()
+t = time.monotonic()
+c = s.get_credentials()
+f = c.get_frozen_credentials()
+took = time.monotonic() - t
+print(c.method)
+print(f.access_key[:4])
+print(took)
+";
+
+#[test]
+fn twenty_idle_connections_do_not_keep_an_sdk_from_its_credentials() {
+    let h = home();
+    let s = Served::start(&h, "deploy");
+    let port = s.endpoint.port;
+    // Twenty clients that connect and never send a byte, held open throughout.
+    let idle: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let py = client(&h, &s.env, &venv_bin("python"), &["-c", BOTOCORE_TIMED]);
+    assert!(py.ok(), "{}", py.stderr);
+    let lines: Vec<&str> = py.stdout.lines().collect();
+    assert_eq!(lines[..2], ["container-role", "ASIA"], "{}", py.stdout);
+    let took: f64 = lines[2].parse().unwrap();
+    eprintln!("get_credentials() behind 20 idle connections: {took:.3} s");
+    // The issue's bound: within 1 s behind 20 idle connections (alone it takes ~0.01 s).
+    assert!(took < 1.0, "get_credentials() took {took} s");
+    drop(idle);
+    assert!(s.finish().ok());
+}
+
+#[test]
+fn a_trickling_client_is_cut_at_the_request_deadline_and_holds_no_one_up() {
+    let h = home();
+    let s = Served::start(&h, "deploy");
+    let port = s.endpoint.port;
+    let trickle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let started = Instant::now();
+    let mut writer = trickle.try_clone().unwrap();
+    // One byte a second of a request that would take 40 s to send: every read of the server
+    // gets a byte well within any per-read timeout.
+    std::thread::spawn(move || {
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Pad: {}\r\n\r\n",
+            "a".repeat(10)
+        );
+        for b in request.bytes() {
+            if writer.write_all(&[b]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    // Meanwhile a real request is answered at once.
+    std::thread::sleep(Duration::from_secs(2));
+    let t = Instant::now();
+    let (status, answer) = get(&s.endpoint);
+    let took = t.elapsed();
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        took < Duration::from_secs(1),
+        "a real request waited {took:?}"
+    );
+
+    // The trickler is cut at the whole-request deadline (5 s from its connection), not when it
+    // stops sending.
+    let mut reader = trickle;
+    reader
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let got = reader.read(&mut buf);
+    let cut = started.elapsed();
+    assert!(
+        cut >= Duration::from_secs(4) && cut < Duration::from_secs(8),
+        "cut after {cut:?} ({got:?})"
+    );
+    if let Ok(n) = got {
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(n == 0 || text.starts_with("HTTP/1.1 400 "), "{text}");
+    }
+    assert!(s.finish().ok());
+}
