@@ -16,6 +16,7 @@ packages=(zsh fish tcsh tmux shellcheck direnv gnome-keyring libsecret-tools dbu
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
           strace)                  # how messages are written (tests/it/startup.rs)
 packages+=(elvish)                 # tests/it/elvish.rs
+packages+=(faketime)               # a clock moved on for expiry tests (tests/it/support/clock.rs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,10 +7,7 @@
 //! signal ended CMD, as shells report it). An MFA code needed for a refresh is asked on the
 //! terminal of the `exec`.
 
-use std::ffi::OsString;
-use std::process::Command;
-
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use crate::cli::ExecArgs;
 use crate::context::Context;
@@ -48,25 +45,10 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
         endpoint.serve(&mut provider);
     });
 
-    let mut argv: Vec<OsString> = args.command;
-    if argv.is_empty() {
-        argv.push(ctx.env.default_shell());
-    }
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]);
-    for n in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
-        cmd.env_remove(n);
-    }
-    for change in changes {
-        match change.value {
-            Some(v) => cmd.env(change.name, v),
-            None => cmd.env_remove(change.name),
-        };
-    }
-    let program = argv[0].to_string_lossy().into_owned();
+    let (mut cmd, program) = super::exec::command(ctx, args.command, changes);
     let mut child = cmd
         .spawn()
-        .map_err(|e| anyhow!("cannot run `{program}`: {e}"))?;
+        .map_err(|e| super::exec::cannot_run(&program, &e))?;
     ignore_terminal_signals();
     let status = child.wait()?;
     std::process::exit(exit_code(status));

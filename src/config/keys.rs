@@ -36,7 +36,9 @@ pub const SSO_REGISTRATION_SCOPES: &str = "sso_registration_scopes";
 /// The AWS CLI's name (aws-cli#9148) for the fixed port of the PKCE sign-in's loopback
 /// redirect, so that `ssh -L` can forward it.
 pub const SSO_REDIRECT_PORT: &str = "sso_redirect_port";
-/// Any of these makes a profile an IAM Identity Center profile (botocore's test).
+/// The settings of IAM Identity Center in a profile. botocore takes a profile for an SSO
+/// profile when it has the account or the role (`plan/source.rs`); the others alone make a
+/// half-written one.
 pub const SSO_ANY: &[&str] = &[
     SSO_SESSION,
     SSO_START_URL,
