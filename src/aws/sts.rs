@@ -10,26 +10,42 @@ use super::{to_sdk, Network};
 use crate::creds::{Credentials, Secret};
 use crate::os::log::debug;
 
-use super::sts_endpoint as at;
-
 impl Network {
+    /// Where STS is: the configured endpoint, else the SDK's rules for this run's settings.
+    pub fn sts_at(&self, region: &str, endpoint: Option<&str>) -> String {
+        match endpoint {
+            Some(e) => e.to_string(),
+            None => super::endpoints::sts(region, self.reach().variants, self.reach().sts_legacy)
+                .unwrap_or_else(|e| format!("STS in {region} ({e})")),
+        }
+    }
+
     fn sts(
         &self,
         creds: Option<&Credentials>,
         region: &str,
         endpoint: Option<&str>,
     ) -> aws_sdk_sts::Client {
+        let at = self.sts_at(region, endpoint);
+        debug!("STS endpoint: {at}");
+        // A configured endpoint wins and takes no variant (botocore drops FIPS and
+        // dual-stack when one is given; the SDK's rules would refuse the pair).
+        let v = self.reach().variants;
         let mut b = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
-            .http_client(self.http.clone())
+            .http_client(self.http_client_for(&at))
             .timeout_config(self.timeouts())
-            .retry_config(Self::retries());
+            .retry_config(self.retries())
+            .use_fips(v.fips && endpoint.is_none())
+            .use_dual_stack(v.dual_stack && endpoint.is_none());
         if let Some(c) = creds {
             b = b.credentials_provider(to_sdk(c));
         }
-        if let Some(e) = endpoint {
-            b = b.endpoint_url(e);
+        match endpoint {
+            Some(e) => b = b.endpoint_url(e),
+            None if self.reach().sts_legacy => b = b.endpoint_resolver(super::endpoints::LegacySts),
+            None => {}
         }
         aws_sdk_sts::Client::from_conf(b.build())
     }
@@ -44,12 +60,12 @@ impl Network {
         duration: Duration,
     ) -> Result<Credentials> {
         let step = format!("GetSessionToken with MFA device {serial}");
-        self.check_time(&step, &at(region, endpoint))?;
+        self.check_time(&step, &self.sts_at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let out = self
             .call(
                 &format!("STS {step}"),
-                &at(region, endpoint),
+                &self.sts_at(region, endpoint),
                 client
                     .get_session_token()
                     .serial_number(serial)
@@ -57,7 +73,7 @@ impl Network {
                     .duration_seconds(clamp_secs(duration))
                     .send(),
             )
-            .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
+            .map_err(|e| self.call_error(&step, &self.sts_at(region, endpoint), &e))?;
         from_sts(out.credentials(), "GetSessionToken")
     }
 
@@ -74,7 +90,7 @@ impl Network {
         mfa: Option<(&str, &str)>,
     ) -> Result<Credentials> {
         let step = format!("AssumeRole {role_arn}");
-        self.check_time(&step, &at(region, endpoint))?;
+        self.check_time(&step, &self.sts_at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let mut req = client
             .assume_role()
@@ -86,8 +102,12 @@ impl Network {
             req = req.serial_number(serial).token_code(code);
         }
         let out = self
-            .call(&format!("STS {step}"), &at(region, endpoint), req.send())
-            .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
+            .call(
+                &format!("STS {step}"),
+                &self.sts_at(region, endpoint),
+                req.send(),
+            )
+            .map_err(|e| self.call_error(&step, &self.sts_at(region, endpoint), &e))?;
         from_sts(out.credentials(), "AssumeRole")
     }
 
@@ -100,12 +120,12 @@ impl Network {
         token: &str,
     ) -> Result<Credentials> {
         let step = format!("AssumeRoleWithWebIdentity {role_arn}");
-        self.check_time(&step, &at(region, endpoint))?;
+        self.check_time(&step, &self.sts_at(region, endpoint))?;
         let client = self.sts(None, region, endpoint);
         let out = self
             .call(
                 &format!("STS {step}"),
-                &at(region, endpoint),
+                &self.sts_at(region, endpoint),
                 client
                     .assume_role_with_web_identity()
                     .role_arn(role_arn)
@@ -113,7 +133,7 @@ impl Network {
                     .web_identity_token(token)
                     .send(),
             )
-            .map_err(|e| self.call_error(&step, &at(region, endpoint), &e))?;
+            .map_err(|e| self.call_error(&step, &self.sts_at(region, endpoint), &e))?;
         from_sts(out.credentials(), "AssumeRoleWithWebIdentity")
     }
 
@@ -124,15 +144,17 @@ impl Network {
         region: &str,
         endpoint: Option<&str>,
     ) -> Result<String> {
-        self.check_time("GetCallerIdentity", &at(region, endpoint))?;
+        self.check_time("GetCallerIdentity", &self.sts_at(region, endpoint))?;
         let client = self.sts(Some(creds), region, endpoint);
         let out = self
             .call(
                 "STS GetCallerIdentity",
-                &at(region, endpoint),
+                &self.sts_at(region, endpoint),
                 client.get_caller_identity().send(),
             )
-            .map_err(|e| self.call_error("GetCallerIdentity", &at(region, endpoint), &e))?;
+            .map_err(|e| {
+                self.call_error("GetCallerIdentity", &self.sts_at(region, endpoint), &e)
+            })?;
         out.arn
             .ok_or_else(|| anyhow!("GetCallerIdentity returned no ARN"))
     }
@@ -148,12 +170,12 @@ impl Network {
         duration: Option<Duration>,
     ) -> Result<Credentials> {
         const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        self.check_time("GetFederationToken", &at(region, endpoint))?;
+        self.check_time("GetFederationToken", &self.sts_at(region, endpoint))?;
         let client = self.sts(Some(source), region, endpoint);
         let out = self
             .call(
                 "STS GetFederationToken",
-                &at(region, endpoint),
+                &self.sts_at(region, endpoint),
                 client
                     .get_federation_token()
                     .name(name)
@@ -161,7 +183,9 @@ impl Network {
                     .set_duration_seconds(duration.map(clamp_secs))
                     .send(),
             )
-            .map_err(|e| self.call_error("GetFederationToken", &at(region, endpoint), &e))?;
+            .map_err(|e| {
+                self.call_error("GetFederationToken", &self.sts_at(region, endpoint), &e)
+            })?;
         if let Some(user) = out.federated_user() {
             debug!("signed in as {}", user.arn());
         }

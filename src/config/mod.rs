@@ -11,6 +11,7 @@ pub mod endpoint;
 pub mod ini;
 pub mod keys;
 mod profile;
+pub mod reach;
 pub mod shlex;
 pub mod sso_session;
 

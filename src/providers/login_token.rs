@@ -163,10 +163,10 @@ fn refresh(
         .ok_or_else(|| invalid("accessToken.accountId"))?;
     // The session's own region (`signInRegion`, newer logins) wins over the profile's.
     let region = str_of(&token, "signInRegion").unwrap_or(region);
-    let endpoint = cache
-        .endpoint
-        .clone()
-        .unwrap_or_else(|| crate::config::endpoint::signin_default(region));
+    let endpoint = cache.endpoint.clone().unwrap_or_else(|| {
+        crate::aws::partition::Partition::of_region(region)
+            .signin_service(region, net.reach().variants)
+    });
     let new =
         signin::refresh(net, &endpoint, &key, client_id, &refresh_token).map_err(|e| match e {
             SigninError::Refused { .. } => RefreshError::Refused(e),

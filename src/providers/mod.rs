@@ -45,6 +45,20 @@ pub struct Runner<'a> {
     locks: Option<PathBuf>,
     /// A cache that cannot be written has been reported.
     warned: Cell<bool>,
+    /// The profile asked for: its settings say how the network reaches AWS (as botocore
+    /// takes them from the session's profile for every call of a chain).
+    target: std::cell::RefCell<Option<String>>,
+}
+
+/// How `profile`'s calls reach AWS (None: the environment alone): variants, retries, proxies,
+/// CAs, from the environment and the profile, as botocore reads them.
+pub fn reach_of(ctx: &Context, profile: Option<&str>) -> Result<aws::Reach> {
+    let files = ctx.files()?;
+    let p = match profile {
+        Some(name) => files.profile(name)?,
+        None => None,
+    };
+    crate::config::reach::reach(Some(files), p, &ctx.env)
 }
 
 /// How long a run waits, beyond its deadline, for another run that is asking a person for an
@@ -92,6 +106,7 @@ impl<'a> Runner<'a> {
             deadline: Deadline::new(budget, settings::DEADLINE_ADVICE),
             locks: cache.map(|c| c.lock_dir()),
             warned: Cell::new(false),
+            target: std::cell::RefCell::new(None),
         }
     }
 
@@ -100,7 +115,11 @@ impl<'a> Runner<'a> {
             return Ok(n);
         }
         debug!("starting the network client");
-        let n = Network::with_deadline(self.deadline.clone())?;
+        let target = self.target.borrow().clone();
+        let n = Network::with_deadline(
+            self.deadline.clone(),
+            reach_of(self.ctx, target.as_deref())?,
+        )?;
         Ok(self.net.get_or_init(|| n))
     }
 
@@ -116,6 +135,9 @@ impl<'a> Runner<'a> {
     /// the MFA session itself is gone.
     pub fn credentials(&self, plan: &Plan) -> Result<Credentials> {
         self.ctx.settings()?;
+        if self.net.get().is_none() {
+            *self.target.borrow_mut() = Some(plan.profile.clone());
+        }
         let mut steps = vec![Step::Source];
         if let Some(m) = &plan.mfa_session {
             steps.push(Step::Mfa(m));
@@ -359,9 +381,9 @@ impl<'a> Runner<'a> {
     /// An MFA code, asked only when there is time left to use it; the time a person takes does
     /// not count against the deadline.
     fn code_for(&self, mfa: &crate::plan::Mfa, region: &str, plan: &Plan) -> Result<String> {
-        let endpoint = aws::sts_endpoint(region, plan.sts_endpoint.as_deref());
-        self.net()?
-            .check_time(&format!("profile `{}`: STS", mfa.profile), &endpoint)?;
+        let net = self.net()?;
+        let endpoint = net.sts_at(region, plan.sts_endpoint.as_deref());
+        net.check_time(&format!("profile `{}`: STS", mfa.profile), &endpoint)?;
         let began = Instant::now();
         let code = self.codes.code_for(mfa);
         self.deadline.extend(began.elapsed());
