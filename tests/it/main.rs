@@ -13,6 +13,7 @@ mod keyring;
 mod list_long;
 mod login;
 mod login_session;
+mod networks;
 mod odd_files;
 mod reliability;
 mod resolve;
