@@ -256,6 +256,7 @@ mod tests {
             secret_access_key: Secret::new("se&cr=et"),
             session_token: Some(Secret::new("to+ken")),
             expiration: None,
+            account_id: None,
         };
         let s = Session::of(&creds).unwrap();
         let url = e.signin_token_request(&s, Some(Duration::from_secs(3600)));

@@ -63,6 +63,7 @@ pub fn role_credentials(
         secret_access_key: Secret::new(c.secret_access_key().unwrap_or_default()),
         session_token: c.session_token().map(Secret::new),
         expiration: Some(expiration),
+        account_id: Some(account_id.to_string()),
     })
 }
 

@@ -74,7 +74,7 @@ impl Network {
                     .send(),
             )
             .map_err(|e| self.call_error(&step, &self.sts_at(region, endpoint), &e))?;
-        from_sts(out.credentials(), "GetSessionToken")
+        from_sts(out.credentials(), "GetSessionToken", None)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -108,7 +108,11 @@ impl Network {
                 req.send(),
             )
             .map_err(|e| self.call_error(&step, &self.sts_at(region, endpoint), &e))?;
-        from_sts(out.credentials(), "AssumeRole")
+        from_sts(
+            out.credentials(),
+            "AssumeRole",
+            out.assumed_role_user().map(|u| u.arn()),
+        )
     }
 
     pub fn assume_role_with_web_identity(
@@ -134,7 +138,11 @@ impl Network {
                     .send(),
             )
             .map_err(|e| self.call_error(&step, &self.sts_at(region, endpoint), &e))?;
-        from_sts(out.credentials(), "AssumeRoleWithWebIdentity")
+        from_sts(
+            out.credentials(),
+            "AssumeRoleWithWebIdentity",
+            out.assumed_role_user().map(|u| u.arn()),
+        )
     }
 
     /// The ARN of the identity `creds` belong to (GetCallerIdentity).
@@ -189,7 +197,11 @@ impl Network {
         if let Some(user) = out.federated_user() {
             debug!("signed in as {}", user.arn());
         }
-        from_sts(out.credentials(), "GetFederationToken")
+        from_sts(
+            out.credentials(),
+            "GetFederationToken",
+            out.federated_user().map(|u| u.arn()),
+        )
     }
 }
 
@@ -197,7 +209,19 @@ fn clamp_secs(d: Duration) -> i32 {
     i32::try_from(d.as_secs()).unwrap_or(i32::MAX)
 }
 
-fn from_sts(c: Option<&aws_sdk_sts::types::Credentials>, call: &str) -> Result<Credentials> {
+/// The account in an ARN (`arn:PARTITION:sts::ACCOUNT:assumed-role/…`).
+pub fn arn_account(arn: &str) -> Option<String> {
+    let account = arn.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| account.to_string())
+}
+
+/// `arn`: the identity STS says the credentials are (its account is `AWS_ACCOUNT_ID`).
+fn from_sts(
+    c: Option<&aws_sdk_sts::types::Credentials>,
+    call: &str,
+    arn: Option<&str>,
+) -> Result<Credentials> {
     let c = c.ok_or_else(|| anyhow!("{call} returned no credentials"))?;
     let expiration = time::OffsetDateTime::from_unix_timestamp(c.expiration().secs())
         .map_err(|_| anyhow!("{call} returned an invalid expiration"))?;
@@ -206,5 +230,6 @@ fn from_sts(c: Option<&aws_sdk_sts::types::Credentials>, call: &str) -> Result<C
         secret_access_key: Secret::new(c.secret_access_key()),
         session_token: Some(Secret::new(c.session_token())),
         expiration: Some(expiration),
+        account_id: arn.and_then(arn_account),
     })
 }

@@ -101,6 +101,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         secret_access_key: new_secret,
         session_token: None,
         expiration: None,
+        account_id: None,
     };
     if let Err(e) = prove(&net, &new, region, sts, &arn) {
         // The old key goes back first: the store must hold a key that works.

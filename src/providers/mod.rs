@@ -393,15 +393,16 @@ impl<'a> Runner<'a> {
     fn source(&self, plan: &Plan) -> Result<Credentials> {
         match &plan.source {
             Source::Static {
+                profile,
                 access_key_id,
                 secret_access_key,
                 session_token,
-                ..
             } => Ok(Credentials {
                 access_key_id: access_key_id.clone(),
                 secret_access_key: secret_access_key.clone(),
                 session_token: session_token.clone(),
                 expiration: None,
+                account_id: self.account_in_files(profile)?,
             }),
             Source::Process { profile, command } => process::run(profile, command),
             Source::Stored { profile, .. } => {
@@ -410,7 +411,7 @@ impl<'a> Runner<'a> {
                     "long-term keys of `{profile}` from the {}",
                     store.kind().describe()
                 );
-                store
+                let mut keys = store
                     .keys(profile)
                     .with_context(|| format!("profile `{profile}`"))?
                     .with_context(|| {
@@ -418,7 +419,11 @@ impl<'a> Runner<'a> {
                             "profile `{profile}`: the {} lists its keys but does not hold them; store them again with `awsenv add {profile} --force`",
                             store.kind().describe()
                         )
-                    })
+                    })?;
+                if keys.account_id.is_none() {
+                    keys.account_id = self.account_in_files(profile)?;
+                }
+                Ok(keys)
             }
             Source::Sso {
                 profile,
@@ -486,6 +491,21 @@ impl<'a> Runner<'a> {
             Source::Environment => from_environment(&self.ctx.env, &plan.profile),
             Source::Ec2InstanceMetadata | Source::EcsContainer => self.container_or_instance(plan),
         }
+    }
+
+    /// The `aws_account_id` the files give `profile`'s keys: botocore 1.44 reads it in the
+    /// section (of the credentials or the config file) the keys came from, so one in the other
+    /// file does not count. Keys in awsenv's store take it from either file.
+    fn account_in_files(&self, profile: &str) -> Result<Option<String>> {
+        use crate::config::keys;
+        let files = self.ctx.files()?;
+        let Some(p) = files.profile(profile)? else {
+            return Ok(None);
+        };
+        let keys_in = p.setting(keys::ACCESS_KEY_ID).map(|s| s.file);
+        Ok(p.setting(keys::AWS_ACCOUNT_ID)
+            .filter(|a| keys_in.is_none_or(|f| f == a.file))
+            .map(|a| a.value.to_string()))
     }
 
     /// Where IAM Identity Center tokens are, and the OIDC endpoint that refreshes them.
@@ -567,6 +587,7 @@ impl<'a> Runner<'a> {
             secret_access_key: Secret::new(c.secret_access_key()),
             session_token: c.session_token().map(Secret::new),
             expiration: c.expiry().map(OffsetDateTime::from),
+            account_id: None,
         })
     }
 }
