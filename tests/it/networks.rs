@@ -57,13 +57,17 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
     let text = |c: &Value, k: &str| c[k].as_str().unwrap().to_string();
     for (name, c) in &cases {
         let stderr = text(c, "stderr");
-        // The chosen STS endpoint is botocore's, for every setting.
+        // The chosen endpoint (STS's, or the SSO portal's) is botocore's, for every setting.
+        let said = match c["service"].as_str().unwrap() {
+            "sso" => "SSO portal endpoint: ",
+            _ => "STS endpoint: ",
+        };
         let ours = c["endpoints"]
             .as_array()
             .unwrap()
             .iter()
-            .find_map(|l| l.as_str()?.split("STS endpoint: ").nth(1))
-            .unwrap_or_else(|| panic!("{name}: no STS endpoint in --debug: {stderr}"));
+            .find_map(|l| l.as_str()?.split(said).nth(1))
+            .unwrap_or_else(|| panic!("{name}: no `{said}` in --debug: {stderr}"));
         assert_eq!(ours, text(c, "botocore"), "{name}");
         // No proxy password anywhere in what awsenv says.
         for secret in ["p@ss", "p%40ss", "wrong-pw"] {
@@ -107,6 +111,19 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
             "env-endpoint-wins" => {
                 assert_eq!(c["rc"], 0, "{stderr}");
                 assert!(connects.is_empty(), "{connects:?}");
+            }
+            // STS, then the console's federation endpoint, both through the proxy.
+            "login" => {
+                assert_eq!(c["rc"], 0, "{stderr}");
+                assert_eq!(
+                    connects,
+                    &vec![
+                        Value::from("sts.us-east-1.amazonaws.com:443"),
+                        Value::from("signin.aws.amazon.com:443")
+                    ]
+                );
+                assert!(text(c, "stdout")
+                    .starts_with("https://signin.aws.amazon.com/federation?Action=login"));
             }
             _ => {
                 assert_eq!(c["rc"], 0, "{name}: {stderr}");

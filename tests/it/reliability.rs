@@ -643,6 +643,9 @@ fn max_attempts_from_the_profile_or_the_environment() {
     // A value botocore refuses: an error naming it, before any call.
     h.set("AWS_RETRY_MODE", "eager");
     let err = h.run(&["use", "role", "--no-cache"]).clean_failure();
-    assert!(err.contains("AWS_RETRY_MODE") && err.contains("eager"), "{err}");
+    assert!(
+        err.contains("AWS_RETRY_MODE") && err.contains("eager"),
+        "{err}"
+    );
     assert_eq!(proxy.actions().len(), 1);
 }
