@@ -60,6 +60,7 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
         // The chosen endpoint (STS's, or the SSO portal's) is botocore's, for every setting.
         let said = match c["service"].as_str().unwrap() {
             "sso" => "SSO portal endpoint: ",
+            "iam" => "IAM endpoint: ",
             _ => "STS endpoint: ",
         };
         let ours = c["endpoints"]
@@ -124,6 +125,33 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
                 );
                 assert!(text(c, "stdout")
                     .starts_with("https://signin.aws.amazon.com/federation?Action=login"));
+            }
+            // GetCallerIdentity, CreateAccessKey, GetCallerIdentity with the new key,
+            // DeleteAccessKey: STS and the partition's own IAM, through the proxy.
+            "rotate-gov" | "rotate-china" => {
+                assert_eq!(c["rc"], 0, "{name}: {stderr}");
+                let sts = format!(
+                    "{}:443",
+                    host(
+                        &c["endpoints"][0]
+                            .as_str()
+                            .unwrap()
+                            .rsplit(' ')
+                            .next()
+                            .unwrap()
+                    )
+                );
+                let iam = format!("{}:443", host(&text(c, "botocore")));
+                assert_eq!(
+                    connects,
+                    &vec![
+                        Value::from(sts.clone()),
+                        Value::from(iam.clone()),
+                        Value::from(sts),
+                        Value::from(iam)
+                    ],
+                    "{name}"
+                );
             }
             _ => {
                 assert_eq!(c["rc"], 0, "{name}: {stderr}");
