@@ -133,7 +133,7 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
                 let sts = format!(
                     "{}:443",
                     host(
-                        &c["endpoints"][0]
+                        c["endpoints"][0]
                             .as_str()
                             .unwrap()
                             .rsplit(' ')
