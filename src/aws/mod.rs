@@ -950,4 +950,47 @@ mod tests {
         .unwrap();
         assert_eq!(built, 2);
     }
+
+    #[test]
+    fn a_ca_bundle_that_cannot_be_used_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("corp.pem");
+        let with = |p: &std::path::Path| {
+            Network::new(Reach {
+                ca_bundle: Some(p.to_path_buf()),
+                ..Reach::default()
+            })
+            .err()
+            .map(|e| e.to_string())
+        };
+        let e = with(&missing).unwrap();
+        assert!(
+            e.contains("cannot read the CA bundle") && e.contains("corp.pem"),
+            "{e}"
+        );
+        std::fs::write(&missing, "not a certificate").unwrap();
+        let e = with(&missing).unwrap();
+        assert!(e.contains("holds no PEM certificate"), "{e}");
+    }
+
+    #[test]
+    fn a_proxy_url_that_cannot_be_used_is_named_without_its_password() {
+        let (url, seen) = stand_in(vec![Act::Answer(200, "{}")]);
+        let n = Network::with_deadline(
+            Deadline::new(Duration::from_secs(5), "raise it"),
+            Reach {
+                proxies: Proxies {
+                    http: Some("socks9://user:hunter2@proxy.corp:1080".into()),
+                    ..Proxies::default()
+                },
+                ..Reach::default()
+            },
+        )
+        .unwrap();
+        let e = n.get("t", &url).unwrap_err().to_string();
+        assert!(e.contains("socks9://proxy.corp:1080"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        // Never went around the proxy.
+        assert_eq!(seen.load(Ordering::SeqCst), 0);
+    }
 }
