@@ -6,6 +6,7 @@ pub mod browser;
 pub mod dirs;
 pub mod env;
 pub mod file_text;
+pub mod headless;
 pub mod interrupt;
 pub mod log;
 pub mod loopback;

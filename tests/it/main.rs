@@ -24,6 +24,7 @@ mod security;
 mod security_users;
 mod server;
 mod shells;
+mod sso_anywhere;
 mod sso_login;
 mod sso_pkce;
 mod sso_profiles;
