@@ -61,6 +61,7 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
         let said = match c["service"].as_str().unwrap() {
             "sso" => "SSO portal endpoint: ",
             "iam" => "IAM endpoint: ",
+            "sso-oidc" => "SSO-OIDC endpoint: ",
             _ => "STS endpoint: ",
         };
         let ours = c["endpoints"]
@@ -125,6 +126,17 @@ fn behind_a_proxy_in_every_partition_as_botocore() {
                 );
                 assert!(text(c, "stdout")
                     .starts_with("https://signin.aws.amazon.com/federation?Action=login"));
+            }
+            // RegisterClient, StartDeviceAuthorization, CreateToken: all at the OIDC host.
+            "sso-login" => {
+                assert_eq!(c["rc"], 0, "{stderr}");
+                assert!(!connects.is_empty());
+                assert!(
+                    connects
+                        .iter()
+                        .all(|h| h == "oidc.us-east-1.amazonaws.com:443"),
+                    "{connects:?}"
+                );
             }
             // GetCallerIdentity, CreateAccessKey, GetCallerIdentity with the new key,
             // DeleteAccessKey: STS and the partition's own IAM, through the proxy.
