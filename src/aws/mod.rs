@@ -457,6 +457,9 @@ impl Network {
             .parse::<url::Url>()
             .ok()
             .and_then(|u| self.reach.proxies.for_url(&u).map(str::to_string));
+        if let Some(p) = &proxy {
+            debug!("{endpoint} goes through the proxy {}", Proxies::shown(p));
+        }
         let work = async {
             let settings = aws_smithy_runtime_api::client::http::HttpConnectorSettings::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
