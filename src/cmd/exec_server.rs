@@ -75,6 +75,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
 /// CMD has started with the default dispositions; from now on the terminal's signals are its.
 #[cfg(unix)]
 fn ignore_terminal_signals() {
+    // libc: rustix has no safe call to set a signal's disposition.
     // SAFETY: setting a signal disposition to SIG_IGN.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);

@@ -44,8 +44,7 @@ impl Owner {
 /// The owner of the client socket at `peer` connected to our `local` end on 127.0.0.1.
 #[cfg(target_os = "linux")]
 pub fn owner(local: SocketAddr, peer: SocketAddr) -> Owner {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
