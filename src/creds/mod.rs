@@ -135,6 +135,7 @@ mod tests {
             secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG"),
             session_token: Some(Secret::new("IQoJb3JpZ2luX2VjEXAMPLE")),
             expiration: None,
+            account_id: None,
         };
         let shown = format!("{creds:?} {creds:#?}");
         assert!(shown.contains("ASIAEXAMPLE"), "{shown}");
