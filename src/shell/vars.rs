@@ -128,6 +128,8 @@ pub fn load(
     account: Option<&str>,
     replaces_awsenv_profile: bool,
 ) -> Vec<Change> {
+    // What the credentials' source said (STS's answer for a role) before what the plan read.
+    let account = creds.account_id.as_deref().or(account);
     let mut unset: Vec<Change> = CONTRADICTING.iter().map(|n| Change::unset(n)).collect();
     let mut set = vec![
         Change::set(env::ACCESS_KEY_ID, &creds.access_key_id),
@@ -226,6 +228,7 @@ mod tests {
             secret_access_key: Secret::new("s"),
             session_token: token.map(Secret::new),
             expiration: token.map(|_| time::OffsetDateTime::UNIX_EPOCH),
+            account_id: None,
         }
     }
 
