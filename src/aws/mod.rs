@@ -921,8 +921,10 @@ mod tests {
         let start = Instant::now();
         let (status, _) = net(Duration::from_millis(300)).get("t", &url).unwrap();
         assert_eq!(status, 503);
+        // The bound leaves room for a loaded machine (the suite runs tests side by side on two
+        // cores); the pauses alone, were the deadline ignored, are up to 3 s.
         assert!(
-            start.elapsed() < Duration::from_millis(600),
+            start.elapsed() < Duration::from_millis(1500),
             "{:?}",
             start.elapsed()
         );
@@ -933,7 +935,7 @@ mod tests {
         let err = net(Duration::from_millis(700)).get("t", &url).unwrap_err();
         let took = start.elapsed();
         assert!(err.to_string().contains("deadline"), "{err}");
-        assert!(took < Duration::from_millis(1200), "{took:?}");
+        assert!(took < Duration::from_millis(2500), "{took:?}");
         assert_eq!(seen.load(Ordering::SeqCst), 1);
     }
 
