@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{bin, repo, require, sh_quote, venv_bin, Home, Sh, Term};
+use crate::support::{bin, repo, require, sh_quote, venv_bin, Clock, Home, Sh, Term};
 
 fn scenario() -> BTreeMap<String, Value> {
     require("unshare");
@@ -378,4 +378,104 @@ fn the_hook_loads_a_role_behind_a_proxy_with_a_private_ca() {
     assert!(!env.contains_key("AWSENV_PROFILE"), "{env:?}");
     assert!(!env.contains_key("AWS_ACCESS_KEY_ID"), "{env:?}");
     assert_eq!(corp.connects().len(), 2, "{:?}", corp.connects());
+}
+
+/// `exec --server` behind the proxy: the credential server's refresh (the engine again, on the
+/// server's own thread and context) reaches STS through the proxy with the private CA, as the
+/// first resolve did.
+#[test]
+fn the_exec_credential_server_refreshes_through_the_proxy() {
+    server_refreshes_through_the_proxy(false);
+}
+
+/// The per-shell server of `use --server` (a process of its own, started by `use`) likewise.
+#[test]
+fn the_per_shell_credential_server_refreshes_through_the_proxy() {
+    server_refreshes_through_the_proxy(true);
+}
+
+/// A served command asks the endpoint for credentials, the server's clock is moved
+/// (libfaketime) so that the session falls inside the refresh margin, and it asks again: both
+/// STS calls go through the proxy.
+fn server_refreshes_through_the_proxy(per_shell: bool) {
+    let corp = Corp::start();
+    let mut home = Home::new();
+    let clock = Clock::on(&mut home);
+    home.set("HTTPS_PROXY", &corp.proxy)
+        .set("AWS_CA_BUNDLE", &corp.ca)
+        // STS's shortest session is 15 minutes: 7 s on, it is inside this margin.
+        .set("AWSENV_SERVER_REFRESH_MARGIN", "895");
+    home.credentials(
+        "[user]\naws_access_key_id = AKIAEXAMPLEUSER\naws_secret_access_key = s3cr3t\n",
+    )
+    .config(
+        "[profile short]\nrole_arn = arn:aws:iam::123456789012:role/short\nsource_profile = user\n\
+             duration_seconds = 900\nregion = us-east-1\n",
+    );
+    let dir = home.path().join("served");
+    std::fs::create_dir(&dir).unwrap();
+    // The served command asks the endpoint for credentials, waits for the clock to move, asks
+    // again; each answer's key id (or the error) goes to a file.
+    let get = format!(
+        "{} -c 'import json,os,urllib.request as u\n\
+         r=u.Request(os.environ[\"AWS_CONTAINER_CREDENTIALS_FULL_URI\"],headers={{\"Authorization\":os.environ[\"AWS_CONTAINER_AUTHORIZATION_TOKEN\"]}})\n\
+         try: print(json.load(u.urlopen(r))[\"AccessKeyId\"])\n\
+         except Exception as e: print(\"error:\", e, getattr(e, \"read\", lambda: b\"\")())'",
+        sh_quote(&venv_bin("python").display().to_string())
+    );
+    let script = format!(
+        "cd {d} && {get} > first.tmp && mv first.tmp first; while [ ! -e go ]; do sleep 0.05; done; {get} > second.tmp && mv second.tmp second",
+        d = sh_quote(&dir.display().to_string())
+    );
+    let enter = corp.enter();
+    let mut cmd = Command::new(&enter[0]);
+    cmd.args(&enter[1..]);
+    if per_shell {
+        let script = format!(
+            "eval \"$({} use short --server --shell posix)\" && {script}",
+            sh_quote(&bin().display().to_string())
+        );
+        cmd.args(["sh", "-c", &script]);
+    } else {
+        cmd.arg(bin())
+            .args(["exec", "short", "--server", "--", "sh", "-c", &script]);
+    }
+    home.isolate(&mut cmd);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read = |name: &str| {
+        let f = dir.join(name);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&f) {
+                return s.trim().to_string();
+            }
+            assert!(Instant::now() < deadline, "no {name}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let first = read("first");
+    assert!(first.starts_with("ASIA"), "{first}");
+    assert_eq!(corp.connects(), ["sts.us-east-1.amazonaws.com:443"]);
+    clock.advance(7);
+    std::fs::write(dir.join("go"), "").unwrap();
+    let second = read("second");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(second.starts_with("ASIA"), "{second}");
+    assert_ne!(first, second, "not refreshed");
+    assert_eq!(
+        corp.connects(),
+        [
+            "sts.us-east-1.amazonaws.com:443",
+            "sts.us-east-1.amazonaws.com:443"
+        ]
+    );
 }
