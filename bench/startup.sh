@@ -75,7 +75,9 @@ print(f"{'command':<29} {'median':>8} {'p10':>7} {'p90':>7} {'cpu':>6} {'ratio':
 for t in times:
     print(f"{t['name']:<29} {t['median']:8.3f} {t['p10']:7.3f} {t['p90']:7.3f} {t['cpu']:6.2f} "
           f"{t['median'] / floor:5.2f}x")
-print("target: `use` of a static profile at most 3x `true` (issue 21)")
+use = next(t for t in times if t["name"] == "awsenv use static")["median"] / floor
+print(f"goal (issue 21): `use` of a static profile at most 3x `true`: {use:.2f}x, "
+      f"{'met' if use <= 3 else 'MISSED'}")
 print("load average:", open("/proc/loadavg").read().split()[0])
 if shutil.which("valgrind"):
     print("\ninstructions executed (callgrind, dynamic loader included; independent of load)")
