@@ -1,5 +1,7 @@
 """Times commands interleaved: each round starts every command once, in turn, so a change in the
-machine's load hits all of them alike. Used by bench/startup.sh and bench/scale.sh.
+machine's load hits all of them alike; each round in a new random order, so no command always
+follows the same neighbour (a 50 ms `list --long` just before it, say). Used by bench/startup.sh
+and bench/scale.sh.
 
     python3 bench/interleave.py CASES.json ROUNDS
 
@@ -11,6 +13,7 @@ p10, p90 (ms), cpu (ms, mean), runs.
 """
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -50,8 +53,10 @@ def main():
     null = os.open(os.devnull, os.O_WRONLY)
     wall = {c["name"]: [] for c in cases}
     cpu = {c["name"]: [] for c in cases}
+    order = list(cases)
     for r in range(rounds + 10):
-        for c in cases:
+        random.shuffle(order)
+        for c in order:
             if c["name"] in slow and r >= 3:
                 continue
             status, ms, cpu_ms = spawn(c, null)

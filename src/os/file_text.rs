@@ -4,7 +4,9 @@
 //! rewrite in place (`aws configure set` does) while awsenv runs, so text checked once could change
 //! under a `&str` afterwards (undefined behaviour) and a file cut short would raise SIGBUS. The
 //! price, measured with bench/scale.sh: a config of 10,000 profiles is 1.3 MB of fresh memory,
-//! about 0.07 µs of CPU per profile, which takes `use` from 1.8x to about 3x its 3-profile cost.
+//! about 0.07 µs of CPU per profile. Against the old static build's start that took `use` from
+//! 1.8x to about 3x its 3-profile cost; against the PIE's longer start it is about 2x (README,
+//! Performance).
 
 use std::fs::File;
 use std::ops::Deref;
