@@ -162,11 +162,7 @@ pub fn windows_exe() -> PathBuf {
     let built = std::fs::metadata(&exe)
         .and_then(|m| m.modified())
         .unwrap_or_else(|e| panic!("{}: {e}: {how}", exe.display()));
-    let mut sources = vec![
-        repo().join("Cargo.toml"),
-        repo().join("Cargo.lock"),
-        repo().join("build.rs"),
-    ];
+    let mut sources = vec![repo().join("Cargo.toml"), repo().join("Cargo.lock")];
     let mut dirs = vec![repo().join("src")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
