@@ -38,6 +38,9 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     for name in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
         cmd.env_remove(name);
     }
+    if let Some(state) = super::hook::state_for_exec(&ctx.env) {
+        cmd.env(env::HOOK_STATE, state);
+    }
     for change in vars::load(
         &name,
         &r.creds,

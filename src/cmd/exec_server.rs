@@ -62,6 +62,9 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     for n in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
         cmd.env_remove(n);
     }
+    if let Some(state) = super::hook::state_for_exec(&ctx.env) {
+        cmd.env(env::HOOK_STATE, state);
+    }
     for change in changes {
         match change.value {
             Some(v) => cmd.env(change.name, v),

@@ -21,7 +21,8 @@ use crate::context::Context;
 use crate::creds::cache::SessionKind;
 use crate::creds::{Credentials, Secret};
 use crate::engine::{self, Options};
-use crate::os::env::Env;
+use crate::os::env::{self, Env};
+use crate::shell::vars;
 
 /// What the server tells `use` on its stdout once it listens.
 #[derive(Serialize, Deserialize)]
@@ -37,6 +38,9 @@ pub struct State {
     /// The server's start time in clock ticks since boot (Linux), to tell a reused pid.
     pub started: Option<u64>,
     pub shell_pid: u32,
+    /// The shell's start time, as `started` (a reused pid is not that shell).
+    #[serde(default)]
+    pub shell_started: Option<u64>,
     pub profile: String,
     pub uri: String,
     /// When the cached MFA session it renews roles from ends (None: no MFA session).
@@ -61,11 +65,26 @@ pub fn running(env: &Env, pid: u32) -> Option<State> {
     (state.pid == pid && alive(pid, state.started)).then_some(state)
 }
 
-/// Stops the server `pid` (the one `AWSENV_SERVER` names) if it is still running.
+/// Stops the server `pid` (the one `AWSENV_SERVER` names) if it is still running and serves
+/// the calling shell. `AWSENV_SERVER` is exported, so a child of the shell (a script's
+/// `eval "$(awsenv use …)"`, a nested shell's `unset`) names the same server: only the shell
+/// that started it, by pid and start time, may end it.
 pub fn stop(env: &Env, pid: u32) {
-    if running(env, pid).is_some() {
-        terminate(pid);
+    let Some(state) = running(env, pid) else {
+        if let Ok(p) = state_path(env, pid) {
+            let _ = std::fs::remove_file(p);
+        }
+        return;
+    };
+    let caller = parent_pid();
+    if state.shell_pid != caller || !alive(caller, state.shell_started) {
+        crate::os::log::debug!(
+            "not stopping server {pid}: it serves the shell {}",
+            state.shell_pid
+        );
+        return;
     }
+    terminate(pid);
     if let Ok(p) = state_path(env, pid) {
         let _ = std::fs::remove_file(p);
     }
@@ -77,6 +96,7 @@ pub fn start(
     opts: &Options,
     creds: &Credentials,
     shell_pid: u32,
+    env_keys: bool,
 ) -> Result<(u32, Hello)> {
     if cfg!(not(unix)) {
         bail!("a per-shell credential server needs a Unix system here; use `awsenv exec PROFILE --server`");
@@ -93,6 +113,12 @@ pub fn start(
     }
     if opts.no_cache {
         cmd.arg("--no-cache");
+    }
+    // The server lives as long as the shell: it keeps no secret of the shell's beyond what it
+    // serves (the previous profile's keys, the hook's saved values, another server's token).
+    // Keys stay only where the profile's own plan reads them (`credential_source = Environment`).
+    for name in secret_vars(env_keys) {
+        cmd.env_remove(name);
     }
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -128,6 +154,17 @@ pub fn start(
     }
 }
 
+/// The variables that hold a secret of the shell's, which the server must not inherit.
+fn secret_vars(env_keys: bool) -> impl Iterator<Item = &'static str> {
+    let keys: &[&str] = if env_keys { &[] } else { vars::KEYS };
+    keys.iter()
+        .chain(vars::SERVER_VARS)
+        .chain(vars::CONTAINER_OVERRIDES)
+        .chain(vars::HOOK_VARS)
+        .chain([&env::HOOK_SAVED])
+        .copied()
+}
+
 /// The server side: runs in `awsenv serve`, never returns.
 pub fn serve(ctx: &Context, profile: &str, opts: Options, shell_pid: u32) -> Result<()> {
     let hello_or_error = (|| -> Result<_> {
@@ -142,6 +179,7 @@ pub fn serve(ctx: &Context, profile: &str, opts: Options, shell_pid: u32) -> Res
             pid,
             started: start_time(pid),
             shell_pid,
+            shell_started: start_time(shell_pid),
             profile: profile.to_string(),
             uri: server.uri(),
             mfa_until: mfa_until(ctx, profile, &opts),

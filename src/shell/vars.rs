@@ -128,7 +128,14 @@ pub fn load(
     account: Option<&str>,
     replaces_awsenv_profile: bool,
 ) -> Vec<Change> {
-    let mut unset: Vec<Change> = CONTRADICTING.iter().map(|n| Change::unset(n)).collect();
+    // Keys replace a credential server too: a command or tree given another profile's keys
+    // must not keep the token of a server that hands out the previous profile (the SDKs would
+    // use the keys, but anything reading the environment could ask the server).
+    let mut unset: Vec<Change> = SERVER_VARS
+        .iter()
+        .chain(CONTRADICTING)
+        .map(|n| Change::unset(n))
+        .collect();
     let mut set = vec![
         Change::set(env::ACCESS_KEY_ID, &creds.access_key_id),
         Change::set(env::SECRET_ACCESS_KEY, creds.secret_access_key.expose()),
@@ -235,6 +242,9 @@ mod tests {
         assert_eq!(
             names(&ch, false),
             [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                "AWSENV_SERVER",
                 "AWS_PROFILE",
                 "AWS_DEFAULT_PROFILE",
                 "AWS_SESSION_TOKEN",

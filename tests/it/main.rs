@@ -19,6 +19,7 @@ mod resolve;
 mod rotate;
 mod seams;
 mod security;
+mod security2;
 mod security_users;
 mod server;
 mod shells;

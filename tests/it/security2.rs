@@ -1,0 +1,196 @@
+//! The second security audit's findings (`../shared/SECURITY-AUDIT-2.md`, issue 24), each
+//! reproduced as the report ran it, in real shells. The ones that need a second local user are
+//! in `security_users2.rs`.
+
+use std::path::PathBuf;
+
+use crate::security::{dir, in_shell, q, SHELLS};
+use crate::support::{Home, Sh};
+
+/// A home with `prod-admin` and `sandbox` keys, a `tmp`/`other` profile whose credential_process
+/// hands out temporary credentials (what a server needs), and no STS to reach.
+fn home() -> Home {
+    let mut h = Home::new();
+    h.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .with_awsenv_on_path();
+    let cp = h.script(
+        "cp.sh",
+        "#!/bin/sh\necho \"{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"ASIAFAKETEMP00000001\\\",\\\"SecretAccessKey\\\":\\\"FAKE-SECRET\\\",\\\"SessionToken\\\":\\\"FAKE-TOKEN\\\",\\\"Expiration\\\":\\\"$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)\\\"}\"\n",
+    );
+    h.config(&format!(
+        "[profile tmp]\ncredential_process = {cp}\n[profile other]\ncredential_process = {cp}\n[profile prod]\ncredential_process = {cp}\n",
+        cp = cp.display()
+    ));
+    h.credentials(
+        "[prod-admin]\naws_access_key_id = AKIAPRODADMIN0000001\naws_secret_access_key = PROD-ADMIN-SECRET-xyz\n\
+         [sandbox]\naws_access_key_id = AKIASANDBOX000000001\naws_secret_access_key = s\n",
+    );
+    h
+}
+
+fn allowed(h: &Home, rel: &str, profile: &str) -> PathBuf {
+    let d = dir(h, rel);
+    std::fs::write(d.join(".awsprofile"), format!("{profile}\n")).unwrap();
+    h.run(&["allow", &d.display().to_string()]).success();
+    d
+}
+
+/// What a child of the shell sees of the profile, its keys and the server's variables.
+const SHOW: &str = "sh -c 'echo \"[$AWSENV_PROFILE][${AWS_ACCESS_KEY_ID-}][${AWS_CONTAINER_AUTHORIZATION_TOKEN:+token}][${AWS_CONTAINER_CREDENTIALS_FULL_URI:+uri}][${AWSENV_SERVER:+server}]\"'";
+
+/// N1: after `use prod --server`, entering a sandbox tree (keys) or `exec sandbox` leaves no
+/// server token or URI in the environment; leaving the tree brings the server back.
+#[test]
+fn n1_keys_loaded_over_a_server_remove_its_token() {
+    let h = home();
+    let sandbox = allowed(&h, "sandbox", "sandbox");
+    for shell in SHELLS {
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!(
+                "awsenv use prod --server\n{SHOW}\ngo {}\n{SHOW}\nenv | grep -c AWS_CONTAINER\ngo {}\n{SHOW}\nawsenv exec sandbox -- env | grep -c -e AWS_CONTAINER -e AWSENV_SERVER\nawsenv unset",
+                q(&sandbox),
+                q(h.path())
+            ),
+        );
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "[prod][][token][uri][server]",
+                "[sandbox][AKIASANDBOX000000001][][][]",
+                "0",
+                "[prod][][token][uri][server]",
+                "0"
+            ],
+            "{shell:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// N6: a child's `awsenv use`/`unset` (it inherits `AWSENV_SERVER`) does not stop the shell's
+/// server; the shell's own `unset` does.
+#[test]
+fn n6_a_child_cannot_stop_the_shells_server() {
+    let h = home();
+    let run = in_shell(
+        &h,
+        Sh::Bash,
+        h.path(),
+        "awsenv use tmp --server\nsh -c 'eval \"$(awsenv use other --shell sh)\"; echo child uses $AWSENV_PROFILE; awsenv unset --shell sh >/dev/null'\n\
+         sleep 1.5\nkill -0 \"$AWSENV_SERVER\" && echo still serving\n\
+         curl -s -o /dev/null -w '%{http_code}\\n' -m 2 -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"\n\
+         pid=$AWSENV_SERVER; awsenv unset; sleep 1.5; kill -0 $pid 2>/dev/null || echo stopped",
+    );
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        ["child uses other", "still serving", "200", "stopped"],
+        "{}",
+        run.stderr
+    );
+}
+
+/// N7: a credential_process the hook runs in a nested tree, and the per-shell server, never see
+/// the secret saved from before the outer tree.
+#[test]
+fn n7_the_hooks_children_and_the_server_hold_no_saved_secret() {
+    let h = home();
+    let seen = h.path().join("seen");
+    let helper = h.script(
+        "vendor-helper.sh",
+        &format!(
+            "#!/bin/sh\nenv | grep -c PROD-ADMIN-SECRET > {}\necho '{{\"Version\":1,\"AccessKeyId\":\"AKIATHIRDPARTY000001\",\"SecretAccessKey\":\"tp\"}}'\n",
+            seen.display()
+        ),
+    );
+    let config = std::fs::read_to_string(h.path().join(".aws/config")).unwrap();
+    h.config(&format!(
+        "{config}[profile vendor]\ncredential_process = {}\n",
+        helper.display()
+    ));
+    let sandbox = allowed(&h, "sandbox", "sandbox");
+    let vendor = allowed(&h, "sandbox/vendor", "vendor");
+    for shell in SHELLS {
+        let _ = std::fs::remove_file(&seen);
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!(
+                "awsenv use prod-admin\ngo {}\ngo {}\necho $AWSENV_PROFILE",
+                q(&sandbox),
+                q(&vendor)
+            ),
+        );
+        assert_eq!(run.stdout.trim(), "vendor", "{shell:?}: {}", run.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&seen).unwrap().trim(),
+            "0",
+            "{shell:?}: the helper saw the saved secret"
+        );
+    }
+    let run = in_shell(
+        &h,
+        Sh::Bash,
+        h.path(),
+        "awsenv use prod-admin\nawsenv use tmp --server\ntr '\\0' '\\n' < /proc/$AWSENV_SERVER/environ | grep -c -e PROD-ADMIN-SECRET -e AKIAPRODADMIN\nawsenv unset",
+    );
+    assert_eq!(run.stdout.trim(), "0", "{}", run.stderr);
+}
+
+/// N8: under bash `set -a` and zsh `setopt allexport` the saved secrets stay unexported.
+#[test]
+fn n8_allexport_does_not_export_the_saved_secrets() {
+    let h = home();
+    let sandbox = allowed(&h, "sandbox", "sandbox");
+    for (shell, on) in [(Sh::Bash, "set -a"), (Sh::Zsh, "setopt allexport")] {
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!(
+                "{on}\nawsenv use prod-admin\ngo {}\necho $AWSENV_PROFILE $(env | grep -c PROD-ADMIN-SECRET)\ngo {}\necho $AWSENV_PROFILE $AWS_ACCESS_KEY_ID",
+                q(&sandbox),
+                q(h.path())
+            ),
+        );
+        assert_eq!(
+            run.stdout.lines().collect::<Vec<_>>(),
+            ["sandbox 0", "prod-admin AKIAPRODADMIN0000001"],
+            "{shell:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// N10: `awsenv exec sandbox -- SHELL` inside a prod-marked tree stays sandbox at its prompts
+/// while it stays in the tree; a tree it enters afterwards loads as usual.
+#[test]
+fn n10_exec_inside_a_marked_tree_keeps_the_profile_asked_for() {
+    let h = home();
+    let infra = allowed(&h, "infra", "prod-admin");
+    let other = allowed(&h, "elsewhere", "prod-admin");
+    for shell in SHELLS {
+        let inner = match shell {
+            Sh::Bash => "bash --norc -c 'eval \"$(awsenv init bash)\"; __awsenv_hook; echo $AWSENV_PROFILE; cd sub && __awsenv_hook; echo $AWSENV_PROFILE; cd \"$1\" && __awsenv_hook; echo $AWSENV_PROFILE' x",
+            Sh::Zsh => "zsh --no-rcs -c 'eval \"$(awsenv init zsh)\"; __awsenv_hook; echo $AWSENV_PROFILE; cd sub; echo $AWSENV_PROFILE; cd \"$1\"; echo $AWSENV_PROFILE' x",
+            _ => "fish --no-config -c 'awsenv init fish | source; __awsenv_hook; echo $AWSENV_PROFILE; cd sub; echo $AWSENV_PROFILE; cd $argv[1]; echo $AWSENV_PROFILE'",
+        };
+        std::fs::create_dir_all(infra.join("sub")).unwrap();
+        let run = in_shell(
+            &h,
+            shell,
+            &infra,
+            &format!("awsenv exec sandbox -- {inner} {}", q(&other)),
+        );
+        assert_eq!(
+            run.stdout.lines().collect::<Vec<_>>(),
+            ["sandbox", "sandbox", "prod-admin"],
+            "{shell:?}: {}",
+            run.stderr
+        );
+    }
+}
