@@ -21,6 +21,7 @@ mod seams;
 mod security;
 mod security2;
 mod security_users;
+mod security_users2;
 mod server;
 mod shells;
 mod sso_login;
