@@ -6,6 +6,10 @@
 //! would take CMD's credentials with it) and exits with CMD's status (128 + the signal when a
 //! signal ended CMD, as shells report it). An MFA code needed for a refresh is asked on the
 //! terminal of the `exec`.
+//!
+//! When CMD exits, processes it started may still hold the endpoint and token: awsenv then keeps
+//! the port, refusing every request, until the last of them has ended (it is their subreaper on
+//! Linux), so that no other local user can take the port and answer them.
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -72,13 +76,70 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
         };
     }
     let program = argv[0].to_string_lossy().into_owned();
+    // Every process CMD leaves behind (a background job, a daemon) becomes our child when its
+    // parent ends, so that we can tell when the last holder of the token is gone.
+    become_subreaper();
     let mut child = cmd
         .spawn()
         .map_err(|e| anyhow!("cannot run `{program}`: {e}"))?;
     ignore_terminal_signals();
     let status = child.wait()?;
+    // CMD is done: nothing is served any more, but the port stays held (refusing) while any
+    // process it left may still use the endpoint (see `server::retire`).
+    server::retire();
+    wait_for_descendants(&crate::os::text::inert(&program));
     std::process::exit(exit_code(status));
 }
+
+#[cfg(target_os = "linux")]
+fn become_subreaper() {
+    // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes only this process.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+        crate::os::log::debug!(
+            "cannot become a subreaper: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn become_subreaper() {}
+
+/// Reaps every remaining descendant (ours as the subreaper), saying once on stderr why the
+/// command line has not come back yet. Ctrl-C stops the wait (and frees the port).
+#[cfg(unix)]
+fn wait_for_descendants(program: &str) {
+    let mut told = false;
+    loop {
+        // SAFETY: waitpid with a null status pointer only reaps.
+        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+        if r > 0 {
+            continue;
+        }
+        if r < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return; // ECHILD: nobody left.
+        }
+        if !told {
+            eprintln!(
+                "awsenv: `{program}` exited, but processes it started still run; their credential endpoint refuses (403) and keeps its port until they end (Ctrl-C stops waiting)"
+            );
+            // SAFETY: back to the default disposition: Ctrl-C ends this wait.
+            unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
+            told = true;
+        }
+        // SAFETY: as above, blocking.
+        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), 0) };
+        if r < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn wait_for_descendants(_program: &str) {}
 
 /// CMD has started with the default dispositions; from now on the terminal's signals are its.
 #[cfg(unix)]

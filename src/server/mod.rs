@@ -17,6 +17,7 @@ pub mod http;
 pub mod shell;
 pub mod token;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -177,6 +178,25 @@ pub fn body(c: &Credentials) -> String {
     .to_string()
 }
 
+/// Set once nothing may be served any more but the port must stay held: every request is
+/// refused with 403 (see [`retire`]).
+static RETIRED: AtomicBool = AtomicBool::new(false);
+
+/// From now on this process's server refuses every request (403) while it keeps its port.
+///
+/// Processes that were given the endpoint and its token may outlive what they were given it for
+/// (a background job of `exec --server`'s command, a child of a shell after `unset`). The SDKs
+/// do not authenticate the server, so if the port were freed, whoever bound it next would get
+/// the token and could hand those processes credentials of its own. A retired server holds the
+/// port and refuses instead. Async-signal-safe (an atomic store): a signal handler may call it.
+pub fn retire() {
+    RETIRED.store(true, Ordering::SeqCst);
+}
+
+fn retired() -> bool {
+    RETIRED.load(Ordering::SeqCst)
+}
+
 /// A listening endpoint: 127.0.0.1 on a port the kernel chose, and its token.
 pub struct Server {
     listener: Listener,
@@ -216,6 +236,13 @@ impl Server {
         let listener = self.listener;
         std::thread::spawn(move || {
             loopback::serve_forever(listener, opts, move |req| {
+                if retired() {
+                    debug!("server: refused a request (retired)");
+                    return http::answer(
+                        403,
+                        http::error_body("AccessDenied", "awsenv: this endpoint has ended"),
+                    );
+                }
                 match http::judge(req.head(), &token, port) {
                     http::Verdict::Refuse(status) => {
                         debug!("server: refused a request ({status})");
@@ -243,6 +270,10 @@ impl Server {
         });
         for reply in asks {
             let answer = match provider.current() {
+                _ if retired() => http::answer(
+                    403,
+                    http::error_body("AccessDenied", "awsenv: this endpoint has ended"),
+                ),
                 Ok(c) => http::answer(200, body(c)),
                 Err(msg) => http::answer(500, http::error_body("RefreshFailed", &msg)),
             };

@@ -6,7 +6,8 @@
 //! in argv. The server writes a secret-free state file `servers/<pid>.json` in awsenv's cache
 //! directory for `status`, polls the shell's pid each second and ends when the shell is gone.
 //! The next `use` or `unset` in that shell stops it (after checking that the pid is still that
-//! server, by its start time, so a reused pid is never signalled).
+//! server, by its start time, so a reused pid is never signalled, and that it serves this
+//! shell): stopped, it refuses every request but keeps its port until the shell ends.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -84,7 +85,7 @@ pub fn stop(env: &Env, pid: u32) {
         );
         return;
     }
-    terminate(pid);
+    retire(pid);
     if let Ok(p) = state_path(env, pid) {
         let _ = std::fs::remove_file(p);
     }
@@ -209,18 +210,23 @@ pub fn serve(ctx: &Context, profile: &str, opts: Options, shell_pid: u32) -> Res
     out.flush()?;
     close_stdout();
 
+    // Stopped by its shell (`use`, `unset`: SIGUSR1, or its state file removed), the server
+    // retires: it refuses everything but keeps its port while the shell lives, since the shell's
+    // children still hold the endpoint and token (see `super::retire`). It ends with the shell.
+    on_retire_signal();
     let env = ctx.env.clone();
     let watched = (shell_pid, start_time(shell_pid));
     let own = state.pid;
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(1));
-        let gone_shell = !alive(watched.0, watched.1);
-        let replaced = !state_path(&env, own).is_ok_and(|p| p.exists());
-        if gone_shell || replaced {
+        if !alive(watched.0, watched.1) {
             if let Ok(p) = state_path(&env, own) {
                 let _ = std::fs::remove_file(p);
             }
             std::process::exit(0);
+        }
+        if !state_path(&env, own).is_ok_and(|p| p.exists()) {
+            super::retire();
         }
     });
 
@@ -282,11 +288,24 @@ pub fn parent_pid() -> u32 {
     unsafe { libc::getppid() as u32 }
 }
 
+/// Asks the server `pid` to retire (SIGUSR1).
 #[cfg(unix)]
-fn terminate(pid: u32) {
+fn retire(pid: u32) {
     // SAFETY: signalling a process the caller checked is our server.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGUSR1) };
 }
+
+#[cfg(unix)]
+fn on_retire_signal() {
+    extern "C" fn handler(_: libc::c_int) {
+        super::retire();
+    }
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { libc::signal(libc::SIGUSR1, handler as *const () as libc::sighandler_t) };
+}
+
+#[cfg(not(unix))]
+fn on_retire_signal() {}
 
 #[cfg(unix)]
 fn exists(pid: u32) -> bool {
@@ -302,7 +321,7 @@ pub fn parent_pid() -> u32 {
 }
 
 #[cfg(not(unix))]
-fn terminate(_pid: u32) {}
+fn retire(_pid: u32) {}
 
 #[cfg(not(unix))]
 fn exists(_pid: u32) -> bool {

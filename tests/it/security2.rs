@@ -9,7 +9,7 @@ use crate::support::{Home, Sh};
 
 /// A home with `prod-admin` and `sandbox` keys, a `tmp`/`other` profile whose credential_process
 /// hands out temporary credentials (what a server needs), and no STS to reach.
-fn home() -> Home {
+pub fn home() -> Home {
     let mut h = Home::new();
     h.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
         .with_awsenv_on_path();

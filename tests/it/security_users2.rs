@@ -174,3 +174,144 @@ fn n3_the_pkce_callback_takes_only_the_users_own_answer() {
     let code = token["body"]["code"].as_str().unwrap();
     assert!(code.starts_with("code-"), "redeemed {code}");
 }
+
+/// Run by another user: connects to 127.0.0.1:argv[1] `n` times and trickles a byte every
+/// 0.3 s on each for 4 s; prints what each connection was answered (the status, or `open` when
+/// the server never answered or closed it).
+const TRICKLE: &str = r#"
+import socket, sys, time
+port = int(sys.argv[1]); held = []
+for _ in range(4):
+    s = socket.create_connection(('127.0.0.1', port)); s.settimeout(0.05); held.append([s, None])
+end = time.time() + 4
+while time.time() < end:
+    for h in held:
+        if h[1] is not None: continue
+        try:
+            h[0].send(b'G')
+            got = h[0].recv(100)
+            h[1] = got.split(b' ')[1].decode() if got else 'closed'
+        except socket.timeout: pass
+        except OSError as e: h[1] = 'closed'
+    time.sleep(0.3)
+print(' '.join(h[1] or 'open' for h in held), flush=True)
+"#;
+
+/// N4: while another user and the user's own process trickle bytes at the credential server,
+/// every request of the command is answered at once: the other user's connections are closed
+/// unread (403), the trickler's own are on threads of their own.
+#[test]
+fn n4_tricklers_do_not_hold_up_the_credential_server() {
+    let h = crate::security2::home();
+    let other = OtherUser::new();
+    let out = h.path().join("out");
+    let script = format!(
+        "port=${{AWS_CONTAINER_CREDENTIALS_FULL_URI##*:}}; port=${{port%%/*}}\n\
+         {setpriv} --reuid={uid} --regid={gid} --clear-groups {py} -c {trickle} $port > {out}.other &\n\
+         {py} -c {trickle} $port > {out}.own &\n\
+         sleep 0.5\n\
+         for i in 1 2 3 4 5; do curl -s -o /dev/null -m 2 -w '%{{http_code}} %{{time_total}}\\n' -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"; sleep 0.3; done > {out}\n\
+         wait\n",
+        setpriv = support::require("setpriv").display(),
+        uid = other.uid,
+        gid = other.gid,
+        py = system_python().display(),
+        trickle = sh_quote(TRICKLE),
+        out = sh_quote(&out.display().to_string()),
+    );
+    h.run(&["exec", "tmp", "--server", "--", "sh", "-c", &script])
+        .success();
+    let answers = std::fs::read_to_string(&out).unwrap();
+    for line in answers.lines() {
+        let (status, took) = line.split_once(' ').unwrap();
+        let took: f64 = took.parse().unwrap();
+        assert!(status == "200" && took < 1.0, "{answers}");
+    }
+    assert_eq!(answers.lines().count(), 5, "{answers}");
+    let theirs = std::fs::read_to_string(out.with_extension("other")).unwrap();
+    assert_eq!(
+        theirs.trim(),
+        "403 403 403 403",
+        "the other user's connections"
+    );
+}
+
+/// Run by another user: tries to bind 127.0.0.1:argv[1] for 4 s; if it can, answers one request
+/// with credentials of its own.
+const SQUAT: &str = r#"
+import json, socket, sys, time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        b = json.dumps({"AccessKeyId": "ASIAATTACKER00000001", "SecretAccessKey": "a", "Token": "a", "Expiration": "2099-01-01T00:00:00Z"}).encode()
+        self.send_response(200); self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)
+end = time.time() + 4
+while time.time() < end:
+    try: s = HTTPServer(('127.0.0.1', int(sys.argv[1])), H)
+    except OSError: time.sleep(0.005); continue
+    print('squatted', flush=True); s.timeout = 3; s.handle_request(); sys.exit(0)
+print('never bound', flush=True)
+"#;
+
+/// N5 (`exec --server`): a background job the command left keeps the endpoint; awsenv holds the
+/// port (answering 403) until that job has ended, so another user waiting to bind it never can.
+#[test]
+fn n5_exec_server_holds_its_port_while_the_commands_background_jobs_run() {
+    let h = crate::security2::home();
+    let other = OtherUser::new();
+    let out = h.path().join("out");
+    let script = format!(
+        "port=${{AWS_CONTAINER_CREDENTIALS_FULL_URI##*:}}; port=${{port%%/*}}\n\
+         {setpriv} --reuid={uid} --regid={gid} --clear-groups {py} -c {squat} $port > {out}.squat &\n\
+         (sleep 1.5; curl -s -m 3 -w ' %{{http_code}}\\n' -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\" > {out}) &\n\
+         exit 3\n",
+        setpriv = support::require("setpriv").display(),
+        uid = other.uid,
+        gid = other.gid,
+        py = system_python().display(),
+        squat = sh_quote(SQUAT),
+        out = sh_quote(&out.display().to_string()),
+    );
+    let started = Instant::now();
+    let run = h.run(&["exec", "tmp", "--server", "--", "sh", "-c", &script]);
+    // The command's status, once everything it left has ended.
+    assert_eq!(run.status.code(), Some(3), "{}", run.stderr);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert!(
+        run.stderr.contains("processes it started still run"),
+        "{}",
+        run.stderr
+    );
+    let job = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        job.ends_with(" 403\n") && !job.contains("ATTACKER"),
+        "the background job got: {job}"
+    );
+    let squat = std::fs::read_to_string(out.with_extension("squat")).unwrap();
+    assert_eq!(squat.trim(), "never bound");
+}
+
+/// N5 (`use --server`): after `awsenv unset`, the shell's children still hold the endpoint: the
+/// stopped server keeps the port (403) until the shell ends, then it is gone.
+#[test]
+fn n5_a_stopped_shell_server_holds_its_port_until_the_shell_ends() {
+    let h = crate::security2::home();
+    let run = crate::security::in_shell(
+        &h,
+        crate::support::Sh::Bash,
+        h.path(),
+        "awsenv use tmp --server\npid=$AWSENV_SERVER\n\
+         (sleep 1.5; curl -s -o /dev/null -m 3 -w '%{http_code}\\n' -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\") &\n\
+         awsenv unset\nwait\nkill -0 $pid && echo held\necho $pid",
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[..2], ["403", "held"], "{}", run.stderr);
+    let pid: i32 = lines[2].parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // SAFETY: signal 0 only checks that the process exists.
+    while unsafe { libc::kill(pid, 0) } == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(Instant::now() < deadline, "the server outlived its shell");
+}
