@@ -30,6 +30,9 @@ pub enum SigninError {
     Other { endpoint: String, problem: String },
 }
 
+/// The longest session the sign-in service gives (12 hours).
+pub const MAX_LIFETIME_SECS: u64 = 12 * 3600;
+
 /// New keys from a refresh.
 pub struct Refreshed {
     pub access_key_id: String,
@@ -101,7 +104,10 @@ pub fn refresh(
             access_key_id: out.access_token.access_key_id,
             secret_access_key: out.access_token.secret_access_key,
             session_token: out.access_token.session_token,
-            expires_in: Duration::from_secs(out.expires_in),
+            // The service issues at most 12 hours; a larger (or absurd: 2^64 - 1) value from a
+            // broken or hostile endpoint is cut to that instead of overflowing a date later,
+            // after the refresh token was spent.
+            expires_in: Duration::from_secs(out.expires_in.min(MAX_LIFETIME_SECS)),
             refresh_token: out.refresh_token,
         });
     }

@@ -194,3 +194,151 @@ fn n10_exec_inside_a_marked_tree_keeps_the_profile_asked_for() {
         );
     }
 }
+
+/// N15: `awsenv login` never sends the keys to the general `AWS_ENDPOINT_URL` (LocalStack's
+/// `http://localhost:4566`, say) and never over plain http without `--insecure-endpoint`.
+#[test]
+fn n15_login_sends_the_secret_only_to_a_sign_in_endpoint_over_https() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut h = home();
+    h.set("AWS_ENDPOINT_URL", &url);
+    // The general override: not used for the console sign-in (the partition's own endpoint is;
+    // unreachable here, so the run fails, but nothing reached the listener).
+    h.set("AWSENV_DEADLINE", "2");
+    // In a network namespace of its own: the partition's endpoint is not reached from a test.
+    let mut c = std::process::Command::new(crate::support::require("unshare"));
+    c.arg("--net")
+        .arg(crate::support::bin())
+        .args(["login", "tmp", "--print"]);
+    h.isolate(&mut c);
+    let run = crate::support::Run::from(c.output().unwrap());
+    assert!(
+        run.stderr
+            .contains("not sending the console sign-in to the general endpoint override"),
+        "{}",
+        run.stderr
+    );
+    // A sign-in endpoint over http: refused without the flag.
+    h.env.remove("AWS_ENDPOINT_URL");
+    h.set("AWS_ENDPOINT_URL_SIGNIN", &url);
+    let err = h.run(&["login", "tmp", "--print"]).clean_failure();
+    assert!(err.contains("pass --insecure-endpoint"), "{err}");
+    // Nothing was ever sent to the listener.
+    let mut got = Vec::new();
+    if let Ok((mut c, _)) = listener.accept() {
+        c.set_nonblocking(false).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_millis(500)))
+            .unwrap();
+        let _ = c.read_to_end(&mut got);
+        let _ = c.write_all(b"HTTP/1.1 500 x\r\n\r\n");
+    }
+    assert!(
+        !String::from_utf8_lossy(&got).contains("FAKE-SECRET"),
+        "the listener got the secret"
+    );
+}
+
+/// N11: a FIFO where the SSO token or `aws login` cache file should be is refused at once, never
+/// waited on (`use`, `list --long`, `sso sessions`).
+#[test]
+fn n11_fifos_in_the_cli_caches_are_refused_not_waited_on() {
+    use sha2::Digest;
+    let h = home();
+    let config = std::fs::read_to_string(h.path().join(".aws/config")).unwrap();
+    h.config(&format!(
+        "{config}[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n\
+         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n\
+         [profile console]\nlogin_session = arn:aws:iam::111111111111:user/alice\n"
+    ));
+    let sso = dir(&h, ".aws/sso/cache");
+    let login = dir(&h, ".aws/login/cache");
+    for d in [
+        &sso,
+        &login,
+        &h.path().join(".aws/sso"),
+        &h.path().join(".aws/login"),
+    ] {
+        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    }
+    let fifo = |p: PathBuf| {
+        let c = std::ffi::CString::new(p.display().to_string()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    };
+    fifo(sso.join(format!("{}.json", hex::encode(sha1::Sha1::digest(b"corp")))));
+    fifo(login.join(format!(
+        "{}.json",
+        hex::encode(sha2::Sha256::digest(
+            b"arn:aws:iam::111111111111:user/alice"
+        ))
+    )));
+    for args in [
+        &["use", "--shell", "bash", "s"][..],
+        &["use", "--shell", "bash", "console"],
+        &["list", "--long"],
+        &["sso", "sessions"],
+    ] {
+        let mut c = std::process::Command::new(crate::support::require("timeout"));
+        c.arg("10").arg(crate::support::bin()).args(args);
+        h.isolate(&mut c);
+        let run = crate::support::Run::from(c.output().unwrap());
+        assert_ne!(run.status.code(), Some(124), "{args:?} waited on a FIFO");
+        if args[0] == "use" {
+            assert!(
+                run.stderr.contains("not a regular file"),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+}
+
+/// N16: the device flow's `userCode` and `verificationUri` come from the endpoint: their escape
+/// sequences are shown inert, and a `verificationUriComplete` that is not https (`file://`) is
+/// not handed to the browser.
+#[test]
+fn n16_device_flow_text_is_inert_and_only_https_is_opened() {
+    let original =
+        std::fs::read_to_string(crate::support::repo().join("tests/fixtures/sso_oidc.py")).unwrap();
+    let hostile = original
+        .replace(
+            "\"userCode\": \"WXYZ-1234\"",
+            "\"userCode\": \"WX\\u001b]0;TITLE\\u0007\\u001b[2J\"",
+        )
+        .replace(
+            "\"verificationUriComplete\": \"https://device.sso.example.com/?user_code=WXYZ-1234\"",
+            "\"verificationUriComplete\": \"file:///etc/passwd\"",
+        );
+    assert_ne!(hostile, original, "the fixture's fields moved");
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), hostile).unwrap();
+    let oidc =
+        crate::support::standins::LoggedFixture::start(script.path().to_str().unwrap(), &["tok-1"]);
+    let mut h = home();
+    h.set("AWS_ENDPOINT_URL_SSO_OIDC", oidc.url());
+    h.config(
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let opened = h.path().join("opened");
+    let browser = h.script(
+        "browser",
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            opened.display()
+        ),
+    );
+    h.set("BROWSER", browser.to_str().unwrap());
+    let run = h.run(&["sso", "login", "--sso-session", "corp", "--use-device-code"]);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(run.stderr.contains("\\u{1b}]0;TITLE"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not opening file:///etc/passwd"),
+        "{}",
+        run.stderr
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!opened.exists(), "the browser was asked to open it");
+}

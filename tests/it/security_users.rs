@@ -172,7 +172,7 @@ fn the_sign_in_redirect_is_refused_to_other_users() {
         ),
     );
     h.set("BROWSER", browser.to_str().unwrap());
-    let run = h.run(&["login", "temp"]).success();
+    let run = h.run(&["login", "--insecure-endpoint", "temp"]).success();
     assert!(
         run.stderr
             .contains(&format!("refused the sign-in link to uid {}", other.uid))

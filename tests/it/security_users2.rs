@@ -83,7 +83,7 @@ fn n2_the_sign_in_redirect_is_refused_to_another_user_on_another_loopback_addres
         ),
     );
     h.set("BROWSER", browser.to_str().unwrap());
-    let run = h.run(&["login", "temp"]);
+    let run = h.run(&["login", "--insecure-endpoint", "temp"]);
     let attacker = wait_for(&attacker_log);
     let statuses: Vec<&str> = attacker.lines().collect();
     assert_eq!(
@@ -314,4 +314,94 @@ fn n5_a_stopped_shell_server_holds_its_port_until_the_shell_ends() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(Instant::now() < deadline, "the server outlived its shell");
+}
+
+/// A sticky directory everyone can write to, as a shared `XDG_CACHE_HOME` or
+/// `AWS_LOGIN_CACHE_DIRECTORY` parent would be.
+fn shared_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    d
+}
+
+/// N11 (second part): in a shared `AWS_LOGIN_CACHE_DIRECTORY`, another user's planted console
+/// session is refused with a message, never used.
+#[test]
+fn n11_a_planted_login_session_of_another_user_is_refused() {
+    use sha2::Digest;
+    let shared = shared_dir();
+    let other = OtherUser::new();
+    let cache = shared.path().join("login");
+    let name = hex::encode(sha2::Sha256::digest(
+        b"arn:aws:iam::111111111111:user/alice",
+    ));
+    other
+        .run(
+            "sh",
+            &[
+                "-c",
+                "umask 0; mkdir \"$1\" && printf '%s' '{\"accessToken\":{\"accessKeyId\":\"ASIAATTACKERPLANTED1\",\"secretAccessKey\":\"a\",\"sessionToken\":\"a\",\"accountId\":\"1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}}' > \"$1/$2.json\"",
+                "sh",
+                &cache.display().to_string(),
+                &name,
+            ],
+        )
+        .success();
+    let mut h = Home::new();
+    h.set("AWS_LOGIN_CACHE_DIRECTORY", &cache.display().to_string());
+    h.config("[profile console]\nlogin_session = arn:aws:iam::111111111111:user/alice\n");
+    let run = h.run(&["use", "--shell", "bash", "console"]);
+    assert!(
+        !run.stdout.contains("ASIAATTACKERPLANTED1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(&format!("uid {}", other.uid))
+            || run.stderr.contains("written by others"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// N12: in a shared cache, another user's symlink for awsenv's lock directory does not make
+/// awsenv `chmod` a directory of the user's, nor drop lock files in it.
+#[test]
+fn n12_a_planted_symlink_in_a_shared_cache_redirects_no_chmod_or_lock() {
+    use std::os::unix::fs::PermissionsExt;
+    let shared = shared_dir();
+    let other = OtherUser::new();
+    let mut h = Home::new();
+    let public = h.path().join("public_html");
+    std::fs::create_dir(&public).unwrap();
+    std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let top = shared.path().join("awsenv");
+    other
+        .run(
+            "sh",
+            &[
+                "-c",
+                "umask 0; mkdir \"$1\" && ln -s \"$2\" \"$1/session-locks\"",
+                "sh",
+                &top.display().to_string(),
+                &public.display().to_string(),
+            ],
+        )
+        .success();
+    h.set("XDG_CACHE_HOME", &shared.path().display().to_string())
+        .set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .set("AWSENV_DEADLINE", "2");
+    h.config(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = k\n\
+         [profile k]\naws_access_key_id = AKIAEXAMPLE000000001\naws_secret_access_key = s\n",
+    );
+    let _ = h.run(&["use", "--shell", "bash", "r"]);
+    let mode = std::fs::metadata(&public).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(
+        mode, 0o755,
+        "awsenv changed the mode of the user's directory"
+    );
+    let entries: Vec<_> = std::fs::read_dir(&public).unwrap().collect();
+    assert!(entries.is_empty(), "{entries:?}");
 }
