@@ -24,6 +24,8 @@ use crate::server::{self, Provider, Server};
 use crate::shell::vars;
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
+    // It holds credentials for as long as CMD runs; CMD gets its own core limit back.
+    let core_limit = crate::os::dumps::no_core_files();
     let name = super::profile_name(ctx, args.profile)?;
     let opts: Options = (&args.resolve).into();
     let margin = server::margin(ctx)?;
@@ -63,6 +65,17 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     }
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                crate::os::dumps::restore_core_limit(core_limit);
+                Ok(())
+            });
+        }
+    }
     for n in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
         cmd.env_remove(n);
     }

@@ -3,6 +3,7 @@
 //! victim.
 
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::security_users::OtherUser;
@@ -404,4 +405,37 @@ fn n12_a_planted_symlink_in_a_shared_cache_redirects_no_chmod_or_lock() {
     );
     let entries: Vec<_> = std::fs::read_dir(&public).unwrap().collect();
     assert!(entries.is_empty(), "{entries:?}");
+}
+
+/// N17: `exec --server` (run here by another user, so that `/proc` ownership tells) is not
+/// dumpable (its `/proc/PID` files belong to root, no core, no ptrace by the user's other
+/// processes) and has no core limit, while the command it runs keeps the limit it was given.
+#[test]
+fn n17_a_server_holding_credentials_leaves_no_core_and_is_not_dumpable() {
+    let h = crate::security2::home();
+    let other = OtherUser::new();
+    h.script(
+        "cmd.sh",
+        "ulimit -c\nstat -c %u /proc/$PPID/environ\nawk '/Max core/ {print $5}' /proc/$PPID/limits\n",
+    );
+    let status = Command::new("chown")
+        .args(["-R", &format!("{}:{}", other.uid, other.gid)])
+        .arg(h.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut c = other.command("sh");
+    c.args([
+        "-c",
+        "ulimit -S -c 4096; exec \"$0\" exec tmp --server -- sh cmd.sh",
+        crate::support::bin().to_str().unwrap(),
+    ]);
+    h.isolate(&mut c);
+    let run = crate::support::Run::from(c.output().unwrap()).success();
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        ["4096", "0", "0"],
+        "{}",
+        run.stderr
+    );
 }
