@@ -15,6 +15,7 @@ use crate::shell::detect::calling_shell;
 use crate::shell::vars;
 
 pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
+    super::not_to_a_terminal("use")?;
     let name = super::profile_name(ctx, args.profile)?;
     let shell = args.shell.unwrap_or_else(|| calling_shell(&ctx.env));
     let opts: Options = (&args.resolve).into();

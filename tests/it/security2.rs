@@ -83,11 +83,14 @@ fn n6_a_child_cannot_stop_the_shells_server() {
         "awsenv use tmp --server\nsh -c 'eval \"$(awsenv use other --shell sh)\"; echo child uses $AWSENV_PROFILE; awsenv unset --shell sh >/dev/null'\n\
          sleep 1.5\nkill -0 \"$AWSENV_SERVER\" && echo still serving\n\
          curl -s -o /dev/null -w '%{http_code}\\n' -m 2 -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"\n\
-         pid=$AWSENV_SERVER; awsenv unset; sleep 1.5; kill -0 $pid 2>/dev/null || echo stopped",
+         uri=$AWS_CONTAINER_CREDENTIALS_FULL_URI; token=$AWS_CONTAINER_AUTHORIZATION_TOKEN
+         awsenv unset
+curl -s -o /dev/null -w '%{http_code}\n' -m 2 -H \"Authorization: $token\" \"$uri\"",
     );
+    // The shell's own `unset` stops it (stopped, it refuses but keeps its port: N5).
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
-        ["child uses other", "still serving", "200", "stopped"],
+        ["child uses other", "still serving", "200", "403"],
         "{}",
         run.stderr
     );
@@ -341,4 +344,48 @@ fn n16_device_flow_text_is_inert_and_only_https_is_opened() {
     );
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!opened.exists(), "the browser was asked to open it");
+}
+
+/// N9: `awsenv --debug use PROFILE` (the README's example) loads the profile through the shell
+/// integration in every shell, and prints no secret; `use` itself refuses to write its script
+/// to a terminal.
+#[test]
+fn n9_debug_use_loads_and_never_prints_the_secret() {
+    let h = home();
+    for shell in SHELLS {
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            "awsenv --debug use prod-admin\necho \"[$AWSENV_PROFILE]\"\nawsenv --debug unset\necho \"[$AWSENV_PROFILE]\"",
+        );
+        assert_eq!(
+            run.stdout.lines().collect::<Vec<_>>(),
+            ["[prod-admin]", "[]"],
+            "{shell:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("PROD-ADMIN-SECRET") && run.stderr.contains("debug"),
+            "{shell:?}: {}",
+            run.stderr
+        );
+    }
+    // On a terminal (a pty from script(1)): refused, nothing shown.
+    let mut c = std::process::Command::new(crate::support::require("script"));
+    c.args(["-qec"])
+        .arg(format!(
+            "{} use prod-admin",
+            crate::support::bin().display()
+        ))
+        .arg("/dev/null");
+    h.isolate(&mut c);
+    let run = crate::support::Run::from(c.output().unwrap());
+    assert!(!run.ok(), "{}", run.stdout);
+    assert!(!run.stdout.contains("PROD-ADMIN-SECRET"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("not shown on a terminal"),
+        "{}",
+        run.stdout
+    );
 }
