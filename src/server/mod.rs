@@ -43,14 +43,28 @@ const SHORT_SESSION_PAUSE: Duration = Duration::from_secs(60);
 pub fn margin(ctx: &Context) -> Result<Duration> {
     match ctx.env.get(env::SERVER_REFRESH_MARGIN) {
         None => Ok(DEFAULT_MARGIN),
-        Some(v) => crate::plan::parse_duration(v).with_context(|| {
-            format!(
-                "{}=`{v}` is not a duration like 1200, 20m or 1h",
-                env::SERVER_REFRESH_MARGIN
-            )
-        }),
+        Some(v) => {
+            let d = crate::plan::parse_duration(v).with_context(|| {
+                format!(
+                    "{}=`{v}` is not a duration like 1200, 20m or 1h",
+                    env::SERVER_REFRESH_MARGIN
+                )
+            })?;
+            // No session lasts longer than 12 hours: a larger margin is a mistake.
+            if d > MAX_MARGIN {
+                bail!(
+                    "{}=`{}` is longer than 12 hours, the longest session AWS gives",
+                    env::SERVER_REFRESH_MARGIN,
+                    crate::os::text::inert(v)
+                );
+            }
+            Ok(d)
+        }
     }
 }
+
+/// The largest refresh margin accepted: the longest role session.
+const MAX_MARGIN: Duration = Duration::from_secs(12 * 3600);
 
 /// The SDKs' container clients expect a session token and an expiry: long-term keys are not
 /// served.

@@ -389,3 +389,33 @@ fn n9_debug_use_loads_and_never_prints_the_secret() {
         run.stdout
     );
 }
+
+/// I5: a refresh margin beyond any session (`5000000000000s`) is refused with one line, not a
+/// panic of the server.
+#[test]
+fn i5_an_absurd_server_refresh_margin_is_refused() {
+    let mut h = home();
+    h.set("AWSENV_SERVER_REFRESH_MARGIN", "5000000000000s");
+    let err = h
+        .run(&["exec", "tmp", "--server", "--", "true"])
+        .clean_failure();
+    assert!(err.contains("longer than 12 hours"), "{err}");
+}
+
+/// I6: `status` does not call a marker under a non-UTF-8 path "allowed": the hook ignores it.
+#[test]
+fn i6_status_says_the_hook_ignores_a_marker_under_a_non_utf8_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let h = home();
+    let bad = h.path().join(std::ffi::OsStr::from_bytes(b"bad\xffname"));
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join(".awsprofile"), "sandbox\n").unwrap();
+    crate::security::run_in(&h, &bad, &["allow"]).success();
+    let status = crate::security::run_in(&h, &bad, &["status"])
+        .success()
+        .stdout;
+    assert!(
+        status.contains("ignored by the hook: its path is not UTF-8 text"),
+        "{status}"
+    );
+}
