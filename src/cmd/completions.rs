@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, args: CompletionsArgs) -> Result<()> {
             CompletionShell::for_shell(caller).ok_or_else(|| {
                 anyhow!(
                     "no completion for a plain POSIX shell ({caller:?} detected); \
-                     name one: awsenv completions bash|zsh|fish|powershell|elvish"
+                     name one: awsenv completions bash|zsh|fish|powershell|elvish|xonsh|tcsh"
                 )
             })?
         }

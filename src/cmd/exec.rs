@@ -26,12 +26,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
 
     let mut argv: Vec<OsString> = args.command;
     if argv.is_empty() {
-        argv.push(
-            ctx.env
-                .get_os(env::SHELL)
-                .map(OsString::from)
-                .unwrap_or_else(|| "/bin/sh".into()),
-        );
+        argv.push(ctx.env.default_shell());
     }
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);

@@ -120,7 +120,7 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
             }
         }
     }
-    super::print(&next.script(args.shell, &current))
+    super::print(&next.script(args.shell, &current)?)
 }
 
 /// The environment and memory the shell should have after this prompt.
@@ -283,7 +283,7 @@ impl Target<'_> {
 
     /// The script: what differs from `current`, then the saved values, the refresh time and the
     /// state, each only when it changed.
-    fn script(self, shell: Shell, current: &Vars) -> String {
+    fn script(self, shell: Shell, current: &Vars) -> Result<String> {
         let e = &self.ctx.env;
         let mut changes = vars::diff(current, &self.vars, vars::tracked());
         let saved = self.saved.to_text();
@@ -317,7 +317,12 @@ impl Target<'_> {
         // Unsets first, so that the script ends on a `set` where it can (status 0).
         tail.sort_by_key(|c| c.value.is_some());
         changes.extend(tail);
-        shell.script(&changes)
+        shell
+            .script(&changes)
+            .map_err(|e| match &self.state.loaded {
+                Some(l) => anyhow::anyhow!("profile `{}`: {e}", l.profile),
+                None => e,
+            })
     }
 }
 

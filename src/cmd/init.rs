@@ -19,7 +19,7 @@ pub fn run(args: InitArgs) -> Result<()> {
     let mut out = init::render(args.shell, exe)?;
     if let Some(completion) = CompletionShell::for_shell(args.shell) {
         out.push('\n');
-        out.push_str(&complete::script(completion));
+        out.push_str(&complete::script_for_init(completion));
     }
     super::print(&out)
 }

@@ -15,5 +15,5 @@ pub fn run(ctx: &Context, args: UnsetArgs) -> Result<()> {
     if super::use_profile::stop_server(ctx) {
         changes.splice(0..0, vars::SERVER_VARS.iter().map(|n| Change::unset(n)));
     }
-    super::print(&shell.script(&changes))
+    super::print(&shell.script(&changes)?)
 }

@@ -4,7 +4,7 @@
 //! process that ends with the shell (see `server::shell`). Either way a server this shell had
 //! is stopped first: one `use` replaces the last.
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 
 use crate::cli::UseArgs;
 use crate::context::Context;
@@ -21,6 +21,19 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
     let opts: Options = (&args.resolve).into();
     let r = engine::resolve(ctx, &name, &opts)?;
     let replaces = ctx.env.is_set(env::AWSENV_PROFILE);
+    if !args.server {
+        // A shell that cannot hold a value (tcsh, a line break) refuses before anything changes.
+        let load = vars::load(
+            &name,
+            &r.creds,
+            r.plan.region.as_deref(),
+            r.plan.account_id(),
+            replaces,
+        );
+        shell
+            .script(&load)
+            .map_err(|e| anyhow!("profile `{name}`: {e}"))?;
+    }
     stop_server(ctx);
     let changes = if args.server {
         server::require_temporary(&name, &r.creds)?;
@@ -49,7 +62,10 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
             replaces,
         )
     };
-    super::print(&shell.script(&changes))
+    let script = shell
+        .script(&changes)
+        .map_err(|e| anyhow!("profile `{name}`: {e}"))?;
+    super::print(&script)
 }
 
 /// Stops the server `AWSENV_SERVER` names, if it is this shell's own; true when the

@@ -16,7 +16,7 @@ pub(crate) const ADAPTER: Adapter = Adapter {
     complete,
 };
 
-fn complete(
+pub(crate) fn complete(
     cmd: &mut clap::Command,
     args: Vec<OsString>,
     current_dir: Option<&std::path::Path>,

@@ -11,12 +11,16 @@
 //! Each shell has its own small adapter here (an [`Adapter`]: a shim file and an answer
 //! function), because clap's stock ones fall short: bash splits words at `@`, `:` and `=` and
 //! does not quote what a function returns; zsh and fish would receive the word with its quotes
-//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`. Elvish uses
-//! clap's adapter as it is.
+//! still on; clap's PowerShell shim runs the typed line through `Invoke-Expression`; nushell has
+//! no clap adapter here (a command-wide completer gets JSON, see `nu.rs`). Elvish uses clap's
+//! adapter as it is.
 
 mod bash;
 mod fish;
+mod nu;
 mod powershell;
+mod tcsh;
+mod xonsh;
 mod zsh;
 
 use clap_complete::engine::CompletionCandidate;
@@ -43,6 +47,11 @@ pub enum CompletionShell {
     #[value(alias = "pwsh")]
     Powershell,
     Elvish,
+    #[value(alias = "nushell")]
+    Nu,
+    Xonsh,
+    #[value(alias = "csh")]
+    Tcsh,
 }
 
 impl CompletionShell {
@@ -54,6 +63,10 @@ impl CompletionShell {
             Shell::Zsh => Some(CompletionShell::Zsh),
             Shell::Fish => Some(CompletionShell::Fish),
             Shell::Powershell => Some(CompletionShell::Powershell),
+            Shell::Elvish => Some(CompletionShell::Elvish),
+            Shell::Nu => Some(CompletionShell::Nu),
+            Shell::Xonsh => Some(CompletionShell::Xonsh),
+            Shell::Tcsh => Some(CompletionShell::Tcsh),
             Shell::Posix => None,
         }
     }
@@ -65,6 +78,9 @@ impl CompletionShell {
             CompletionShell::Fish => &fish::ADAPTER,
             CompletionShell::Powershell => &powershell::ADAPTER,
             CompletionShell::Elvish => &Elvish,
+            CompletionShell::Nu => &nu::ADAPTER,
+            CompletionShell::Xonsh => &xonsh::ADAPTER,
+            CompletionShell::Tcsh => &tcsh::ADAPTER,
         }
     }
 }
@@ -75,6 +91,9 @@ const SHELLS: Shells<'static> = Shells(&[
     &fish::ADAPTER,
     &powershell::ADAPTER,
     &Elvish,
+    &nu::ADAPTER,
+    &xonsh::ADAPTER,
+    &tcsh::ADAPTER,
 ]);
 
 /// One of our shell adapters: the shim a shell loads, and how to answer its TAB requests.
@@ -145,6 +164,15 @@ pub fn script(shell: CompletionShell) -> String {
         .write_registration(VAR, PROGRAM, PROGRAM, PROGRAM, &mut buf)
         .expect("writing to a Vec cannot fail");
     String::from_utf8(buf).expect("the scripts are UTF-8")
+}
+
+/// What `awsenv init SHELL` appends: the completion script, less what the integration defines
+/// itself.
+pub fn script_for_init(shell: CompletionShell) -> String {
+    match shell {
+        CompletionShell::Nu => nu::without_extern(&script(shell)),
+        _ => script(shell),
+    }
 }
 
 /// Answers a completion request and exits, when `_AWSENV_COMPLETE` is set; returns otherwise.

@@ -76,11 +76,16 @@ pub const COMPLETE: &str = "_AWSENV_COMPLETE";
 pub const COMP_LINE: &str = "_AWSENV_COMP_LINE";
 pub const COMP_WORDBREAKS: &str = "_AWSENV_COMP_WORDBREAKS";
 pub const COMP_CURRENT: &str = "_AWSENV_COMP_CURRENT";
+/// tcsh's own: the line being completed, set for the command a `complete` pattern runs.
+pub const TCSH_COMMAND_LINE: &str = "COMMAND_LINE";
 
 // The machine.
 pub const HOME: &str = "HOME";
 pub const PWD: &str = "PWD";
 pub const SHELL: &str = "SHELL";
+/// Windows' command interpreter (`C:\Windows\system32\cmd.exe`). Names of variables are
+/// case-insensitive there: Windows itself spells this one `ComSpec`.
+pub const COMSPEC: &str = "COMSPEC";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
@@ -126,9 +131,11 @@ const READ: &[&str] = &[
     COMP_LINE,
     COMP_WORDBREAKS,
     COMP_CURRENT,
+    TCSH_COMMAND_LINE,
     HOME,
     PWD,
     SHELL,
+    COMSPEC,
     XDG_CACHE_HOME,
     XDG_CONFIG_HOME,
     XDG_DATA_HOME,
@@ -173,6 +180,20 @@ impl Env {
     pub fn is_true(&self, name: &str) -> bool {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// The shell `exec` starts when given no command: `$SHELL`, else `/bin/sh`. On Windows
+    /// `%ComSpec%`, else `cmd.exe`: a `SHELL` there is MSYS's or Git Bash's (`/usr/bin/bash`),
+    /// a path Windows cannot start.
+    pub fn default_shell(&self) -> OsString {
+        let (var, fallback) = if cfg!(windows) {
+            (COMSPEC, "cmd.exe")
+        } else {
+            (SHELL, "/bin/sh")
+        };
+        self.get_os(var)
+            .map(OsString::from)
+            .unwrap_or_else(|| fallback.into())
     }
 
     /// The same snapshot with `name` set (tests, and callers that build an environment).

@@ -1,8 +1,9 @@
 //! Running a command the user configured (`credential_process`, `mfa_process`): one runner, so
 //! both are split, started and judged alike.
 //!
-//! The line is split as botocore splits it on POSIX systems (`shlex.split`), and run with no
-//! shell in between. Its stdin and stderr are ours, so its prompts and messages reach the user;
+//! The line is split as botocore splits it (`compat_shell_split`: `shlex.split` on POSIX
+//! systems, the C runtime's rules on Windows, where `C:\tools\x.exe` is a path), and run with
+//! no shell in between. Its stdin and stderr are ours, so its prompts and messages reach the user;
 //! its stdout is captured and returned, never shown (it may hold secrets).
 
 use std::process::{Command, Stdio};
@@ -11,9 +12,14 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::os::log::debug;
 
-/// Splits a command line as botocore does on POSIX systems (`shlex.split`: `#` is no comment).
+/// Splits a command line as botocore does on this platform (on POSIX systems `shlex.split`,
+/// where `#` is no comment).
 pub fn split(command: &str) -> Option<Vec<String>> {
-    crate::config::shlex::split(command).filter(|v| !v.is_empty())
+    #[cfg(not(windows))]
+    let words = crate::config::shlex::split(command);
+    #[cfg(windows)]
+    let words = crate::config::shlex::split_windows(command);
+    words.filter(|v| !v.is_empty())
 }
 
 /// Runs `command`, the `setting` of `profile`, and returns what it printed on stdout.

@@ -1,5 +1,7 @@
 //! Which shell is asking: the parent process first (for `eval "$(awsenv use p)"` that is the
-//! shell's own subshell), then `$SHELL`, then POSIX.
+//! shell's own subshell), then `$SHELL`, then POSIX. On Windows, where the parent is not
+//! looked at and `$SHELL` is only set by MSYS or Git Bash, the last resort is PowerShell: the
+//! Windows shell `use` speaks (cmd.exe has only `export --format windows-cmd`).
 
 use super::Shell;
 use crate::os::env::{self, Env};
@@ -8,7 +10,11 @@ pub fn calling_shell(e: &Env) -> Shell {
     parent_process_name()
         .and_then(|n| from_program_name(&n))
         .or_else(|| e.get(env::SHELL).and_then(from_program_name))
-        .unwrap_or(Shell::Posix)
+        .unwrap_or(if cfg!(windows) {
+            Shell::Powershell
+        } else {
+            Shell::Posix
+        })
 }
 
 /// Maps `bash`, `-zsh`, `/usr/bin/fish`, `pwsh.exe`… to a shell.
@@ -21,7 +27,12 @@ pub fn from_program_name(program: &str) -> Option<Shell> {
         "zsh" => Some(Shell::Zsh),
         "fish" => Some(Shell::Fish),
         "pwsh" | "powershell" => Some(Shell::Powershell),
+        "nu" => Some(Shell::Nu),
+        "elvish" => Some(Shell::Elvish),
         "sh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" => Some(Shell::Posix),
+        // xonsh started by its own script (`python -m xonsh` shows as python: then `$SHELL`).
+        "xonsh" => Some(Shell::Xonsh),
+        "tcsh" | "csh" => Some(Shell::Tcsh),
         _ => None,
     }
 }
@@ -48,5 +59,10 @@ mod tests {
         assert_eq!(from_program_name("/usr/bin/zsh"), Some(Shell::Zsh));
         assert_eq!(from_program_name("C:\\pwsh.exe"), Some(Shell::Powershell));
         assert_eq!(from_program_name("python3"), None);
+        assert_eq!(from_program_name("/usr/bin/nu"), Some(Shell::Nu));
+        assert_eq!(from_program_name("elvish"), Some(Shell::Elvish));
+        assert_eq!(from_program_name("/usr/bin/xonsh"), Some(Shell::Xonsh));
+        assert_eq!(from_program_name("-tcsh"), Some(Shell::Tcsh));
+        assert_eq!(from_program_name("csh"), Some(Shell::Tcsh));
     }
 }

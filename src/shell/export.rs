@@ -18,6 +18,14 @@ pub enum ExportFormat {
     Fish,
     /// `$env:NAME = 'value'` lines for PowerShell.
     Powershell,
+    /// A JSON record for nushell: `awsenv export P --format nu | from json | load-env`.
+    Nu,
+    /// `set-env NAME 'value'` lines for elvish.
+    Elvish,
+    /// `$NAME = 'value'` lines for xonsh.
+    Xonsh,
+    /// `setenv NAME 'value';` lines for tcsh.
+    Tcsh,
     /// `set NAME=value` lines for cmd.exe.
     WindowsCmd,
     /// The JSON of the credential_process protocol.
@@ -55,6 +63,13 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
     .into_iter()
     .filter_map(|(n, v)| Some((n, v?)))
     .collect();
+    if format == ExportFormat::Nu {
+        let record: serde_json::Map<String, serde_json::Value> = pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), (*v).into()))
+            .collect();
+        return Ok(format!("{}\n", serde_json::Value::Object(record)));
+    }
     let mut out = String::new();
     for (name, value) in pairs {
         let line = match format {
@@ -62,19 +77,36 @@ pub fn render(format: ExportFormat, creds: &Credentials) -> Result<String> {
             ExportFormat::EnvNoExport => format!("{name}={}", Shell::Posix.quote(value)),
             ExportFormat::Fish => format!("set -gx {name} {}", Shell::Fish.quote(value)),
             ExportFormat::Powershell => format!("$env:{name} = {}", Shell::Powershell.quote(value)),
+            ExportFormat::Xonsh | ExportFormat::Tcsh => {
+                let shell = match format {
+                    ExportFormat::Xonsh => Shell::Xonsh,
+                    _ => Shell::Tcsh,
+                };
+                let line = shell.script(&[crate::shell::Change::set(name, value)])?;
+                line.trim_end().to_string()
+            }
             ExportFormat::WindowsCmd => {
-                // cmd.exe has no quoting that makes `%`, `"`, `^`, `!` or a newline inert.
-                if value.contains(['%', '"', '^', '!', '\n', '\r', '&', '|', '<', '>']) {
-                    bail!("{name} holds characters cmd.exe cannot take safely; use another format");
+                if !cmd_can_hold(value) {
+                    bail!("{name} holds a character cmd.exe would act on or change (% ! ^ \" & | < >, a line break, or non-ASCII text); use --format powershell or process");
                 }
                 format!("set {name}={value}")
             }
-            ExportFormat::Process => unreachable!("handled above"),
+            ExportFormat::Elvish => format!("set-env {name} {}", Shell::Elvish.quote(value)),
+            ExportFormat::Process | ExportFormat::Nu => unreachable!("handled above"),
         };
         out.push_str(&line);
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Whether `set NAME=value` gives cmd.exe exactly `value`. cmd.exe has no quoting that makes
+/// `%`, `"`, a line break or (with delayed expansion) `!` inert; `^ & | < >` are its escape and
+/// operators. And it reads a script in the console's code page (437, 850… rarely UTF-8), so
+/// any non-ASCII character would come out as others (tests/it/windows.rs shows it in Wine's
+/// cmd.exe). Everything else, blanks and a trailing space included, is kept as written.
+fn cmd_can_hold(value: &str) -> bool {
+    value.is_ascii() && !value.contains(['%', '"', '^', '!', '\n', '\r', '&', '|', '<', '>'])
 }
 
 #[cfg(test)]
@@ -104,10 +136,48 @@ mod tests {
                 .next(),
             Some("set AWS_ACCESS_KEY_ID=ASIAX")
         );
+        // What cmd.exe cannot hold is refused, never written half-safe.
+        for bad in [
+            "caf\u{e9}",
+            "%PATH%",
+            "!x!",
+            "a\"b",
+            "a^b",
+            "a&b",
+            "a|b",
+            "a<b",
+            "a>b",
+            "a\nb",
+            "a\rb",
+        ] {
+            let mut c = creds();
+            c.secret_access_key = Secret::new(bad);
+            let e = render(ExportFormat::WindowsCmd, &c)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("AWS_SECRET_ACCESS_KEY holds"), "{bad:?}: {e}");
+            assert!(!e.contains(bad), "the value is not shown: {e}");
+        }
+        let mut c = creds();
+        c.secret_access_key = Secret::new("a;b,c=d (e) 'q' $(y) `x` ~ ");
+        assert!(render(ExportFormat::WindowsCmd, &c)
+            .unwrap()
+            .contains("\nset AWS_SECRET_ACCESS_KEY=a;b,c=d (e) 'q' $(y) `x` ~ \n"));
         let json: serde_json::Value =
             serde_json::from_str(&render(ExportFormat::Process, &creds()).unwrap()).unwrap();
         assert_eq!(json["Version"], 1);
         assert_eq!(json["Expiration"], "2030-01-02T03:04:05Z");
+        let nu: serde_json::Value =
+            serde_json::from_str(&render(ExportFormat::Nu, &creds()).unwrap()).unwrap();
+        assert_eq!(nu["AWS_SECRET_ACCESS_KEY"], "se/cr+et");
+        assert_eq!(nu.as_object().unwrap().len(), 4);
+        assert_eq!(
+            render(ExportFormat::Elvish, &creds())
+                .unwrap()
+                .lines()
+                .nth(1),
+            Some("set-env AWS_SECRET_ACCESS_KEY 'se/cr+et'")
+        );
         // What we print as process JSON, our own credential_process reader accepts.
         let back = crate::providers::process::parse(
             render(ExportFormat::Process, &creds()).unwrap().as_bytes(),

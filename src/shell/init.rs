@@ -11,11 +11,23 @@ const BASH: &str = include_str!("../../shell/awsenv.bash");
 const ZSH: &str = include_str!("../../shell/awsenv.zsh");
 const FISH: &str = include_str!("../../shell/awsenv.fish");
 const POWERSHELL: &str = include_str!("../../shell/awsenv.ps1");
+const NU: &str = include_str!("../../shell/awsenv.nu");
+const ELVISH: &str = include_str!("../../shell/awsenv.elv");
+const XONSH: &str = include_str!("../../shell/awsenv.xsh");
+const TCSH: &str = include_str!("../../shell/awsenv.tcsh");
 
 /// The hook script for `shell`, calling the binary at `exe`.
 pub fn render(shell: Shell, exe: &str) -> Result<String> {
     let (template, line, assign) = template(shell)?;
-    Ok(template.replacen(line, &assign(&shell.quote(exe)), 1))
+    if shell == Shell::Tcsh {
+        super::tcsh::check("the awsenv binary's path", exe)?;
+    }
+    let script = template.replacen(line, &assign(&shell.quote(exe)), 1);
+    Ok(match shell {
+        // `eval "`awsenv init tcsh`"` runs the whole text as one line, where a `#` is no comment.
+        Shell::Tcsh => super::tcsh::without_comments(&script),
+        _ => script,
+    })
 }
 type Assign = fn(&str) -> String;
 
@@ -34,8 +46,22 @@ fn template(shell: Shell) -> Result<(&'static str, &'static str, Assign)> {
         Shell::Powershell => (POWERSHELL, "$global:__awsenv_bin = 'awsenv'", |q| {
             format!("$global:__awsenv_bin = {q}")
         }),
+        Shell::Nu => (NU, r#"const __awsenv_bin = "awsenv""#, |q| {
+            format!("const __awsenv_bin = {q}")
+        }),
+        Shell::Elvish => (ELVISH, "var __awsenv_bin = 'awsenv'", |q| {
+            format!("var __awsenv_bin = {q}")
+        }),
+        Shell::Xonsh => (XONSH, "_awsenv_bin = 'awsenv'", |q| {
+            format!("_awsenv_bin = {q}")
+        }),
+        Shell::Tcsh => (TCSH, "set __awsenv_bin = 'awsenv';", |q| {
+            format!("set __awsenv_bin = {q};")
+        }),
         Shell::Posix => {
-            bail!("no shell integration for POSIX sh; use bash, zsh, fish or powershell")
+            bail!(
+                "no shell integration for POSIX sh; use bash, zsh, fish, powershell, nu, elvish, xonsh or tcsh"
+            )
         }
     })
 }
@@ -44,7 +70,16 @@ fn template(shell: Shell) -> Result<(&'static str, &'static str, Assign)> {
 mod tests {
     use super::*;
 
-    const ALL: [Shell; 4] = [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell];
+    const ALL: [Shell; 8] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Nu,
+        Shell::Elvish,
+        Shell::Xonsh,
+        Shell::Tcsh,
+    ];
 
     #[test]
     fn each_template_names_the_binary_on_exactly_one_line() {
@@ -73,6 +108,19 @@ mod tests {
         assert!(render(Shell::Powershell, exe)
             .unwrap()
             .contains("$global:__awsenv_bin = '/opt/it''s $(x) `y`/aws env'"));
+        assert!(render(Shell::Nu, exe)
+            .unwrap()
+            .contains(r#"const __awsenv_bin = "/opt/it's $(x) `y`/aws env""#));
+        assert!(render(Shell::Elvish, exe)
+            .unwrap()
+            .contains("var __awsenv_bin = '/opt/it''s $(x) `y`/aws env'"));
+        assert!(render(Shell::Xonsh, exe)
+            .unwrap()
+            .contains(r"_awsenv_bin = '/opt/it\'s $(x) `y`/aws env'"));
+        assert!(render(Shell::Tcsh, "/opt/it's !x")
+            .unwrap()
+            .contains(r"set __awsenv_bin = '/opt/it'\''s \!x';"));
+        assert!(render(Shell::Tcsh, "/opt/a\nb").is_err());
         // Nothing else changes.
         let out = render(Shell::Bash, "/bin/awsenv").unwrap();
         assert_eq!(
@@ -80,5 +128,18 @@ mod tests {
             BASH
         );
         assert!(render(Shell::Posix, "/bin/awsenv").is_err());
+    }
+
+    #[test]
+    fn tcsh_gets_no_comment_lines() {
+        let out = render(Shell::Tcsh, "/bin/awsenv").unwrap();
+        assert!(TCSH.lines().any(|l| l.starts_with('#')));
+        for line in out.lines() {
+            assert!(
+                !line.trim_start().starts_with('#') && !line.trim().is_empty(),
+                "{line:?}"
+            );
+            assert!(line.ends_with(';'), "a command not ended by `;`: {line:?}");
+        }
     }
 }

@@ -9,13 +9,22 @@
 //!   (a value ending in a backslash would swallow the closing quote).
 //! - PowerShell: single quotes with `'` doubled, and the typographic single quotes
 //!   U+2018–U+201B doubled too, because PowerShell treats them as quote characters.
+//! - elvish: single quotes with `'` doubled, its only escape ([`elvish`]).
+//! - nushell: no text to evaluate at all; a JSON record its integration applies ([`nu`]).
+//!
+//! - xonsh: a Python string literal of printable ASCII, everything else escaped (`xonsh.rs`).
+//! - tcsh: single quotes with `!` escaped; a newline cannot be held and is refused (`tcsh.rs`).
 //!
 //! Inside single quotes none of the shells expand `$`, backticks or `;`, so every value is inert.
 
 pub mod detect;
+pub mod elvish;
 pub mod export;
 pub mod init;
+pub mod nu;
+mod tcsh;
 pub mod vars;
+mod xonsh;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -31,6 +40,12 @@ pub enum Shell {
     /// Any POSIX shell (sh, dash, ksh); also the fallback when the caller is unknown.
     #[value(alias = "sh")]
     Posix,
+    #[value(alias = "nushell")]
+    Nu,
+    Elvish,
+    Xonsh,
+    #[value(alias = "csh")]
+    Tcsh,
 }
 
 /// One change to the environment: set `name` to a value, or remove it. Names are awsenv's own
@@ -90,12 +105,27 @@ impl Shell {
             }
             Shell::Fish => quote_fish(value).into(),
             Shell::Powershell => quote_powershell(value).into(),
+            Shell::Nu => nu::quote(value).into(),
+            Shell::Elvish => elvish::quote(value).into(),
+            Shell::Xonsh => xonsh::quote(value).into(),
+            // A newline cannot be quoted for tcsh; the scripts refuse it before quoting.
+            Shell::Tcsh => tcsh::quote(value).into(),
         }
     }
 
     /// The script applying `changes` in order. Variable names are ours (`AWS_*`, `AWSENV_*`), so
     /// only values are quoted; a name that is not a plain identifier is a bug and panics in debug.
-    pub fn script(self, changes: &[Change]) -> String {
+    /// Fails, naming the variable, for a value the shell cannot hold (tcsh: a line break).
+    pub fn script(self, changes: &[Change]) -> anyhow::Result<String> {
+        debug_assert!(changes.iter().all(|c| is_identifier(c.name)));
+        // nushell gets data it applies itself; these four write their own lines.
+        match self {
+            Shell::Nu => return Ok(nu::script(changes)),
+            Shell::Elvish => return Ok(elvish::script(changes)),
+            Shell::Xonsh => return Ok(xonsh::script(changes)),
+            Shell::Tcsh => return tcsh::script(changes),
+            _ => {}
+        }
         let mut out = String::new();
         for change in changes {
             debug_assert!(
@@ -130,6 +160,8 @@ impl Shell {
                         "Remove-Item -LiteralPath 'Env:{name}' -ErrorAction SilentlyContinue;"
                     );
                 }
+                (_, Shell::Nu | Shell::Elvish) => unreachable!("written by their own modules"),
+                (_, Shell::Xonsh | Shell::Tcsh) => unreachable!("written by their own modules"),
             }
         }
         // fish's `set -e` fails for a variable that is not set, and a later `set -gx` passes that
@@ -138,7 +170,7 @@ impl Shell {
         if self == Shell::Fish && changes.iter().any(|c| c.value.is_none()) {
             out.push_str("true;\n");
         }
-        out
+        Ok(out)
     }
 
     /// Sets or removes a variable of the shell itself, which its children do not inherit.
@@ -157,6 +189,8 @@ impl Shell {
             (None, Shell::Powershell) => format!(
                 "Remove-Variable -Name '{name}' -Scope Global -ErrorAction SilentlyContinue;\n"
             ),
+            (_, Shell::Nu | Shell::Elvish) => unreachable!("written by their own modules"),
+            (_, Shell::Xonsh | Shell::Tcsh) => unreachable!("written by their own modules"),
         }
     }
 }
@@ -228,19 +262,19 @@ mod tests {
             Change::set("AWS_REGION", "x'y"),
         ];
         assert_eq!(
-            Shell::Zsh.script(&changes),
+            Shell::Zsh.script(&changes).unwrap(),
             "unset AWS_PROFILE;\nexport AWS_REGION='x'\\''y';\n"
         );
         assert_eq!(
-            Shell::Fish.script(&changes),
+            Shell::Fish.script(&changes).unwrap(),
             "set -e -g AWS_PROFILE;\nset -gx AWS_REGION 'x\\'y';\ntrue;\n"
         );
         assert_eq!(
-            Shell::Fish.script(&[Change::unset("A")]),
+            Shell::Fish.script(&[Change::unset("A")]).unwrap(),
             "set -e -g A;\ntrue;\n"
         );
         assert_eq!(
-            Shell::Powershell.script(&changes),
+            Shell::Powershell.script(&changes).unwrap(),
             "Remove-Item -LiteralPath 'Env:AWS_PROFILE' -ErrorAction SilentlyContinue;\n$env:AWS_REGION = 'x''y';\n"
         );
     }
@@ -249,19 +283,21 @@ mod tests {
     fn shell_local_variables_are_never_exported() {
         let changes = [Change::set_local("__awsenv_saved", "{'a'}")];
         assert_eq!(
-            Shell::Bash.script(&changes),
+            Shell::Bash.script(&changes).unwrap(),
             "__awsenv_saved='{'\\''a'\\''}';\ndeclare -g +x __awsenv_saved;\n"
         );
         assert_eq!(
-            Shell::Fish.script(&changes),
+            Shell::Fish.script(&changes).unwrap(),
             "set -gu __awsenv_saved '{\\'a\\'}';\n"
         );
         assert_eq!(
-            Shell::Powershell.script(&changes),
+            Shell::Powershell.script(&changes).unwrap(),
             "$global:__awsenv_saved = '{''a''}';\n"
         );
         assert_eq!(
-            Shell::Zsh.script(&[Change::unset_local("__awsenv_saved")]),
+            Shell::Zsh
+                .script(&[Change::unset_local("__awsenv_saved")])
+                .unwrap(),
             "unset __awsenv_saved;\n"
         );
     }

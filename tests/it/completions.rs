@@ -10,12 +10,15 @@ use std::process::Command;
 use crate::support::{self, repo, require, venv_bin, Home, Run, Term};
 
 /// The shells with a committed script, and its file name.
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 8] = [
     ("bash", "awsenv.bash"),
     ("zsh", "_awsenv"),
     ("fish", "awsenv.fish"),
     ("powershell", "awsenv.ps1"),
     ("elvish", "awsenv.elv"),
+    ("nu", "awsenv.nu"),
+    ("xonsh", "awsenv.xsh"),
+    ("tcsh", "awsenv.tcsh"),
 ];
 
 const REGENERATE: &str = "AWSENV_UPDATE_GENERATED=1 cargo test --test it generated";
@@ -373,7 +376,17 @@ fn bash_offers_subcommands_and_values() {
         ("awsenv e", &["exec", "export"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &[
+                "bash",
+                "zsh",
+                "fish",
+                "powershell",
+                "posix",
+                "nu",
+                "elvish",
+                "xonsh",
+                "tcsh",
+            ][..],
         ),
         ("awsenv unset --shell p", &["powershell", "posix"][..]),
         (
@@ -383,13 +396,26 @@ fn bash_offers_subcommands_and_values() {
                 "env-no-export",
                 "fish",
                 "powershell",
+                "nu",
+                "elvish",
+                "xonsh",
+                "tcsh",
                 "windows-cmd",
                 "process",
             ][..],
         ),
         (
             "awsenv completions ",
-            &["bash", "zsh", "fish", "powershell", "elvish"][..],
+            &[
+                "bash",
+                "zsh",
+                "fish",
+                "powershell",
+                "elvish",
+                "nu",
+                "xonsh",
+                "tcsh",
+            ][..],
         ),
         ("awsenv man e", &["exec", "export"][..]),
         ("awsenv use --no-", &["--no-cache"][..]),
@@ -570,7 +596,17 @@ fn interactive_zsh_sourced_after_compinit() {
     );
     assert_eq!(
         zsh_listing(&tmux, &home, "L2", "awsenv use --shell "),
-        set(&["bash", "zsh", "fish", "powershell", "posix"])
+        set(&[
+            "bash",
+            "zsh",
+            "fish",
+            "powershell",
+            "posix",
+            "nu",
+            "elvish",
+            "xonsh",
+            "tcsh"
+        ])
     );
     check_typed(&tmux, &home);
 }
@@ -625,7 +661,17 @@ fn fish_offers_exactly_the_profiles() {
         ("awsenv exec 'my profile' --re", &["--region"][..]),
         (
             "awsenv use --shell ",
-            &["bash", "zsh", "fish", "powershell", "posix"][..],
+            &[
+                "bash",
+                "zsh",
+                "fish",
+                "powershell",
+                "posix",
+                "nu",
+                "elvish",
+                "xonsh",
+                "tcsh",
+            ][..],
         ),
     ];
     for (line, expected) in cases {

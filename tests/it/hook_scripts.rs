@@ -187,5 +187,66 @@ fn powershell_hook_output_parses_and_is_exact() {
 #[test]
 fn init_rejects_posix_sh_cleanly() {
     let err = Home::new().run(&["init", "sh"]).clean_failure();
-    assert!(err.contains("bash, zsh, fish or powershell"), "{err}");
+    assert!(
+        err.contains("bash, zsh, fish, powershell, nu, elvish, xonsh or tcsh"),
+        "{err}"
+    );
+}
+
+/// `nu-check` of a file: "true" or "false" on stdout.
+fn nu_check(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("script.nu");
+    std::fs::write(&f, text).unwrap();
+    let r = Run::from(
+        Command::new(crate::support::Sh::Nu.path())
+            .args(["--no-config-file", "-c", "nu-check $env.F"])
+            .env("F", &f)
+            .output()
+            .unwrap(),
+    );
+    assert!(r.ok(), "nu-check: {}", r.stderr);
+    r.stdout.trim().to_string()
+}
+
+#[test]
+fn nu_file_and_init_output_parse() {
+    let text = std::fs::read_to_string(repo().join("shell/awsenv.nu")).unwrap();
+    // The integration refers to the completer, which `init` appends.
+    assert_eq!(nu_check(&init("nu")), "true");
+    assert_eq!(
+        nu_check(
+            &format!(
+                "{text}\n{}",
+                Home::new().run(&["completions", "nu"]).success().stdout
+            )
+            .replace(
+                "@complete __awsenv_complete\nextern \"awsenv\" [...args]\n",
+                ""
+            )
+        ),
+        "true"
+    );
+    assert_eq!(nu_check("def f [] { let x = (\n"), "false");
+}
+
+/// elvish compiles the file; outside its editor only the `edit:` names are unknown.
+#[test]
+fn elvish_init_output_compiles() {
+    let check = |text: &str| {
+        let r = check_file("elvish", &["-compileonly"], text);
+        let unknown: Vec<String> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("not found") || l.contains("cannot find"))
+            .map(String::from)
+            .collect();
+        (r, unknown)
+    };
+    let (r, unknown) = check(&init("elvish"));
+    assert!(!unknown.is_empty(), "{}", r.stderr);
+    assert!(unknown.iter().all(|l| l.contains("edit:")), "{}", r.stderr);
+    assert!(!r.stderr.contains("parse error"), "{}", r.stderr);
+    let (r, unknown) = check("fn f { put $nosuchvar }\n");
+    assert!(!r.ok() && unknown.iter().any(|l| !l.contains("edit:")));
 }

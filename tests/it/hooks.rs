@@ -70,13 +70,7 @@ fn allow(home: &Home, dir: &str) {
 /// The rc text that loads the integration the way the README says, then points it at a wrapper
 /// that counts the hook's calls (so a test can prove a prompt started no process).
 fn rc(home: &Home, shell: Sh) -> String {
-    let wrapper = home.script(
-        "awsenv-counting",
-        &format!(
-            "#!/bin/sh\ncase \"$1\" in hook) echo call >> \"$AWSENV_TEST_OUT/hook-calls\";; esac\nexec {} \"$@\"\n",
-            sh_quote(&bin().display().to_string())
-        ),
-    );
+    let wrapper = counting_wrapper(home);
     let (b, w) = (
         sh_quote(&bin().display().to_string()),
         sh_quote(&wrapper.display().to_string()),
@@ -85,11 +79,41 @@ fn rc(home: &Home, shell: Sh) -> String {
         Sh::Fish => format!("{b} init fish | source\nset -g __awsenv_bin {w}\n"),
         Sh::Bash => format!("eval \"$({b} init bash)\"\n__awsenv_bin={w}\n"),
         Sh::Zsh => format!("eval \"$({b} init zsh)\"\n__awsenv_bin={w}\n"),
+        // nushell sources a file (README: `awsenv init nu | save -f ~/.awsenv.nu`) whose
+        // binary is a constant; elvish evaluates the init text. Both get the wrapper's path.
+        Sh::Nu | Sh::Elvish => {
+            let text = home.run(&["init", shell.flag()]).success().stdout;
+            let (from, to) = match shell {
+                Sh::Nu => (
+                    format!("{:?}", bin().display().to_string()),
+                    format!("{:?}", wrapper.display().to_string()),
+                ),
+                _ => (b, w),
+            };
+            assert!(text.contains(&from), "{text}");
+            let file = home.path().join(format!(".awsenv.{}", shell.flag()));
+            std::fs::write(&file, text.replacen(&from, &to, 1)).unwrap();
+            match shell {
+                Sh::Nu => format!("source {:?}\n", file.display().to_string()),
+                _ => format!("eval (slurp < {})\n", sh_quote(&file.display().to_string())),
+            }
+        }
         Sh::Dash => unreachable!(),
     }
 }
 
-fn hook_calls(t: &Term) -> usize {
+/// A wrapper around the binary that counts the hook's calls in `$AWSENV_TEST_OUT/hook-calls`.
+pub(crate) fn counting_wrapper(home: &Home) -> PathBuf {
+    home.script(
+        "awsenv-counting",
+        &format!(
+            "#!/bin/sh\ncase \"$1\" in hook) echo call >> \"$AWSENV_TEST_OUT/hook-calls\";; esac\nexec {} \"$@\"\n",
+            sh_quote(&bin().display().to_string())
+        ),
+    )
+}
+
+pub(crate) fn hook_calls(t: &Term) -> usize {
     std::fs::read_to_string(t.out_dir().join("hook-calls"))
         .map(|s| s.lines().count())
         .unwrap_or(0)
@@ -113,11 +137,18 @@ fn assert_profile(env: &BTreeMap<String, String>, profile: &str, key: &str, regi
 
 /// Every scenario of the issue's Tests section, in one shell.
 fn walk(shell: Sh) {
+    walk_with(shell, |home| start(home, shell));
+}
+
+/// The walk in the shell that `start` opens in the home it is given (loading the integration
+/// with the binary behind [`counting_wrapper`]).
+/// `shell`: the syntax of the test's own commands (xonsh and tcsh take bash's forms).
+pub(crate) fn walk_with(shell: Sh, start: impl FnOnce(&Home) -> Term) {
     let home = home();
     allow(&home, "prod/team-dev");
     allow(&home, "broken");
     allow(&home, WEIRD_DIR);
-    let t = start(&home, shell);
+    let t = start(&home);
 
     let fresh = awsenv_vars(&t.env());
     // A profile set by hand before any marker: this is what must come back.
@@ -140,7 +171,14 @@ fn walk(shell: Sh) {
 
     // `awsenv allow` loads it at once.
     t.run("awsenv allow");
-    assert_profile(&t.env(), "prod", "AKIAPROD", Some("eu-west-1"));
+    let env = t.env();
+    assert_profile(&env, "prod", "AKIAPROD", Some("eu-west-1"));
+    // What the hook saved (the hand-set keys) stays in the shell: no child sees it.
+    assert!(
+        !env.keys()
+            .any(|k| k.to_lowercase().contains("awsenv_saved")),
+        "{env:#?}"
+    );
     assert!(t.screen().contains("awsenv: prod\n"), "{}", t.screen());
     t.run("awsenv status");
     let from = format!(
@@ -153,6 +191,17 @@ fn walk(shell: Sh) {
     t.run("cd sub/deeper");
     let inside = t.env();
     assert_profile(&inside, "prod", "AKIAPROD", Some("eu-west-1"));
+    // What the hook saved (the hand-set keys) stays in the shell: children never see it.
+    assert!(
+        inside
+            .keys()
+            .all(|k| !k.eq_ignore_ascii_case("__awsenv_saved")),
+        "{inside:?}"
+    );
+    assert!(
+        inside.values().all(|v| !v.contains("minesecret")),
+        "{inside:?}"
+    );
     let calls = hook_calls(&t);
     for _ in 0..3 {
         t.run("true");
@@ -232,7 +281,10 @@ fn walk(shell: Sh) {
 
     // A path with spaces, quotes, `$(…)` and unicode, naming a profile and holding a secret
     // with the same: loaded byte for byte, nothing run.
-    t.run("cd w/it*");
+    t.run(match shell {
+        Sh::Nu => "cd (glob w/it* | first)",
+        _ => "cd w/it*",
+    });
     let env = t.env();
     assert_profile(&env, WEIRD_PROFILE, "AKIAWEIRD", Some("ap-south-1"));
     assert_eq!(env["AWS_SECRET_ACCESS_KEY"], WEIRD_SECRET);
@@ -293,6 +345,16 @@ fn zsh_walk() {
 #[test]
 fn fish_walk() {
     walk(Sh::Fish);
+}
+
+#[test]
+fn nu_walk() {
+    walk(Sh::Nu);
+}
+
+#[test]
+fn elvish_walk() {
+    walk(Sh::Elvish);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,13 +444,23 @@ region = us-east-1
 /// Ctrl-C at the MFA prompt: the terminal works as before, nothing changed, no second prompt
 /// until the next cd; then a code loads the role (checked against moto with the AWS CLI).
 fn ctrl_c_at_mfa(shell: Sh) {
+    ctrl_c_at_mfa_with(shell, |home| start(home, shell), true);
+}
+
+/// `hooks_survive`: false for tcsh, where Ctrl-C ends the whole `precmd` alias, the harness's
+/// prompt counter after the hook with it; the test then presses Enter for a counted prompt.
+pub(crate) fn ctrl_c_at_mfa_with(
+    shell: Sh,
+    start: impl FnOnce(&Home) -> Term,
+    hooks_survive: bool,
+) {
     let mut home = home();
     home.set("AWS_ENDPOINT_URL_STS", &support::Moto::shared().url);
     home.config(MFA_ROLE);
     std::fs::create_dir_all(home.path().join("w/mfa/sub")).unwrap();
     marker(&home, "mfa", "mfa\n");
     allow(&home, "mfa");
-    let t = start(&home, shell);
+    let t = start(&home);
     t.run("awsenv use mine");
     let before = aws_vars(&t.env());
 
@@ -397,9 +469,17 @@ fn ctrl_c_at_mfa(shell: Sh) {
     t.wait_for("MFA code for mfa (arn:aws:iam::111111111111:mfa/alice): ");
     t.keys(&["C-c"]);
     t.wait_for("awsenv: cancelled; mfa not loaded");
-    t.wait_prompt(seen);
+    if hooks_survive {
+        t.wait_prompt(seen);
+    } else {
+        t.enter();
+    }
     // The terminal is usable: echo, line editing and Ctrl-C are on for the next command.
-    t.run("stty -a > $AWSENV_TEST_OUT/stty");
+    t.run(match shell {
+        Sh::Nu => "^stty -a | save -f ($env.AWSENV_TEST_OUT | path join stty)",
+        Sh::Elvish => "stty -a > $E:AWSENV_TEST_OUT/stty",
+        _ => "stty -a > $AWSENV_TEST_OUT/stty",
+    });
     let stty = std::fs::read_to_string(t.out_dir().join("stty")).unwrap();
     for flag in [" echo ", " icanon ", " isig "] {
         assert!(
@@ -445,6 +525,16 @@ fn zsh_ctrl_c_at_mfa_prompt() {
 }
 
 #[test]
+fn nu_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Nu);
+}
+
+#[test]
+fn elvish_ctrl_c_at_mfa_prompt() {
+    ctrl_c_at_mfa(Sh::Elvish);
+}
+
+#[test]
 fn fish_ctrl_c_at_mfa_prompt() {
     ctrl_c_at_mfa(Sh::Fish);
 }
@@ -459,7 +549,7 @@ exp=$(date -u -d "+303 seconds" +%Y-%m-%dT%H:%M:%SZ)
 printf '{"Version":1,"AccessKeyId":"ASIASHORT%s","SecretAccessKey":"s","SessionToken":"t","Expiration":"%s"}\n' "$n" "$exp"
 "#;
 
-fn short_lived_home() -> Home {
+pub(crate) fn short_lived_home() -> Home {
     let home = home();
     let process = home.script("short.sh", SHORT_LIVED);
     home.config(&format!(
@@ -472,7 +562,7 @@ fn short_lived_home() -> Home {
     home
 }
 
-fn process_calls(home: &Home) -> usize {
+pub(crate) fn process_calls(home: &Home) -> usize {
     std::fs::read_to_string(home.path().join("calls"))
         .map(|s| s.trim().parse().unwrap())
         .unwrap_or(0)
@@ -481,15 +571,25 @@ fn process_calls(home: &Home) -> usize {
 /// bash and zsh have a builtin clock: the first prompt after the refresh time refreshes; a failed
 /// refresh is reported once and not retried at every prompt, only at the next cd.
 fn refresh_near_expiry(shell: Sh) {
+    // nushell's own `sleep` takes a duration.
+    let sleep = if shell == Sh::Nu {
+        "^sleep 4"
+    } else {
+        "sleep 4"
+    };
+    refresh_near_expiry_with(|home| start(home, shell), sleep);
+}
+
+pub(crate) fn refresh_near_expiry_with(start: impl FnOnce(&Home) -> Term, sleep: &str) {
     let home = short_lived_home();
-    let t = start(&home, shell);
+    let t = start(&home);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
     // Prompts before the refresh time start nothing.
     t.enter();
     assert_eq!(process_calls(&home), 1);
 
-    t.run("sleep 4");
+    t.run(sleep);
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
     assert_eq!(
         t.count("awsenv: refreshed short (expires "),
@@ -499,11 +599,11 @@ fn refresh_near_expiry(shell: Sh) {
     );
 
     std::fs::write(home.path().join("fail"), "").unwrap();
-    t.run("sleep 4");
+    t.run(sleep);
     let failed = "awsenv: cannot refresh short:";
     assert_eq!(t.count(failed), 1, "{}", t.screen());
     let calls = process_calls(&home);
-    t.run("sleep 4");
+    t.run(sleep);
     t.enter();
     assert_eq!(
         t.count(failed),
@@ -534,13 +634,28 @@ fn zsh_refreshes_near_expiry() {
 }
 
 #[test]
+fn nu_refreshes_near_expiry() {
+    refresh_near_expiry(Sh::Nu);
+}
+
+#[test]
 fn fish_refreshes_at_the_next_cd() {
+    refreshes_at_the_next_cd(Sh::Fish);
+}
+
+#[test]
+fn elvish_refreshes_at_the_next_cd() {
+    refreshes_at_the_next_cd(Sh::Elvish);
+}
+
+/// fish and elvish have no clock builtin.
+fn refreshes_at_the_next_cd(shell: Sh) {
     let home = short_lived_home();
-    let t = start(&home, Sh::Fish);
+    let t = start(&home, shell);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
     t.run("sleep 4");
-    // fish has no clock builtin: a plain prompt starts nothing…
+    // No clock builtin: a plain prompt starts nothing…
     assert_eq!(process_calls(&home), 1);
     // …and the next directory change refreshes.
     t.run("cd sub");
@@ -550,5 +665,43 @@ fn fish_refreshes_at_the_next_cd() {
         1,
         "{}",
         t.screen()
+    );
+}
+
+/// nushell and elvish: the user's prompt hook stays, and loading the integration twice leaves
+/// one awsenv hook, which starts the program once per directory change.
+fn keeps_user_hooks_once(shell: Sh, user_rc: &str, check: &str) {
+    let home = home();
+    allow(&home, "prod");
+    let rc = format!("{user_rc}\n{}\n{}", rc(&home, shell), rc(&home, shell));
+    let t = Term::shell(&home, shell, &rc, home.path());
+    t.run(check);
+    let pane = t.screen();
+    assert!(pane.contains("hooks-ok"), "{pane}");
+    let calls = hook_calls(&t);
+    t.run("cd w/prod");
+    assert_eq!(hook_calls(&t), calls + 1, "one call per directory change");
+    assert_eq!(t.env()["AWSENV_PROFILE"], "prod");
+    let before = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    t.enter();
+    let after = std::fs::read_to_string(t.out_dir().join("user-hook")).unwrap();
+    assert_eq!(after.lines().count(), before.lines().count() + 1);
+}
+
+#[test]
+fn nu_keeps_other_pre_prompt_hooks() {
+    keeps_user_hooks_once(
+        Sh::Nu,
+        "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt | append {|| \"x\\n\" | save -a ($env.AWSENV_TEST_OUT | path join user-hook) })",
+        "if ($env.config.hooks.pre_prompt | length) == 3 and ($env.config.hooks.pre_prompt | each {|h| view source $h } | where {|s| $s =~ '__awsenv_hook' } | length) == 1 { print hooks-ok }",
+    );
+}
+
+#[test]
+fn elvish_keeps_other_before_readline_hooks() {
+    keeps_user_hooks_once(
+        Sh::Elvish,
+        "set edit:before-readline = [$@edit:before-readline { echo x >> $E:AWSENV_TEST_OUT/user-hook }]",
+        "if (== 3 (count $edit:before-readline)) { echo hooks-ok }",
     );
 }

@@ -413,7 +413,7 @@ fn hook_on_a_black_hole(shell: Sh) {
         Sh::Fish => format!("{b} init fish | source\n"),
         Sh::Bash => format!("eval \"$({b} init bash)\"\n"),
         Sh::Zsh => format!("eval \"$({b} init zsh)\"\n"),
-        Sh::Dash => unreachable!(),
+        Sh::Dash | Sh::Nu | Sh::Elvish => unreachable!(),
     };
     let t = Term::shell(&h, shell, &rc, h.path());
     let before = aws_vars(&t.env());

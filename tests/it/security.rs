@@ -32,7 +32,7 @@ pub fn in_shell(h: &Home, shell: Sh, cwd: &Path, body: &str) -> Run {
                 "{b} init fish | source\nfunction go; cd $argv[1]; end\n__awsenv_hook\n{body}\n"
             ),
         ),
-        Sh::Dash => unreachable!("no hook for dash"),
+        Sh::Dash | Sh::Nu | Sh::Elvish => unreachable!("not one of SHELLS"),
     };
     let mut c = Command::new(support::require(program));
     match shell {

@@ -10,12 +10,12 @@ use crate::support::{self, eval_in, venv_bin, Home, Run, Sh};
 /// Values that break naive quoting in at least one shell.
 const HOSTILE_SECRET: &str = "it's $(touch pwned) `touch pwned2`; echo hi\nsecond line \u{2018}curly\u{2019} \\ ${HOME} !! %PATH% é 日本 ending\\";
 const HOSTILE_TOKEN: &str = "\"double\" '; touch pwned3; ' \t tab \u{201B}\u{201A}\\'\\\\";
-const HOSTILE_REGION: &str = "x'; touch pwned4; '";
-const HOSTILE_PROFILE: &str = "we'ird $(touch pwned5) ; name";
+pub(crate) const HOSTILE_REGION: &str = "x'; touch pwned4; '";
+pub(crate) const HOSTILE_PROFILE: &str = "we'ird $(touch pwned5) ; name";
 
 /// A HOME whose profile `HOSTILE_PROFILE` gets hostile credentials from a credential_process
 /// (JSON can carry any string, newlines included) and a hostile region from the config.
-fn hostile_home() -> Home {
+pub(crate) fn hostile_home() -> Home {
     let home = Home::new();
     let json = serde_json::json!({
         "Version": 1,
@@ -39,13 +39,13 @@ fn hostile_home() -> Home {
     home
 }
 
-fn no_files_created(home: &Home) {
+pub(crate) fn no_files_created(home: &Home) {
     for f in ["pwned", "pwned2", "pwned3", "pwned4", "pwned5"] {
         assert!(!home.path().join(f).exists(), "{f} was created: code ran");
     }
 }
 
-fn expected() -> BTreeMap<&'static str, &'static str> {
+pub(crate) fn expected() -> BTreeMap<&'static str, &'static str> {
     BTreeMap::from([
         ("AWS_ACCESS_KEY_ID", "ASIAHOSTILE"),
         ("AWS_SECRET_ACCESS_KEY", HOSTILE_SECRET),

@@ -14,6 +14,8 @@ pub mod moto;
 pub mod shells;
 pub mod standins;
 pub mod tmux;
+pub mod wine;
+pub mod xonsh_tcsh;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! quoting for them, and the parts of an environment awsenv touches.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use super::{require, Run};
@@ -13,6 +13,8 @@ pub enum Sh {
     Zsh,
     Fish,
     Dash,
+    Nu,
+    Elvish,
 }
 
 impl Sh {
@@ -25,6 +27,8 @@ impl Sh {
             Sh::Zsh => "zsh",
             Sh::Fish => "fish",
             Sh::Dash => "posix",
+            Sh::Nu => "nu",
+            Sh::Elvish => "elvish",
         }
     }
 
@@ -34,6 +38,24 @@ impl Sh {
             Sh::Zsh => "zsh",
             Sh::Fish => "fish",
             Sh::Dash => "dash",
+            Sh::Nu => "nu",
+            Sh::Elvish => "elvish",
+        }
+    }
+
+    /// The shell's binary: nushell from the npm package tests/setup.sh installs, the others
+    /// from `PATH`.
+    pub fn path(self) -> PathBuf {
+        match self {
+            Sh::Nu => {
+                let p = super::repo().join(".nu-test/node_modules/@nushell/linux-x64/bin/nu");
+                assert!(
+                    p.is_file(),
+                    "nushell is not installed: run `bash tests/setup.sh`"
+                );
+                p
+            }
+            _ => require(self.program()),
         }
     }
 }
@@ -59,6 +81,7 @@ pub fn eval_in(
         Sh::Zsh => c.args(["--no-rcs", "-e", "-u"]),
         Sh::Dash => c.args(["-e", "-u"]),
         Sh::Fish => c.args(["--no-config", "--private"]),
+        Sh::Nu | Sh::Elvish => panic!("{shell:?} cannot eval text: see tests/it/nu.rs, elvish.rs"),
     };
     match shell {
         Sh::Fish => c.args(["-c", "cat $argv[1] | source; or exit 99; env -0", &f]),

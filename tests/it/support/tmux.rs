@@ -35,7 +35,7 @@ impl Term {
     /// Starts `shell` interactively with only `home`'s environment, in `cwd`, loading `rc`
     /// (shell code) after helpers the harness needs; returns once the first prompt is shown.
     pub fn shell(home: &Home, shell: Sh, rc: &str, cwd: &Path) -> Term {
-        let program = require(shell.program());
+        let program = shell.path();
         let dir = new_dir();
         let out = dir.path().to_path_buf();
         // `__t_prompt` runs at each prompt after every other prompt hook (the hooks under test
@@ -52,6 +52,21 @@ impl Term {
                         precmd_functions=(__t_prompt)\n\
                         __t_dump() { command env -0 > \"$AWSENV_TEST_OUT/tmp\" && command mv \"$AWSENV_TEST_OUT/tmp\" \"$AWSENV_TEST_OUT/env-$1\"; }\n\
                         __t_sync() { echo \"$?\" > \"$AWSENV_TEST_OUT/sync-$1\"; }\n",
+            // The awsenv hook puts itself first in pre_prompt / before-readline.
+            Sh::Nu => "$env.config.show_banner = false\n\
+                       $env.PROMPT_COMMAND = {|| '> ' }\n\
+                       $env.PROMPT_COMMAND_RIGHT = {|| '' }\n\
+                       $env.PROMPT_INDICATOR = ''\n\
+                       $env.__t_n = 0\n\
+                       $env.config.hooks.pre_prompt = [{|| $env.__t_n = $env.__t_n + 1; $\"($env.__t_n)\\n\" | save -f ($env.AWSENV_TEST_OUT | path join prompts) }]\n\
+                       def __t_dump [n] { ^env -0 | save -f ($env.AWSENV_TEST_OUT | path join tmp); ^mv ($env.AWSENV_TEST_OUT | path join tmp) ($env.AWSENV_TEST_OUT | path join $\"env-($n)\") }\n\
+                       def __t_sync [n] { $\"($env.LAST_EXIT_CODE)\\n\" | save -f ($env.AWSENV_TEST_OUT | path join $\"sync-($n)\") }\n",
+            Sh::Elvish => "set edit:prompt = { put '> ' }\n\
+                           set edit:rprompt = { put '' }\n\
+                           var __t_n = 0\n\
+                           set edit:before-readline = [{ set __t_n = (+ $__t_n 1); echo $__t_n > $E:AWSENV_TEST_OUT/prompts }]\n\
+                           fn __t_dump {|n| env -0 > $E:AWSENV_TEST_OUT/tmp; mv $E:AWSENV_TEST_OUT/tmp $E:AWSENV_TEST_OUT/env-$n }\n\
+                           fn __t_sync {|n| echo 0 > $E:AWSENV_TEST_OUT/sync-$n }\n",
             _ => "PS1='> '\n\
                   __t_n=0\n\
                   __t_prompt() { local s=$?; __t_n=$((__t_n + 1)); echo \"$__t_n\" > \"$AWSENV_TEST_OUT/prompts\"; return $s; }\n\
@@ -88,6 +103,17 @@ impl Term {
                 "-C".into(),
                 format!("source {}", sh_quote(&rc_path).replace(r"'\''", r"\'")),
             ]),
+            Sh::Nu => {
+                let env_file = out.join("env.nu");
+                std::fs::write(&env_file, "").unwrap();
+                argv.extend([
+                    "--config".into(),
+                    rc_path,
+                    "--env-config".into(),
+                    env_file.display().to_string(),
+                ]);
+            }
+            Sh::Elvish => argv.extend(["-rc".into(), rc_path]),
             Sh::Dash => panic!("dash has no hooks"),
         }
         let t = Term::launch(dir, &argv, env, cwd);
@@ -96,7 +122,7 @@ impl Term {
     }
 
     /// Runs `cd CWD && exec env -i ENV ARGV` in a new tmux server whose files are in `dir`.
-    fn launch(
+    pub(crate) fn launch(
         dir: tempfile::TempDir,
         argv: &[String],
         mut env: BTreeMap<String, String>,
@@ -300,7 +326,7 @@ impl Drop for Term {
     }
 }
 
-fn new_dir() -> tempfile::TempDir {
+pub(crate) fn new_dir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("awsenv-tmux-")
         .tempdir()

@@ -1,0 +1,1 @@
+complete 'awsenv' 'p@*@`env _AWSENV_COMPLETE=tcsh ''awsenv'' -- tcsh`@@';
