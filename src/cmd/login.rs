@@ -158,7 +158,7 @@ fn federation_endpoint(
         return Ok(None);
     };
     if e.get(env::ENDPOINT_URL_SIGNIN) != Some(url.as_str())
-        && general.iter().any(|g| *g == Some(url.as_str()))
+        && general.contains(&Some(url.as_str()))
     {
         eprintln!(
             "awsenv: not sending the console sign-in to the general endpoint override {} (it would carry the secret key); set AWS_ENDPOINT_URL_SIGNIN to use it",

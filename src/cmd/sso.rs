@@ -146,8 +146,8 @@ fn device_login(
         // Both come from the endpoint: escaped before they reach the terminal.
         eprintln!(
             "awsenv: to sign in to IAM Identity Center for {label}, open {} and enter the code {}",
-            crate::os::text::inert(&p.verification_uri),
-            crate::os::text::inert(&p.user_code)
+            crate::os::text::inert(p.verification_uri),
+            crate::os::text::inert(p.user_code)
         );
         if !no_browser {
             // The verification URL holds only the user code, which needs the user's own
@@ -155,7 +155,7 @@ fn device_login(
             // the endpoint: only an https URL is handed to the browser (not `file://`, not a
             // custom scheme that starts some program).
             let url = p.verification_uri_complete.unwrap_or(p.verification_uri);
-            if let Err(e) = crate::os::browser::open_https(&url) {
+            if let Err(e) = crate::os::browser::open_https(url) {
                 eprintln!("awsenv: {e}; open the URL above yourself");
             }
         }

@@ -32,6 +32,10 @@ pub fn no_core_files() -> CoreLimit {
     };
     // SAFETY: getrlimit/setrlimit with valid pointers to a `rlimit`.
     unsafe {
+        #[allow(
+            clippy::unnecessary_cast,
+            reason = "rlim_t is 32 bits on some 32-bit targets"
+        )]
         let before = (libc::getrlimit(libc::RLIMIT_CORE, &mut old) == 0)
             .then_some((old.rlim_cur as u64, old.rlim_max as u64));
         // Only the soft limit: the hard one stays, so a child can be given its limit back.
