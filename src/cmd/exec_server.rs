@@ -71,6 +71,8 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
             });
         }
     }
+    #[cfg(not(unix))]
+    let _ = core_limit;
     for n in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
         cmd.env_remove(n);
     }

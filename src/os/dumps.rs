@@ -67,4 +67,5 @@ pub fn restore_core_limit(limit: CoreLimit) {
 }
 
 #[cfg(not(target_os = "linux"))]
+#[cfg_attr(not(unix), allow(dead_code))]
 pub fn restore_core_limit(_limit: CoreLimit) {}

@@ -141,6 +141,7 @@ enum Rule {
     Cli,
     /// A directory above a private one: as `Cli`, and others may write where the sticky bit
     /// keeps them from replacing what is not theirs (/tmp).
+    #[cfg_attr(not(unix), allow(dead_code))]
     Parent,
 }
 

@@ -223,6 +223,7 @@ fn n4_tricklers_do_not_hold_up_the_credential_server() {
     h.run(&["exec", "tmp", "--server", "--", "sh", "-c", &script])
         .success();
     let answers = std::fs::read_to_string(&out).unwrap();
+    eprintln!("status and seconds of each request while tricklers held the server:\n{answers}");
     for line in answers.lines() {
         let (status, took) = line.split_once(' ').unwrap();
         let took: f64 = took.parse().unwrap();
