@@ -169,11 +169,31 @@ fn refresh(
         .endpoint
         .clone()
         .unwrap_or_else(|| crate::config::endpoint::signin_default(region));
-    let new =
-        signin::refresh(net, &endpoint, &key, client_id, &refresh_token).map_err(|e| match e {
-            SigninError::Refused { .. } => RefreshError::Refused(e),
-            other => RefreshError::Other(other.into()),
-        })?;
+    let new = match signin::refresh(net, &endpoint, &key, client_id, &refresh_token) {
+        Ok(new) => new,
+        Err(e @ SigninError::Refused { .. }) => return Err(RefreshError::Refused(e)),
+        Err(SigninError::Partial {
+            endpoint,
+            refresh_token,
+        }) => {
+            // The old refresh token is spent: keep the new one, or the session is lost.
+            token.insert(
+                "refreshToken".into(),
+                Value::String(refresh_token.expose().into()),
+            );
+            let kept = serde_json::to_vec(&Value::Object(token))
+                .map_err(anyhow::Error::from)
+                .and_then(|b| {
+                    private_file::write(path, &b)
+                        .with_context(|| format!("cannot write {}", path.display()))
+                });
+            return Err(RefreshError::Other(match kept {
+                Ok(()) => anyhow!("the sign-in service at {endpoint} answered with no usable keys (its new refresh token was saved; try again)"),
+                Err(e) => e,
+            }));
+        }
+        Err(other) => return Err(RefreshError::Other(other.into())),
+    };
     // `expires_in` is capped (`signin::MAX_LIFETIME_SECS`); checked all the same: no answer
     // may panic here, after the refresh token was spent.
     let now = OffsetDateTime::now_utc();

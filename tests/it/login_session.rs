@@ -353,3 +353,29 @@ fn concurrent_runs_refresh_a_console_session_once() {
     assert_eq!(reqs.len(), 1, "{reqs:?}");
     assert_eq!(read_json(&file)["refreshToken"], "refresh-1");
 }
+
+/// Second audit N13: an answer that is not a whole token but names a new refresh token (the old
+/// one is spent by then): the run fails with one line, and the new refresh token is saved.
+#[test]
+fn a_partial_answer_still_saves_the_new_refresh_token() {
+    let mut h = home();
+    let file = write_session(&h, -60, "refresh-0");
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        script.path(),
+        "import json\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\
+         class H(BaseHTTPRequestHandler):\n    def log_message(self, *a): pass\n    \
+         def do_POST(self):\n        self.rfile.read(int(self.headers['Content-Length']))\n        \
+         b = json.dumps({'refreshToken': 'refresh-9'}).encode()\n        \
+         self.send_response(200); self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)\n\
+         s = HTTPServer(('127.0.0.1', 0), H); print(s.server_address[1], flush=True); s.serve_forever()\n",
+    )
+    .unwrap();
+    let service = support::standins::Fixture::start(script.path().to_str().unwrap(), &[]);
+    h.set("AWS_ENDPOINT_URL_SIGNIN", &service.url);
+    let err = h
+        .run(&["export", "console", "--format", "process"])
+        .clean_failure();
+    assert!(err.contains("new refresh token was saved"), "{err}");
+    assert_eq!(read_json(&file)["refreshToken"], "refresh-9");
+}
