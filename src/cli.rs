@@ -229,6 +229,11 @@ pub struct LoginArgs {
     /// Print the sign-in URL on stdout instead of opening a browser (it is a credential).
     #[arg(long)]
     pub print: bool,
+    /// Open a browser even where awsenv guesses none here can take the sign-in (over SSH, in a
+    /// container, CI, Codespaces, CloudShell, WSL, Linux without a display), where it shows the
+    /// URL on stderr instead.
+    #[arg(long, conflicts_with = "print")]
+    pub browser: bool,
     /// Console page to open: a service like `s3`, or a path like `ec2/v2/home`.
     #[arg(long, value_name = "SERVICE")]
     pub path: Option<String>,
@@ -273,9 +278,19 @@ pub struct SsoLoginArgs {
     #[arg(long)]
     pub no_browser: bool,
     /// Use the device code flow (a code to type in any browser) instead of the
-    /// authorization-code flow with a local redirect; legacy sso_start_url profiles always do.
-    #[arg(long)]
+    /// authorization-code flow with a local redirect; legacy sso_start_url profiles always do,
+    /// and so does a login where no local browser can take the redirect (over SSH, in a
+    /// container, CI, Codespaces, CloudShell, WSL, or Linux without a display).
+    #[arg(long, conflicts_with = "no_device_code")]
     pub use_device_code: bool,
+    /// Use the authorization-code flow with a local redirect even where awsenv guesses that no
+    /// local browser can take it (say, over SSH with the port forwarded).
+    #[arg(long)]
+    pub no_device_code: bool,
+    /// Listen for the browser's redirect on this port of 127.0.0.1 (default: any free port, or
+    /// the session's sso_redirect_port), e.g. one forwarded with `ssh -L N:127.0.0.1:N`.
+    #[arg(long, value_name = "N", conflicts_with = "use_device_code", value_parser = clap::value_parser!(u16).range(1..))]
+    pub redirect_port: Option<u16>,
     /// Sign in again even when the cached sign-in has more than an hour left.
     #[arg(long)]
     pub force: bool,

@@ -13,11 +13,6 @@
 //! `cli.rs` holds the clap definitions, `cmd/` one file per subcommand, `complete/` tab
 //! completion, and `context.rs` the one `Context` a run reads through.
 
-// On Linux with glibc awsenv has its own C `main` (below): there Rust's start-up reads
-// /proc/self/maps to find the stack guard, at every `cd` and TAB (see `os/start.rs`).
-// Elsewhere it is cheap, or std needs its start-up to see the arguments.
-#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
-
 mod aws;
 mod cli;
 mod cmd;
@@ -37,18 +32,15 @@ mod store;
 use cli::{Cli, Command};
 use context::Context;
 
-/// The process's entry on Linux with glibc: the two things Rust's start-up does that awsenv
-/// needs, then the run. `process::exit` flushes stdout as returning from Rust's `main` would.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
-#[unsafe(no_mangle)]
-extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
-    // (std has the arguments already: glibc hands them to it before `main`.)
-    os::start::prepare();
-    std::process::exit(run().into())
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
+    os::start::install_panic_hook();
+    // A panic on demand, for tests/it/startup.rs to see what a panic does to the real process.
+    // Debug builds only (the tests' build): `cargo install` builds release, which has no such
+    // variable.
+    #[cfg(debug_assertions)]
+    if let Some(message) = std::env::var_os("_AWSENV_TEST_PANIC") {
+        panic!("{}", message.to_string_lossy());
+    }
     run().into()
 }
 

@@ -25,7 +25,9 @@ for target in x86_64-apple-darwin aarch64-apple-darwin; do
     bash -c "cargo check --locked --target $target && cargo clippy --locked --target $target -- -D warnings"
 done
 cargo test --locked "$@"
-# The two other links build.rs offers (see Install in the README) still build and start, and
-# are what they say: the start-up tests again on each (the debug build relinks in seconds).
-AWSENV_DYNAMIC=1 cargo test --locked --test it startup
-AWSENV_PIE=1 cargo test --locked --test it startup
+# The portable static build (README: Install): the musl target, a static-pie. The start-up
+# tests (its link among them), and `use` and the hook in real shells, run against it.
+cargo build --locked --target x86_64-unknown-linux-musl
+AWSENV_TEST_BIN="${CARGO_TARGET_DIR:-$PWD/target}/x86_64-unknown-linux-musl/debug/awsenv" \
+  AWSENV_TEST_LINK=static-pie \
+  cargo test --locked --test it -- startup:: hooks::bash_walk shells::hostile_values_are_inert_in_every_real_shell

@@ -16,6 +16,7 @@ packages=(zsh fish tcsh tmux shellcheck direnv gnome-keyring libsecret-tools dbu
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
           strace)                  # how messages are written (tests/it/startup.rs)
 packages+=(elvish)                 # tests/it/elvish.rs
+packages+=(faketime)               # a clock moved on for expiry tests (tests/it/support/clock.rs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,6 +35,18 @@ if command -v rustup >/dev/null; then
       rustup target add "$target"
     fi
   done
+fi
+
+# The portable static build that tests/run.sh makes and tests: the musl target, and Debian's
+# musl-tools (musl-gcc) for ring's C.
+if ! dpkg-query -W -f='${Status}' musl-tools 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing musl-tools" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq musl-tools >/dev/null
+fi
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+  echo "setup: adding the Rust target x86_64-unknown-linux-musl" >&2
+  rustup target add x86_64-unknown-linux-musl
 fi
 
 venv=.venv-test

@@ -171,7 +171,7 @@ pub fn signin_token(
     let request = endpoint.signin_token_request(session, session_duration);
     let (status, body) = net
         .get("the console's getSigninToken", &request)
-        .map_err(|e| anyhow!("getSigninToken at {} failed: {e}", endpoint.display()))?;
+        .with_context(|| format!("getSigninToken at {} failed", endpoint.display()))?;
     if status != 200 {
         // The body is not shown: it is free text from the endpoint, and we cannot vouch that it
         // never echoes the request.

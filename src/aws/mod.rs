@@ -75,7 +75,7 @@ impl CallError {
                 message: format!("profile `{profile}`: {}", c.message),
             }
             .into(),
-            Err(e) => anyhow!("profile `{profile}`: {e}"),
+            Err(e) => e.context(format!("profile `{profile}`")),
         }
     }
 }

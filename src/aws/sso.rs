@@ -1,7 +1,7 @@
 //! The IAM Identity Center portal: `GetRoleCredentials` trades a sign-in's access token for
 //! one role's credentials; `ListAccounts` and `ListAccountRoles` (paged) say what it reaches.
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use time::OffsetDateTime;
 
 use super::{default_endpoint, sdk_error, Network};
@@ -28,7 +28,7 @@ pub fn role_credentials(
         str::to_string,
     );
     net.check_time(&step, &at)
-        .map_err(|e| anyhow!("profile `{profile}`: {e}"))?;
+        .with_context(|| format!("profile `{profile}`"))?;
     let client = client(net, sso_region, endpoint);
     let out = net
         .call(

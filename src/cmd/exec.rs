@@ -14,7 +14,7 @@ use crate::cli::ExecArgs;
 use crate::context::Context;
 use crate::engine;
 use crate::os::env;
-use crate::shell::vars;
+use crate::shell::{vars, Change};
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     if args.server {
@@ -24,7 +24,26 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     let r = engine::resolve(ctx, &name, &(&args.resolve).into())?;
     let replaces = ctx.env.is_set(env::AWSENV_PROFILE);
 
-    let mut argv: Vec<OsString> = args.command;
+    let changes = vars::load(
+        &name,
+        &r.creds,
+        r.plan.region.as_deref(),
+        r.plan.account_id(),
+        replaces,
+    );
+    let (cmd, program) = command(ctx, args.command, changes);
+    let e = exec(cmd).unwrap_err();
+    Err(cannot_run(&program, &e).into())
+}
+
+/// The command to run, and its name for errors: `argv` (the user's shell when empty), with the
+/// hook's variables taken out of the environment and `changes` made to it. Plain `exec` and
+/// `exec --server` start their child from here, so both pass on the same environment.
+pub(super) fn command(
+    ctx: &Context,
+    mut argv: Vec<OsString>,
+    changes: Vec<Change>,
+) -> (Command, String) {
     if argv.is_empty() {
         argv.push(ctx.env.default_shell());
     }
@@ -36,21 +55,18 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     if let Some(state) = super::hook::state_for_exec(&ctx.env) {
         cmd.env(env::HOOK_STATE, state);
     }
-    for change in vars::load(
-        &name,
-        &r.creds,
-        r.plan.region.as_deref(),
-        r.plan.account_id(),
-        replaces,
-    ) {
+    for change in changes {
         match change.value {
             Some(v) => cmd.env(change.name, v),
             None => cmd.env_remove(change.name),
         };
     }
-    let program = argv[0].to_string_lossy().into_owned();
-    let e = exec(cmd).unwrap_err();
-    Err(CannotRun {
+    (cmd, argv[0].to_string_lossy().into_owned())
+}
+
+/// The error of a command that could not be started.
+pub(super) fn cannot_run(program: &str, e: &std::io::Error) -> CannotRun {
+    CannotRun {
         // As shells and env(1) say it: 127 when there is no such command, 126 when it is there
         // but cannot be run; callers tell these from the command's own failures.
         code: if e.kind() == std::io::ErrorKind::NotFound {
@@ -58,9 +74,8 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
         } else {
             126
         },
-        message: format!("cannot run `{}`: {e}", crate::os::text::inert(&program)),
+        message: format!("cannot run `{}`: {e}", crate::os::text::inert(program)),
     }
-    .into())
 }
 
 /// The command never ran; `main` exits with `code`.

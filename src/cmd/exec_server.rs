@@ -11,10 +11,7 @@
 //! the port, refusing every request, until the last of them has ended (it is their subreaper on
 //! Linux), so that no other local user can take the port and answer them.
 
-use std::ffi::OsString;
-use std::process::Command;
-
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use crate::cli::ExecArgs;
 use crate::context::Context;
@@ -54,12 +51,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
         endpoint.serve(&mut provider);
     });
 
-    let mut argv: Vec<OsString> = args.command;
-    if argv.is_empty() {
-        argv.push(ctx.env.default_shell());
-    }
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]);
+    let (mut cmd, program) = super::exec::command(ctx, args.command, changes);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -73,25 +65,12 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     }
     #[cfg(not(unix))]
     let _ = core_limit;
-    for n in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
-        cmd.env_remove(n);
-    }
-    if let Some(state) = super::hook::state_for_exec(&ctx.env) {
-        cmd.env(env::HOOK_STATE, state);
-    }
-    for change in changes {
-        match change.value {
-            Some(v) => cmd.env(change.name, v),
-            None => cmd.env_remove(change.name),
-        };
-    }
-    let program = argv[0].to_string_lossy().into_owned();
     // Every process CMD leaves behind (a background job, a daemon) becomes our child when its
     // parent ends, so that we can tell when the last holder of the token is gone.
     become_subreaper();
     let mut child = cmd
         .spawn()
-        .map_err(|e| anyhow!("cannot run `{program}`: {e}"))?;
+        .map_err(|e| super::exec::cannot_run(&program, &e))?;
     ignore_terminal_signals();
     let status = child.wait()?;
     // CMD is done: nothing is served any more, but the port stays held (refusing) while any
@@ -103,12 +82,8 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
 
 #[cfg(target_os = "linux")]
 fn become_subreaper() {
-    // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes only this process.
-    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
-        crate::os::log::debug!(
-            "cannot become a subreaper: {}",
-            std::io::Error::last_os_error()
-        );
+    if let Err(e) = rustix::process::set_child_subreaper(Some(rustix::process::Pid::INIT)) {
+        crate::os::log::debug!("cannot become a subreaper: {e}");
     }
 }
 
@@ -119,18 +94,15 @@ fn become_subreaper() {}
 /// command line has not come back yet. Ctrl-C stops the wait (and frees the port).
 #[cfg(unix)]
 fn wait_for_descendants(program: &str) {
+    use rustix::io::Errno;
+    use rustix::process::{wait, WaitOptions};
     let mut told = false;
     loop {
-        // SAFETY: waitpid with a null status pointer only reaps.
-        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
-        if r > 0 {
-            continue;
-        }
-        if r < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return; // ECHILD: nobody left.
+        match wait(WaitOptions::NOHANG) {
+            Ok(Some(_)) | Err(Errno::INTR) => continue,
+            // ECHILD: nobody left.
+            Err(_) => return,
+            Ok(None) => {}
         }
         if !told {
             eprintln!(
@@ -140,10 +112,9 @@ fn wait_for_descendants(program: &str) {
             unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
             told = true;
         }
-        // SAFETY: as above, blocking.
-        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), 0) };
-        if r < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return;
+        match wait(WaitOptions::empty()) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(_) => return,
         }
     }
 }
@@ -154,6 +125,7 @@ fn wait_for_descendants(_program: &str) {}
 /// CMD has started with the default dispositions; from now on the terminal's signals are its.
 #[cfg(unix)]
 fn ignore_terminal_signals() {
+    // libc: rustix has no safe call to set a signal's disposition.
     // SAFETY: setting a signal disposition to SIG_IGN.
     unsafe {
         libc::signal(libc::SIGINT, libc::SIG_IGN);

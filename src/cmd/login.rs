@@ -4,7 +4,8 @@
 //! Role, SSO and web identity credentials go straight to getSigninToken. Long-term IAM user
 //! keys cannot: they are first traded for federated-user credentials (GetFederationToken).
 //! The sign-in URL is a credential: it reaches stdout only with `--print` (or when no browser
-//! can be started), and is never logged.
+//! can be started), and is never logged. Where no browser here could follow the local redirect
+//! (over SSH, in a container…: `os::headless`), it is shown on stderr for the user to open.
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use crate::creds::Credentials;
 use crate::engine::{self, Options};
 use crate::os::browser::{self, BrowserError};
 use crate::os::env;
+use crate::os::headless;
 use crate::os::log::debug;
 use crate::plan::FALLBACK_REGION;
 
@@ -72,6 +74,18 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<()> {
 
     if args.print {
         return super::print(&format!("{url}\n"));
+    }
+    // Where no browser here can follow the one-time local redirect (it would have to reach this
+    // machine's 127.0.0.1), the person at the terminal gets the URL to open elsewhere. On stderr,
+    // not stdout: without --print stdout stays empty whatever the machine, so a wrapper or log
+    // that keeps a command's output does not keep a credential it never asked for; --print is
+    // the way to ask for it as output.
+    if let Some(why) = headless::here(&ctx.env).filter(|_| !args.browser) {
+        debug!("no browser started for the console: {why}");
+        crate::os::log::notice(&format!(
+            "no browser here can open the console ({why}); open this URL in yours. It signs in as `{label}` for 15 minutes to whoever has it: do not paste it anywhere else (--browser starts one anyway, --print puts the URL on stdout)\n{url}"
+        ));
+        return Ok(());
     }
     match browser::open_secret(&url, BROWSER_WAIT) {
         Ok(()) => {

@@ -16,7 +16,9 @@ use crate::context::Context;
 use crate::creds::cache::{CacheKey, SessionKind};
 use crate::creds::lock;
 use crate::os::env;
+use crate::os::headless;
 use crate::os::log::debug;
+use crate::os::loopback::Listener;
 use crate::providers::sso_pkce;
 use crate::providers::sso_token::{self, TokenCache};
 
@@ -109,24 +111,54 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
             return Ok(());
         }
     }
-    // The CLI's choice: PKCE for an [sso-session], the device flow for legacy profiles.
-    let path = if args.use_device_code || target.session.name.is_none() {
-        device_login(&cache, &net, &target, args.no_browser)?
-    } else {
-        sso_pkce::login(&cache, &net, &target.session, |url| {
-            eprintln!("awsenv: to sign in to IAM Identity Center for {label}, open {url}");
-            if !args.no_browser {
-                // The URL holds the client id, state and challenge: none of them is worth
-                // anything without the verifier, which never leaves this process.
-                if let Err(e) = webbrowser::open(url.as_str()) {
+    let headless = headless::here(&ctx.env);
+    let flow = choose(files, &args, &target, headless)?;
+    debug!("sign-in flow: {}", flow.why);
+    // Where no local browser can take the answer, none is started: the URL is on stderr. A flag
+    // that names the flow overrides the guess: --no-device-code says a browser here can take
+    // the redirect, --use-device-code asks for the code's page (which needs no way back here).
+    let start_browser =
+        !args.no_browser && (headless.is_none() || args.no_device_code || args.use_device_code);
+    let path = match &flow.flow {
+        Flow::DeviceCode => {
+            if let Some(why) = headless.filter(|_| flow.guessed) {
+                eprintln!(
+                    "awsenv: no local browser can take the sign-in's redirect here ({why}): using the device code (--no-device-code for the browser's redirect)"
+                );
+            }
+            device_login(&cache, &net, &target, start_browser)?
+        }
+        Flow::Redirect { pinned } => {
+            let port = pinned.as_ref().map_or(0, |(port, _)| *port);
+            let listener = Listener::bind(port).map_err(|e| match pinned {
+                Some((_, by)) => anyhow!("{label}: {e} ({by})"),
+                None => anyhow!("{label}: cannot listen for the browser's answer: {e}"),
+            })?;
+            let callback = listener.url(sso_pkce::CALLBACK_PATH);
+            let port = listener.port();
+            let _reminder = Reminder::start(sso_pkce::WAIT, REMIND_EVERY, crate::os::log::notice);
+            sso_pkce::login(&cache, &net, &target.session, listener, |url| {
+                eprintln!("awsenv: to sign in to IAM Identity Center for {label}, open {url}");
+                if start_browser {
+                    // The URL holds the client id, state and challenge: none of them is worth
+                    // anything without the verifier, which never leaves this process.
+                    if let Err(e) = webbrowser::open(url.as_str()) {
+                        eprintln!(
+                            "awsenv: no browser could be started ({e}); open the URL above yourself"
+                        );
+                    }
+                } else if headless.is_some() {
                     eprintln!(
-                        "awsenv: no browser could be started ({e}); open the URL above yourself"
+                        "awsenv: in a browser whose 127.0.0.1:{port} reaches this machine (ssh -L {port}:127.0.0.1:{port} …)"
                     );
                 }
-            }
-            eprintln!("awsenv: waiting for the browser to come back…");
-        })
-        .map_err(|e| anyhow!("{label}: {e:#}"))?
+                eprintln!(
+                    "awsenv: waiting up to {} minutes for the browser to come back to {callback}; if it cannot (another machine, or the page shows an error), press Ctrl-C and run `awsenv sso login` again with --use-device-code",
+                    sso_pkce::WAIT.as_secs() / 60
+                );
+            })
+            .map_err(|e| anyhow!("{label}: {e:#}"))?
+        }
     };
     eprintln!(
         "awsenv: signed in to IAM Identity Center for {label} (token cached in {})",
@@ -135,11 +167,137 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
     Ok(())
 }
 
+/// How one login signs in.
+enum Flow {
+    DeviceCode,
+    /// The authorization-code grant, its redirect on a pinned port (and who pinned it) or on
+    /// any free one.
+    Redirect {
+        pinned: Option<(u16, String)>,
+    },
+}
+
+/// The flow of one login, and the rule that chose it (for --debug).
+struct Choice {
+    flow: Flow,
+    why: String,
+    /// Chosen by the guess that no local browser can take the redirect.
+    guessed: bool,
+}
+
+/// The first of: a legacy profile → device code (the AWS CLI's rule); `--use-device-code`;
+/// `--no-device-code`; a pinned port (flag, then sso_redirect_port) → redirect, since a pinned
+/// port is there to be forwarded; no local browser → device code; else the redirect.
+fn choose(
+    files: &Files,
+    args: &SsoLoginArgs,
+    target: &Target,
+    headless: Option<headless::Reason>,
+) -> Result<Choice> {
+    let label = &target.label;
+    let Some(session) = &target.session.name else {
+        if args.no_device_code || args.redirect_port.is_some() {
+            bail!("{label} has sso_start_url in the profile (no sso_session): it signs in with the device code only, as with the AWS CLI");
+        }
+        return Ok(device(
+            "a legacy profile (sso_start_url, no sso_session) signs in with the device code",
+        ));
+    };
+    if args.use_device_code {
+        return Ok(device("--use-device-code"));
+    }
+    let configured = sso_session::redirect_port(files, session)
+        .map_err(|e| anyhow!("{label}: {e} ({})", files.config.path.display()))?;
+    let pinned = match (args.redirect_port, configured) {
+        (Some(p), _) => Some((p, "--redirect-port".to_string())),
+        (None, Some(p)) => Some((
+            p,
+            format!(
+                "sso_redirect_port in [sso-session {}], {}",
+                crate::os::text::inert(session),
+                files.config.path.display()
+            ),
+        )),
+        (None, None) => None,
+    };
+    let redirect = |why: String| Choice {
+        flow: Flow::Redirect {
+            pinned: pinned.clone(),
+        },
+        why,
+        guessed: false,
+    };
+    if args.no_device_code {
+        return Ok(redirect("--no-device-code".into()));
+    }
+    if let Some((_, by)) = &pinned {
+        return Ok(redirect(format!(
+            "the browser's redirect on a pinned port ({by})"
+        )));
+    }
+    Ok(match headless {
+        Some(why) => Choice {
+            guessed: true,
+            ..device(&format!("no local browser can take the redirect: {why}"))
+        },
+        None => redirect("the browser's redirect (a local browser can take it)".into()),
+    })
+}
+
+fn device(why: &str) -> Choice {
+    Choice {
+        flow: Flow::DeviceCode,
+        why: format!("the device code: {why}"),
+        guessed: false,
+    }
+}
+
+/// Says on stderr, every minute, that the browser is still awaited and for how long more: a
+/// refused `/authorize` shows only in the browser, so the terminal must not look stuck. Stops
+/// when dropped (the sign-in ended).
+struct Reminder(Option<std::sync::mpsc::Sender<()>>);
+
+const REMIND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Reminder {
+    /// Calls `say` every `step` while more than a `step` of `total` is left.
+    fn start(
+        total: std::time::Duration,
+        step: std::time::Duration,
+        say: impl Fn(&str) + Send + 'static,
+    ) -> Reminder {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let _ = std::thread::Builder::new()
+            .name("reminder".into())
+            .spawn(move || {
+                let mut left = total;
+                while left > step {
+                    // A hang-up (the Reminder dropped) stops it.
+                    if rx.recv_timeout(step) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                        return;
+                    }
+                    left -= step;
+                    say(&format!(
+                        "still waiting for the browser ({} min left; Ctrl-C and --use-device-code if it cannot come back)",
+                        left.as_secs().div_ceil(60)
+                    ));
+                }
+            });
+        Reminder(Some(tx))
+    }
+}
+
+impl Drop for Reminder {
+    fn drop(&mut self) {
+        self.0.take();
+    }
+}
+
 fn device_login(
     cache: &TokenCache,
     net: &Network,
     target: &Target,
-    no_browser: bool,
+    start_browser: bool,
 ) -> Result<std::path::PathBuf> {
     let label = &target.label;
     sso_token::login(cache, net, &target.session, |p| {
@@ -149,7 +307,7 @@ fn device_login(
             crate::os::text::inert(p.verification_uri),
             crate::os::text::inert(p.user_code)
         );
-        if !no_browser {
+        if start_browser {
             // The verification URL holds only the user code, which needs the user's own
             // sign-in to be worth anything, so it may go to the browser's argv. It comes from
             // the endpoint: only an https URL is handed to the browser (not `file://`, not a
@@ -288,4 +446,41 @@ fn target(
         profile: Some(name),
         session,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reminder;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    fn said() -> (Arc<Mutex<Vec<String>>>, impl Fn(&str) + Send + 'static) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l = Arc::clone(&lines);
+        (lines, move |m: &str| l.lock().unwrap().push(m.to_string()))
+    }
+
+    #[test]
+    fn the_reminder_speaks_each_step_until_the_end_or_until_dropped() {
+        let (lines, say) = said();
+        let _r = Reminder::start(Duration::from_secs(240), Duration::from_millis(60), say);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while lines.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(lines.lock().unwrap()[0].starts_with("still waiting for the browser (4 min left;"));
+
+        // Dropped (the sign-in ended): silent from then on.
+        let (lines, say) = said();
+        let r = Reminder::start(Duration::from_secs(600), Duration::from_millis(100), say);
+        drop(r);
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(lines.lock().unwrap().is_empty());
+
+        // Never past the bound: the last step is the end of the wait, not a reminder.
+        let (lines, say) = said();
+        let _r = Reminder::start(Duration::from_millis(120), Duration::from_millis(40), say);
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(lines.lock().unwrap().len(), 2);
+    }
 }

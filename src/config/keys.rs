@@ -33,7 +33,12 @@ pub const SSO_REGION: &str = "sso_region";
 pub const SSO_ACCOUNT_ID: &str = "sso_account_id";
 pub const SSO_ROLE_NAME: &str = "sso_role_name";
 pub const SSO_REGISTRATION_SCOPES: &str = "sso_registration_scopes";
-/// Any of these makes a profile an IAM Identity Center profile (botocore's test).
+/// The AWS CLI's name (aws-cli#9148) for the fixed port of the PKCE sign-in's loopback
+/// redirect, so that `ssh -L` can forward it.
+pub const SSO_REDIRECT_PORT: &str = "sso_redirect_port";
+/// The settings of IAM Identity Center in a profile. botocore takes a profile for an SSO
+/// profile when it has the account or the role (`plan/source.rs`); the others alone make a
+/// half-written one.
 pub const SSO_ANY: &[&str] = &[
     SSO_SESSION,
     SSO_START_URL,
@@ -84,6 +89,7 @@ pub fn is_known(name: &str) -> bool {
         WEB_IDENTITY_TOKEN_FILE,
         CREDENTIAL_PROCESS,
         SSO_REGISTRATION_SCOPES,
+        SSO_REDIRECT_PORT,
         ENDPOINT_URL,
         SERVICES,
         IGNORE_CONFIGURED_ENDPOINT_URLS,

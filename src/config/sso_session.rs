@@ -38,6 +38,8 @@ pub enum SsoSessionError {
     Missing { name: String, key: &'static str },
     #[error("SSO profile is missing {0}")]
     ProfileMissing(String),
+    #[error("sso_redirect_port in [sso-session {name}] is not a port number from 1 to 65535")]
+    BadPort { name: String },
 }
 
 /// The `[sso-session NAME]` section.
@@ -74,6 +76,23 @@ pub fn named(files: &Files, name: &str) -> Result<SsoSession, SsoSessionError> {
     })
 }
 
+/// `sso_redirect_port` of `[sso-session NAME]`: the port the PKCE sign-in listens on, None when
+/// absent (any free port). Read by `sso login` alone, so a typo in it never stops `use`.
+pub fn redirect_port(files: &Files, name: &str) -> Result<Option<u16>, SsoSessionError> {
+    let s = files
+        .sso_session_section(name)?
+        .ok_or_else(|| SsoSessionError::NoSection(name.to_string()))?;
+    match s.get(keys::SSO_REDIRECT_PORT).map(|v| v.trim()) {
+        None | Some("") => Ok(None),
+        Some(v) => match v.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(Some(p)),
+            _ => Err(SsoSessionError::BadPort {
+                name: name.to_string(),
+            }),
+        },
+    }
+}
+
 /// The sign-in of a profile: its `sso_session`, else its legacy `sso_start_url`/`sso_region`.
 pub fn of_profile(files: &Files, p: &Profile) -> Result<SsoSession, SsoSessionError> {
     if let Some(name) = p.get(keys::SSO_SESSION) {
@@ -99,6 +118,21 @@ pub fn of_profile(files: &Files, p: &Profile) -> Result<SsoSession, SsoSessionEr
 mod tests {
     use super::*;
     use crate::config::from_strs;
+
+    #[test]
+    fn the_redirect_port_of_a_session() {
+        let f = from_strs("[sso-session a]\nsso_redirect_port = 8400\n[sso-session b]\n[sso-session c]\nsso_redirect_port = 0\n[sso-session d]\nsso_redirect_port = 70000\n[sso-session e]\nsso_redirect_port = x\n", "");
+        assert_eq!(redirect_port(&f, "a").unwrap(), Some(8400));
+        assert_eq!(redirect_port(&f, "b").unwrap(), None);
+        for bad in ["c", "d", "e"] {
+            assert_eq!(
+                redirect_port(&f, bad).unwrap_err().to_string(),
+                format!(
+                    "sso_redirect_port in [sso-session {bad}] is not a port number from 1 to 65535"
+                )
+            );
+        }
+    }
 
     #[test]
     fn sessions_and_legacy_profiles() {

@@ -12,9 +12,9 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// A lock taken; released when dropped.
+/// A lock taken; released when dropped (closing the file releases the kernel's lock).
 pub struct Held {
-    _lock: fd_lock::RwLock<File>,
+    _file: File,
 }
 
 /// Takes the lock of session `key` in `dir` (made private if missing); see [`acquire`].
@@ -39,26 +39,19 @@ pub fn acquire(path: &Path, wait: Duration) -> io::Result<Option<Held>> {
     // name in it is not.
     #[cfg(unix)]
     {
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     }
-    let mut lock = fd_lock::RwLock::new(options.open(path)?);
+    let file = options.open(path)?;
     let start = Instant::now();
     // Short pauses first: a holder that only reads the cache is done in milliseconds.
     let mut pause = Duration::from_millis(5);
     loop {
-        let taken = match lock.try_write() {
-            // The guard would unlock on drop; closing the file (when `Held` is dropped) unlocks
-            // just the same, and that is what lets `Held` own the file.
-            Ok(guard) => {
-                std::mem::forget(guard);
-                true
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
-            Err(e) => return Err(e),
-        };
-        if taken {
-            return Ok(Some(Held { _lock: lock }));
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(Held { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
         let waited = start.elapsed();
         if waited >= wait {
@@ -89,5 +82,52 @@ mod tests {
             let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    /// Across processes, both ways: the kernel's lock as another program (util-linux `flock`,
+    /// which takes flock(2) as awsenv does on Unix) holds it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exclusive_against_another_process() {
+        use std::process::Command;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k.lock");
+        let held = acquire(&p, Duration::ZERO).unwrap();
+        assert!(held.is_some());
+        let other = Command::new("flock")
+            .args(["-n", "-x"])
+            .arg(&p)
+            .arg("true")
+            .status();
+        assert_eq!(other.unwrap().code(), Some(1), "flock -n took a held lock");
+        drop(held);
+        let other = Command::new("flock")
+            .args(["-n", "-x"])
+            .arg(&p)
+            .arg("true")
+            .status();
+        assert!(other.unwrap().success(), "released on drop");
+
+        // Holds it until its input ends.
+        let mut child = Command::new("flock")
+            .arg("-x")
+            .arg(&p)
+            .arg("cat")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the child holds it (it may not have started yet).
+        let start = Instant::now();
+        while acquire(&p, Duration::ZERO).unwrap().is_some() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "flock never took it"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(acquire(&p, Duration::from_millis(50)).unwrap().is_none());
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+        assert!(acquire(&p, Duration::from_secs(5)).unwrap().is_some());
     }
 }

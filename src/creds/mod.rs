@@ -2,7 +2,8 @@
 //! cache of temporary ones ([`cache`]).
 //!
 //! Secrets are wrapped in [`Secret`] so that a stray `{:?}` (in `--debug` output, an error, a
-//! panic) prints a placeholder instead of the key.
+//! panic) prints a placeholder instead of the key, and so that the memory that held one is
+//! wiped when it is dropped (as the store's buffers are).
 
 pub mod cache;
 pub mod lock;
@@ -11,13 +12,30 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::os::env::{self, Env};
 
-/// A secret string whose `Debug`/`Display` never show the value.
+/// A secret string whose `Debug` never shows the value (it has no `Display`), zeroed when
+/// dropped. Copies made by serde or by a caller of [`Secret::expose`] are not covered: the
+/// wipe narrows where secrets linger, it does not promise they are nowhere else.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl Zeroize for Secret {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Secret {}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -104,6 +122,28 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_stay_out_of_debug_and_are_wiped_on_drop() {
+        let creds = Credentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG"),
+            session_token: Some(Secret::new("IQoJb3JpZ2luX2VjEXAMPLE")),
+            expiration: None,
+        };
+        let shown = format!("{creds:?} {creds:#?}");
+        assert!(shown.contains("ASIAEXAMPLE"), "{shown}");
+        assert!(
+            !shown.contains("wJalr") && !shown.contains("IQoJb3"),
+            "{shown}"
+        );
+        // Dropping runs the wipe; the wipe empties the value.
+        fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+        wiped_on_drop(&creds.secret_access_key);
+        let mut s = Secret::new("abc");
+        s.zeroize();
+        assert_eq!(s.expose(), "");
+    }
 
     #[test]
     fn from_env_reads_aws_security_token_first_as_botocore() {

@@ -123,7 +123,7 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32)
         .open(path)
 }
 
@@ -137,8 +137,7 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(unix)]
 fn check_owner(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     if meta.uid() != me && meta.uid() != 0 {
         return Err(format!(
             "it is owned by another user (uid {}); only your own markers are used",
@@ -309,9 +308,9 @@ mod tests {
     fn only_a_small_regular_file_is_read_and_a_fifo_does_not_block() {
         let root = tempfile::tempdir().unwrap();
         let fifo = root.path().join("fifo");
-        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // mkfifo(1): rustix has no mkfifo on macOS.
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let _ = tx.send(read(&fifo).map_err(|e| e.to_string()));

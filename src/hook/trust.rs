@@ -126,6 +126,7 @@ fn remove(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::os::private_file::is_private_file;
 
     #[test]
     fn allow_is_bound_to_path_and_content() {
@@ -172,6 +173,33 @@ mod tests {
         assert_eq!(store.check(&ma, b"other"), Trust::Denied);
         store.allow(&ma, b"prod").unwrap();
         assert_eq!(store.check(&ma, b"prod"), Trust::Allowed);
+    }
+
+    /// Both entries can exist at once: `deny` drops only the allow entry of the content it sees,
+    /// so an allow of an earlier content stays behind. If the file comes back to that content,
+    /// the deny still wins, whichever command came first for that content.
+    #[test]
+    fn a_deny_beats_an_allow_of_the_same_marker() {
+        let root = tempfile::tempdir().unwrap();
+        let store = TrustStore::at(root.path().join("data/awsenv"));
+        let m = root.path().join(".awsprofile");
+        std::fs::write(&m, "prod").unwrap();
+        store.allow(&m, b"prod").unwrap();
+        store.deny(&m, b"edited").unwrap();
+        assert!(is_private_file(
+            &store.allow_entry(&canonical(&m).unwrap(), b"prod")
+        ));
+        assert_eq!(store.check(&m, b"prod"), Trust::Denied);
+        assert_eq!(store.check(&m, b"edited"), Trust::Denied);
+
+        // The other order: denied first, then an allow of another content lifts the deny.
+        let n = root.path().join("n");
+        std::fs::create_dir_all(&n).unwrap();
+        let m = n.join(".awsprofile");
+        store.deny(&m, b"prod").unwrap();
+        store.allow(&m, b"edited").unwrap();
+        assert_eq!(store.check(&m, b"edited"), Trust::Allowed);
+        assert_eq!(store.check(&m, b"prod"), Trust::Unknown);
     }
 
     #[cfg(unix)]

@@ -8,44 +8,37 @@
 //! the long-lived servers (a limit is inherited, so the command `exec --server` runs gets its
 //! own back: [`restore_core_limit`]).
 
-/// The core-size limit before [`no_core_files`] lowered it.
+/// The core-size limit before [`no_core_files`] lowered it (None: infinite, as rustix says).
 #[derive(Clone, Copy)]
-pub struct CoreLimit(#[cfg_attr(not(target_os = "linux"), allow(dead_code))] Option<(u64, u64)>);
+pub struct CoreLimit(
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))] Option<(Option<u64>, Option<u64>)>,
+);
 
 /// Marks this process non-dumpable.
 #[cfg(target_os = "linux")]
 pub fn not_dumpable() {
-    // SAFETY: PR_SET_DUMPABLE takes an integer and changes only this process.
-    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+    use rustix::process::{set_dumpable_behavior, DumpableBehavior};
+    let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
 }
 
 #[cfg(not(target_os = "linux"))]
 pub fn not_dumpable() {}
 
-/// Non-dumpable, and no core files at all (soft and hard limit 0); returns the limit before.
+/// Non-dumpable, and no core files at all (soft limit 0); returns the limit before.
 #[cfg(target_os = "linux")]
 pub fn no_core_files() -> CoreLimit {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
     not_dumpable();
-    let mut old = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit with valid pointers to a `rlimit`.
-    unsafe {
-        #[allow(
-            clippy::unnecessary_cast,
-            reason = "rlim_t is 32 bits on some 32-bit targets"
-        )]
-        let before = (libc::getrlimit(libc::RLIMIT_CORE, &mut old) == 0)
-            .then_some((old.rlim_cur as u64, old.rlim_max as u64));
-        // Only the soft limit: the hard one stays, so a child can be given its limit back.
-        let zero = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: old.rlim_max,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        CoreLimit(before)
-    }
+    let old = getrlimit(Resource::Core);
+    // Only the soft limit: the hard one stays, so a child can be given its limit back.
+    let _ = setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum: old.maximum,
+        },
+    );
+    CoreLimit(Some((old.current, old.maximum)))
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -53,16 +46,13 @@ pub fn no_core_files() -> CoreLimit {
     CoreLimit(None)
 }
 
-/// Puts back the limit [`no_core_files`] saw; async-signal-safe (for a child before `execve`).
+/// Puts back the limit [`no_core_files`] saw; async-signal-safe (one system call, for a child
+/// before `execve`).
 #[cfg(target_os = "linux")]
 pub fn restore_core_limit(limit: CoreLimit) {
-    if let Some((cur, max)) = limit.0 {
-        let l = libc::rlimit {
-            rlim_cur: cur as libc::rlim_t,
-            rlim_max: max as libc::rlim_t,
-        };
-        // SAFETY: setrlimit with a valid pointer.
-        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &l) };
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    if let Some((current, maximum)) = limit.0 {
+        let _ = setrlimit(Resource::Core, Rlimit { current, maximum });
     }
 }
 

@@ -91,6 +91,20 @@ pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 
+// Where a browser could run (see `os::headless`).
+pub const SSH_CONNECTION: &str = "SSH_CONNECTION";
+pub const SSH_CLIENT: &str = "SSH_CLIENT";
+pub const SSH_TTY: &str = "SSH_TTY";
+pub const CI: &str = "CI";
+pub const CODESPACES: &str = "CODESPACES";
+/// `CloudShell` in AWS CloudShell.
+pub const AWS_EXECUTION_ENV: &str = "AWS_EXECUTION_ENV";
+pub const WSL_DISTRO_NAME: &str = "WSL_DISTRO_NAME";
+pub const DISPLAY: &str = "DISPLAY";
+pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
+/// The browser command the `webbrowser` crate (and Python's `webbrowser`) start first.
+pub const BROWSER: &str = "BROWSER";
+
 /// Every name awsenv reads.
 const READ: &[&str] = &[
     ACCESS_KEY_ID,
@@ -140,6 +154,16 @@ const READ: &[&str] = &[
     XDG_CONFIG_HOME,
     XDG_DATA_HOME,
     DBUS_SESSION_BUS_ADDRESS,
+    SSH_CONNECTION,
+    SSH_CLIENT,
+    SSH_TTY,
+    CI,
+    CODESPACES,
+    AWS_EXECUTION_ENV,
+    WSL_DISTRO_NAME,
+    DISPLAY,
+    WAYLAND_DISPLAY,
+    BROWSER,
 ];
 
 /// A snapshot of the variables awsenv reads.

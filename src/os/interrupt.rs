@@ -9,22 +9,26 @@
 /// Saves the terminal state and arranges for SIGINT to restore it, print `message`, and exit.
 #[cfg(unix)]
 pub fn guard(message: String) {
-    use std::os::fd::IntoRawFd;
+    use std::os::fd::{AsFd, OwnedFd};
     use std::sync::OnceLock;
 
-    static SAVED: OnceLock<(libc::c_int, libc::termios)> = OnceLock::new();
+    use rustix::termios::{tcgetattr, tcsetattr, OptionalActions, Termios};
+
+    static SAVED: OnceLock<(OwnedFd, Termios)> = OnceLock::new();
     static MESSAGE: OnceLock<Vec<u8>> = OnceLock::new();
 
-    // Only async-signal-safe calls: tcsetattr, write, _exit; the statics are set before.
+    // Only async-signal-safe calls: tcsetattr and write (rustix makes them as system calls,
+    // without locks or allocation), _exit; the statics are set before.
     extern "C" fn on_sigint(_: libc::c_int) {
         if let Some((fd, term)) = SAVED.get() {
-            // SAFETY: fd stays open for the life of the process; term is a valid termios.
-            unsafe { libc::tcsetattr(*fd, libc::TCSANOW, term) };
+            let _ = tcsetattr(fd, OptionalActions::Now, term);
         }
         if let Some(m) = MESSAGE.get() {
-            // SAFETY: writing a static buffer to stderr.
-            let _ = unsafe { libc::write(2, m.as_ptr().cast(), m.len()) };
+            // std's handle only names fd 2 here (no lock, no allocation).
+            let _ = rustix::io::write(std::io::stderr().as_fd(), m);
         }
+        // libc: rustix wraps neither `_exit` nor installing a handler (below) safely; std's
+        // `exit` would run atexit handlers and flush stdout from inside a signal handler.
         // SAFETY: _exit is async-signal-safe and never returns.
         unsafe { libc::_exit(130) }
     }
@@ -35,11 +39,9 @@ pub fn guard(message: String) {
         .write(true)
         .open("/dev/tty")
     {
-        let fd = tty.into_raw_fd();
-        let mut term = std::mem::MaybeUninit::<libc::termios>::uninit();
-        // SAFETY: fd is an open terminal; tcgetattr fills term on success.
-        if unsafe { libc::tcgetattr(fd, term.as_mut_ptr()) } == 0 {
-            let _ = SAVED.set((fd, unsafe { term.assume_init() }));
+        if let Ok(term) = tcgetattr(&tty) {
+            // Kept open for the life of the process: the handler restores through it.
+            let _ = SAVED.set((tty.into(), term));
         }
     }
     let handler: extern "C" fn(libc::c_int) = on_sigint;

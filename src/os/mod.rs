@@ -7,12 +7,11 @@ pub mod dirs;
 pub mod dumps;
 pub mod env;
 pub mod file_text;
+pub mod headless;
 pub mod interrupt;
 pub mod log;
 pub mod loopback;
 pub mod private_file;
-// Only the binary's own C `main` calls it (not the unit tests, which run under Rust's).
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 pub mod start;
 pub mod text;
 pub mod tty;

@@ -1,50 +1,46 @@
-//! What a process needs before awsenv's own code runs, on Linux with glibc, where awsenv has its
-//! own C `main` (see `main.rs`) instead of Rust's.
+//! What the process needs at its start beyond what Rust's own start-up gives it.
 //!
-//! Why: awsenv runs at every `cd` and every TAB, so its start is measured against starting any
-//! process at all. Rust's own start-up does three things: it makes sure fds 0–2 are open, it
-//! ignores SIGPIPE, and it finds the main thread's stack guard so that a stack overflow prints a
-//! message. The last one is the costly one: glibc finds the main stack by reading and parsing
-//! `/proc/self/maps` with `sscanf` (three system calls; skipping it took 61,000 instructions off
-//! an `awsenv use`, 6 %). awsenv has no deep recursion (role chains stop at 64 profiles), so a
-//! stack overflow would still end the process at once, by SIGSEGV, only without the message.
-//! The other two are kept, here, exactly.
+//! Rust's start-up (std's wrapper around `main`) already leaves the process as awsenv needs it,
+//! on every Unix: fds 0–2 open (a closed one is opened on /dev/null, so that a file awsenv opens
+//! later never becomes "stdout" and receives shell code or a secret), and SIGPIPE ignored (a
+//! write to a closed pipe is then an error, which `cmd::print` takes as the end of the output,
+//! instead of a death mid-write; children get SIGPIPE back at its default from `Command`). Both
+//! are tested in tests/it/startup.rs.
+//!
+//! What it does not do is word a panic for a user: std's message takes several lines, the
+//! thread's name and a note about `RUST_BACKTRACE`, printed in the middle of a prompt by the
+//! shell hook. So a panic here is one line, `awsenv: internal error: MESSAGE at FILE:LINE`,
+//! with the backtrace after it only when `RUST_BACKTRACE` asks for one. The panic then unwinds
+//! as usual (the release profile keeps `panic = "unwind"`): destructors run, std's wrapper
+//! catches it at `main` and exits with 101, and nothing aborts, so no core file is dumped.
 
-/// fds 0, 1 and 2 open (a closed one opened on `/dev/null`, so that a file awsenv opens later never
-/// becomes "stdout" and receives shell code or a secret), and SIGPIPE ignored, as Rust's runtime
-/// leaves a process (a write to a closed pipe is then an error, not a silent death mid-write;
-/// children get SIGPIPE back at their default, as std's `Command` gives it them).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn prepare() {
-    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
-        fd,
-        events: 0,
-        revents: 0,
-    });
-    // SAFETY: poll reads and writes the three pollfd entries of a live array; timeout 0.
-    let polled = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
-    let closed: Vec<libc::c_int> = if polled < 0 {
-        // poll failed (it should not): ask each fd instead.
-        // SAFETY: fcntl(F_GETFD) on a small integer only reads the fd table.
-        (0..3)
-            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1)
-            .collect()
-    } else {
-        fds.iter()
-            .filter(|p| p.revents & libc::POLLNVAL != 0)
-            .map(|p| p.fd)
-            .collect()
-    };
-    for fd in closed {
-        // open() returns the lowest free fd, which is `fd` when the lower ones are open.
-        // SAFETY: a NUL-terminated path; the returned fd is kept open for the whole run.
-        let opened = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
-        if opened != fd {
-            // No /dev/null (a broken chroot): nothing safe to run in.
-            // SAFETY: _exit ends the process at once.
-            unsafe { libc::_exit(127) };
+use std::backtrace::{Backtrace, BacktraceStatus};
+use std::panic::PanicHookInfo;
+
+/// Replaces std's panic message with awsenv's one line; call first thing in `main`.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        super::log::notice(&internal_error(info));
+        // `capture` asks `RUST_BACKTRACE`/`RUST_LIB_BACKTRACE`, as std's own hook does.
+        let trace = Backtrace::capture();
+        if trace.status() == BacktraceStatus::Captured {
+            eprintln!("{trace}");
         }
-    }
-    // SAFETY: setting a signal's disposition to SIG_IGN has no other effect.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    }));
+}
+
+/// `internal error: MESSAGE at FILE:LINE`, on one line whatever the message holds.
+fn internal_error(info: &PanicHookInfo) -> String {
+    // `panic!("…")` with arguments carries a String, without a &str; anything else says nothing.
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    let place = match info.location() {
+        Some(l) => format!(" at {}:{}", l.file(), l.line()),
+        None => String::new(),
+    };
+    super::text::inert(&format!("internal error: {message}{place}"))
 }

@@ -728,3 +728,74 @@ fn static_keys_come_from_one_file() {
         keys("split")
     );
 }
+
+/// The settings of one kind of source on profile `p`: (config lines, credentials lines, stored).
+fn settings_of(kind: source::Kind) -> (&'static str, &'static str, bool) {
+    use source::Kind::*;
+    match kind {
+        WebIdentity => (
+            "role_arn = arn:aws:iam::1:role/wi\nweb_identity_token_file = /tmp/t\n",
+            "",
+            false,
+        ),
+        Sso => (
+            "sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R\n",
+            "",
+            false,
+        ),
+        StoredKeys => ("", "", true),
+        CredentialsFileKeys => (
+            "",
+            "aws_access_key_id = AKIACREDS\naws_secret_access_key = s\n",
+            false,
+        ),
+        LoginSession => ("login_session = arn:aws:iam::1:user/a\n", "", false),
+        CredentialProcess => ("credential_process = /bin/creds\n", "", false),
+        ConfigFileKeys => (
+            "aws_access_key_id = AKIACONFIG\naws_secret_access_key = s\n",
+            "",
+            false,
+        ),
+    }
+}
+
+/// The kind of the source a plan starts from.
+fn kind_of(s: &Source) -> source::Kind {
+    use source::Kind::*;
+    match s {
+        Source::WebIdentity { .. } => WebIdentity,
+        Source::Sso { .. } => Sso,
+        Source::Stored { .. } => StoredKeys,
+        Source::Static {
+            access_key_id: id, ..
+        } if id == "AKIACREDS" => CredentialsFileKeys,
+        Source::Static { .. } => ConfigFileKeys,
+        Source::LoginSession { .. } => LoginSession,
+        Source::Process { .. } => CredentialProcess,
+        other => panic!("not a source of a profile: {other:?}"),
+    }
+}
+
+/// Every pair of sources set on one profile (and each alone): the planner picks the one that
+/// comes first in [`source::ORDER`]. That the table is botocore's order is checked against
+/// botocore itself, pair by pair, in `tests/it/botocore.rs`.
+#[test]
+fn every_pair_of_sources_resolves_to_the_first_in_the_order() {
+    let order = source::ORDER;
+    for (i, &first) in order.iter().enumerate() {
+        for &second in &order[i..] {
+            let (c1, k1, s1) = settings_of(first);
+            let (c2, k2, s2) = settings_of(second);
+            let config = format!(
+                "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-central-1\n[profile p]\n{c1}{c2}"
+            );
+            let credentials = format!("[p]\n{k1}{k2}");
+            let files = from_strs(&config, &credentials);
+            let keys = stored(if s1 || s2 { &["p"] } else { &[] });
+            let plan = plan_of(&files, &keys, &Env::default(), "p", &Overrides::default())
+                .unwrap_or_else(|e| panic!("{first:?} + {second:?}: {e}"));
+            assert!(plan.hops.is_empty(), "{first:?} + {second:?}: {plan:?}");
+            assert_eq!(kind_of(&plan.source), first, "{first:?} + {second:?}");
+        }
+    }
+}

@@ -1,65 +1,112 @@
 //! Where the first credentials come from, for one profile that is not used for its role.
 //!
-//! botocore's order for a profile (`ProfileProviderBuilder.providers` in botocore 1.44, the AWS
-//! CLI's): web identity (`role_arn` + `web_identity_token_file`), then IAM Identity Center (any
-//! `sso_*` key), then static keys from the credentials file, then `login_session` (`aws login`),
-//! then `credential_process`, then static keys from the config file. Keys in awsenv's store come
-//! before either file's keys.
+//! The order is botocore's, written once as a table ([`ORDER`]) that the planner walks and
+//! that tests walk pair by pair (`cases.rs` here, botocore itself in `tests/it/botocore.rs`).
 
 use super::error::PlanError;
 use super::{Inputs, Source};
 use crate::config::{keys, sso_session, FileKind, Profile};
 use crate::creds::Secret;
 
-/// The source a profile provides by itself.
+/// A kind of credentials a profile can provide by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `role_arn` + `web_identity_token_file`.
+    WebIdentity,
+    /// `sso_account_id` or `sso_role_name` (with `sso_session`, or the legacy `sso_start_url`
+    /// and `sso_region`).
+    Sso,
+    /// Long-term keys in awsenv's store (`awsenv add`).
+    StoredKeys,
+    /// `aws_access_key_id` in the credentials file.
+    CredentialsFileKeys,
+    /// `login_session` (`aws login`).
+    LoginSession,
+    CredentialProcess,
+    /// `aws_access_key_id` (or a lone secret: partial keys, an error) in the config file.
+    ConfigFileKeys,
+}
+
+/// The order in which a profile's own credentials are looked for: the first kind the profile
+/// has is its source. It is botocore's (`ProfileProviderBuilder.providers` in botocore 1.44, the
+/// AWS CLI's): web identity, SSO, the credentials file's keys, `login_session`,
+/// `credential_process`, the config file's keys; awsenv's store comes before either file's keys.
+/// Kept as data, in one place, so that a test can walk it pair by pair against botocore.
+pub const ORDER: [Kind; 7] = [
+    Kind::WebIdentity,
+    Kind::Sso,
+    Kind::StoredKeys,
+    Kind::CredentialsFileKeys,
+    Kind::LoginSession,
+    Kind::CredentialProcess,
+    Kind::ConfigFileKeys,
+];
+
+impl Kind {
+    /// Whether profile `p` has this kind of credentials.
+    fn is_set(self, inp: &Inputs<'_>, p: &Profile) -> bool {
+        match self {
+            Kind::WebIdentity => p.has(keys::ROLE_ARN) && p.has(keys::WEB_IDENTITY_TOKEN_FILE),
+            // botocore's test (`SSOProvider._load_sso_config`): the account or the role. A
+            // profile with only the session's settings is not an SSO profile to it.
+            Kind::Sso => p.has(keys::SSO_ACCOUNT_ID) || p.has(keys::SSO_ROLE_NAME),
+            Kind::StoredKeys => inp.stored.access_key_id(&p.name).is_some(),
+            Kind::CredentialsFileKeys => p
+                .get_in(FileKind::Credentials, keys::ACCESS_KEY_ID)
+                .is_some(),
+            Kind::LoginSession => p.has(keys::LOGIN_SESSION),
+            Kind::CredentialProcess => p.has(keys::CREDENTIAL_PROCESS),
+            Kind::ConfigFileKeys => has_static(p),
+        }
+    }
+
+    /// The source of this kind that `p` provides (`is_set` was true).
+    fn source(
+        self,
+        inp: &Inputs<'_>,
+        p: &Profile,
+        region: impl Fn(&Profile) -> String,
+    ) -> Result<Source, PlanError> {
+        let get = |k| p.get(k).unwrap_or_default().to_string();
+        Ok(match self {
+            Kind::WebIdentity => Source::WebIdentity {
+                profile: p.name.clone(),
+                role_arn: get(keys::ROLE_ARN),
+                token_file: get(keys::WEB_IDENTITY_TOKEN_FILE),
+                session_name: p.get(keys::ROLE_SESSION_NAME).map(str::to_string),
+                region: region(p),
+            },
+            Kind::Sso => return sso(inp, p),
+            Kind::StoredKeys => return keys_of(inp, p),
+            Kind::CredentialsFileKeys | Kind::ConfigFileKeys => return static_keys(inp, p),
+            Kind::LoginSession => Source::LoginSession {
+                profile: p.name.clone(),
+                session_arn: get(keys::LOGIN_SESSION),
+                region: region(p),
+            },
+            Kind::CredentialProcess => Source::Process {
+                profile: p.name.clone(),
+                command: get(keys::CREDENTIAL_PROCESS),
+            },
+        })
+    }
+}
+
+/// The source a profile provides by itself: the first of [`ORDER`] it has.
 pub fn of_profile(
     inp: &Inputs<'_>,
     p: &Profile,
     region: impl Fn(&Profile) -> String,
 ) -> Result<Source, PlanError> {
-    if p.has(keys::ROLE_ARN) && p.has(keys::WEB_IDENTITY_TOKEN_FILE) {
-        return Ok(Source::WebIdentity {
+    match ORDER.into_iter().find(|k| k.is_set(inp, p)) {
+        Some(kind) => kind.source(inp, p, region),
+        // A half-written SSO profile: say what it misses rather than "no credentials".
+        None if keys::SSO_ANY.iter().any(|k| p.has(k)) => sso(inp, p),
+        None => Err(PlanError::NoCredentials {
             profile: p.name.clone(),
-            role_arn: p.get(keys::ROLE_ARN).unwrap_or_default().to_string(),
-            token_file: p
-                .get(keys::WEB_IDENTITY_TOKEN_FILE)
-                .unwrap_or_default()
-                .to_string(),
-            session_name: p.get(keys::ROLE_SESSION_NAME).map(str::to_string),
-            region: region(p),
-        });
+            at: inp.files.location(p, keys::ACCESS_KEY_ID),
+        }),
     }
-    if keys::SSO_ANY.iter().any(|k| p.has(k)) {
-        return sso(inp, p);
-    }
-    if inp.stored.access_key_id(&p.name).is_some() {
-        return keys_of(inp, p);
-    }
-    if p.get_in(FileKind::Credentials, keys::ACCESS_KEY_ID)
-        .is_some()
-    {
-        return static_keys(inp, p);
-    }
-    if let Some(arn) = p.get(keys::LOGIN_SESSION) {
-        return Ok(Source::LoginSession {
-            profile: p.name.clone(),
-            session_arn: arn.to_string(),
-            region: region(p),
-        });
-    }
-    if let Some(command) = p.get(keys::CREDENTIAL_PROCESS) {
-        return Ok(Source::Process {
-            profile: p.name.clone(),
-            command: command.to_string(),
-        });
-    }
-    if has_static(p) {
-        return static_keys(inp, p);
-    }
-    Err(PlanError::NoCredentials {
-        profile: p.name.clone(),
-        at: inp.files.location(p, keys::ACCESS_KEY_ID),
-    })
 }
 
 /// True when the profile has long-term keys of its own (in a file or in the store).

@@ -448,7 +448,7 @@ impl<'a> Runner<'a> {
                         &session_name,
                         token.trim(),
                     )
-                    .map_err(|e| anyhow!("profile `{profile}`: {e}"))
+                    .with_context(|| format!("profile `{profile}`"))
             }
             Source::LoginSession {
                 profile,
@@ -523,7 +523,7 @@ impl<'a> Runner<'a> {
         };
         // The profile is named by the error below (and the notice of a slow answer).
         let step = format!("credentials from {what}");
-        let in_profile = |e: anyhow::Error| anyhow!("profile `{}`: {e}", plan.profile);
+        let in_profile = |e: anyhow::Error| e.context(format!("profile `{}`", plan.profile));
         let result = match plan.source {
             Source::EcsContainer => {
                 let p = aws_config::ecs::EcsCredentialsProvider::builder()
@@ -550,11 +550,12 @@ impl<'a> Runner<'a> {
                 .map_err(in_profile)?
             }
         };
+        // The SDK's error says only that loading failed; its source says why.
         let c = result.map_err(|e| {
-            anyhow!(
-                "profile `{}`: no credentials from {what}: {e}",
+            anyhow::Error::new(e).context(format!(
+                "profile `{}`: no credentials from {what}",
                 plan.profile
-            )
+            ))
         })?;
         Ok(Credentials {
             access_key_id: c.access_key_id().to_string(),

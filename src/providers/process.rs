@@ -12,8 +12,8 @@ use crate::creds::{parse_timestamp, Credentials, Secret};
 struct Output {
     version: Option<serde_json::Value>,
     access_key_id: Option<String>,
-    secret_access_key: Option<String>,
-    session_token: Option<String>,
+    secret_access_key: Option<Secret>,
+    session_token: Option<Secret>,
     expiration: Option<String>,
 }
 
@@ -43,7 +43,7 @@ pub fn parse(stdout: &[u8]) -> Result<Credentials, String> {
         .ok_or("JSON without AccessKeyId")?;
     let secret = o
         .secret_access_key
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.expose().is_empty())
         .ok_or("JSON without SecretAccessKey")?;
     let expiration = match o.expiration {
         None => None,
@@ -51,8 +51,8 @@ pub fn parse(stdout: &[u8]) -> Result<Credentials, String> {
     };
     Ok(Credentials {
         access_key_id,
-        secret_access_key: Secret::new(secret),
-        session_token: o.session_token.filter(|s| !s.is_empty()).map(Secret::new),
+        secret_access_key: secret,
+        session_token: o.session_token.filter(|s| !s.expose().is_empty()),
         expiration,
     })
 }

@@ -25,28 +25,25 @@ use crate::creds::Secret;
 use crate::os::log::debug;
 use crate::os::loopback::{self, Answer, Listener, Request};
 
-/// How long the browser has to come back, as the AWS CLI allows.
-const WAIT: Duration = Duration::from_secs(600);
-const CALLBACK_PATH: &str = "/oauth/callback";
+/// How long the browser has to come back, as the AWS CLI allows. A refused `/authorize` shows
+/// its error in the browser only: awsenv cannot see it, so this bound is what ends the wait.
+pub const WAIT: Duration = Duration::from_secs(600);
+pub const CALLBACK_PATH: &str = "/oauth/callback";
 
-/// Signs in; `open` is handed the URL for the browser. Returns the token file written.
+/// Signs in, taking the browser's answer on `listener` (the caller binds it: a pinned port
+/// fails there, before anything is asked of the service); `open` is handed the URL for the
+/// browser. Returns the token file written.
 pub fn login(
     cache: &TokenCache,
     net: &Network,
     session: &SsoSession,
+    listener: Listener,
     open: impl FnOnce(&url::Url),
 ) -> Result<PathBuf> {
-    let listener = Listener::bind(0).context("cannot listen for the browser's answer")?;
+    // Registered without a port (see `PORTLESS_REDIRECT`); the port only in these two.
     let redirect_uri = listener.url(CALLBACK_PATH);
     let oidc = Oidc::new(net, &session.region, cache.oidc_endpoint.as_deref());
-    let reg = registration(
-        &cache.dir,
-        &oidc,
-        session,
-        &Flow::Code {
-            redirect_uri: &redirect_uri,
-        },
-    )?;
+    let reg = registration(&cache.dir, &oidc, session, &Flow::Code)?;
     let verifier = Secret::new(random_b64(32)?);
     let challenge = Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.expose()));
     let state = random_b64(16)?;

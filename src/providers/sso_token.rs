@@ -263,15 +263,39 @@ struct CachedRegistration {
     /// Written for authorization-code clients, as the CLI v2 does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     grant_types: Option<Vec<String>>,
+    /// The redirect URIs registered. awsenv writes them (botocore ignores fields it does not
+    /// know); the AWS CLI does not, and always registers [`PORTLESS_REDIRECT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uris: Option<Vec<String>>,
 }
 
+/// The redirect URI an authorization-code client is registered with, as the AWS CLI v2
+/// registers it: loopback without a port, which RFC 8252 §7.3 makes match whatever port a
+/// sign-in listens on. The port goes only into `/authorize` and CreateToken, so one
+/// registration serves every sign-in for its 90 days.
+pub const PORTLESS_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
+
 /// Which sign-in a client registration is for.
-pub enum Flow<'a> {
+pub enum Flow {
     Device,
-    /// The authorization-code grant, redirecting to this loopback URI.
-    Code {
-        redirect_uri: &'a str,
-    },
+    /// The authorization-code grant, redirecting to a loopback port.
+    Code,
+}
+
+/// Whether a cached authorization-code registration was made for the portless redirect URI.
+/// Earlier awsenv builds registered the URI with the port of its first sign-in, so a later sign-in
+/// on another port was refused at `/authorize` (in the browser, where awsenv cannot see it).
+/// Its files and the AWS CLI's look alike but for the writer: the CLI's are Python's
+/// `json.dumps` (`"clientId": "…"`, a space after the colon), the earlier awsenv's serde's
+/// compact JSON. A quote inside a value is escaped, so the pattern can only be the key.
+fn registered_portless(r: &CachedRegistration, text: &[u8]) -> bool {
+    match &r.redirect_uris {
+        Some(uris) => uris.iter().any(|u| u == PORTLESS_REDIRECT),
+        None => {
+            const PYTHON_KEY: &[u8] = br#""clientId": "#;
+            text.windows(PYTHON_KEY.len()).any(|w| w == PYTHON_KEY)
+        }
+    }
 }
 
 /// A cached client registration still valid for 15 minutes (and registered for the grant the
@@ -280,7 +304,7 @@ pub fn registration(
     dir: &Path,
     oidc: &Oidc<'_>,
     session: &SsoSession,
-    flow: &Flow<'_>,
+    flow: &Flow,
 ) -> Result<Registration> {
     let path = registration_path(dir, session);
     let now = OffsetDateTime::now_utc();
@@ -288,11 +312,19 @@ pub fn registration(
         if let Ok(r) = serde_json::from_slice::<CachedRegistration>(&bytes) {
             let fits = match flow {
                 Flow::Device => true,
-                Flow::Code { .. } => r
-                    .grant_types
-                    .as_ref()
-                    .is_some_and(|g| g.iter().any(|x| x == "authorization_code")),
+                Flow::Code => {
+                    r.grant_types
+                        .as_ref()
+                        .is_some_and(|g| g.iter().any(|x| x == "authorization_code"))
+                        && registered_portless(&r, &bytes)
+                }
             };
+            if !fits {
+                debug!(
+                    "the OIDC client registration in {} is not for this flow (or names a port); registering anew",
+                    path.display()
+                );
+            }
             if let Some(exp) = parse_timestamp(&r.expires_at)
                 .filter(|e| *e - REFRESH_WINDOW > now)
                 .filter(|_| fits)
@@ -310,16 +342,17 @@ pub fn registration(
         Some(n) => format!("botocore-client-{n}"),
         None => format!("botocore-client-{}", now.unix_timestamp()),
     };
-    let (reg, grant_types) = match flow {
-        Flow::Device => (oidc.register(&name, session.scopes.as_deref())?, None),
-        Flow::Code { redirect_uri } => (
+    let (reg, grant_types, redirect_uris) = match flow {
+        Flow::Device => (oidc.register(&name, session.scopes.as_deref())?, None, None),
+        Flow::Code => (
             oidc.register_for_code(
                 &name,
                 session.scopes.as_deref(),
-                redirect_uri,
+                PORTLESS_REDIRECT,
                 &session.start_url,
             )?,
             Some(crate::aws::oidc::CODE_GRANTS.map(String::from).to_vec()),
+            Some(vec![PORTLESS_REDIRECT.to_string()]),
         ),
     };
     let cached = CachedRegistration {
@@ -328,6 +361,7 @@ pub fn registration(
         expires_at: timestamp(reg.expires_at)?,
         scopes: session.scopes.clone(),
         grant_types,
+        redirect_uris,
     };
     write_private_json(&path, &cached)?;
     Ok(reg)
@@ -396,6 +430,29 @@ pub fn save_login(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn which_cached_registrations_were_made_without_a_port() {
+        let check = |text: &str| {
+            let r: super::CachedRegistration = serde_json::from_str(text).unwrap();
+            super::registered_portless(&r, text.as_bytes())
+        };
+        // The AWS CLI v2's (Python's json.dumps), and awsenv's own with the URI recorded.
+        assert!(check(
+            r#"{"clientId": "c", "clientSecret": "s", "expiresAt": "2099-01-01T00:00:00Z", "scopes": ["sso:account:access"], "grantTypes": ["authorization_code", "refresh_token"]}"#
+        ));
+        assert!(check(
+            r#"{"clientId":"c","clientSecret":"s","expiresAt":"2099-01-01T00:00:00Z","grantTypes":["authorization_code"],"redirectUris":["http://127.0.0.1/oauth/callback"]}"#
+        ));
+        // An earlier awsenv's (compact, no URI), even with the pattern inside a value; a URI
+        // with a port.
+        assert!(!check(
+            r#"{"clientId":"c","clientSecret":"\"clientId\": \"","expiresAt":"2099-01-01T00:00:00Z","grantTypes":["authorization_code"]}"#
+        ));
+        assert!(!check(
+            r#"{"clientId": "c", "clientSecret": "s", "expiresAt": "2099-01-01T00:00:00Z", "redirectUris": ["http://127.0.0.1:4000/oauth/callback"]}"#
+        ));
+    }
+
     #[test]
     fn python_json_strings() {
         assert_eq!(super::py_json_str("a\"b\\c"), r#""a\"b\\c""#);

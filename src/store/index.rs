@@ -79,19 +79,23 @@ impl Index {
         let file = options
             .open(&lock_path)
             .with_context(|| format!("cannot open {}", lock_path.display()))?;
-        let mut lock = fd_lock::RwLock::new(file);
         // Another run holding the lock (a slow keyring, a passphrase prompt) would otherwise
-        // look like a hang: say what this one waits for.
-        let busy = matches!(lock.try_write(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
-        if busy {
-            eprintln!(
-                "awsenv: waiting for another awsenv run to release {}…",
-                lock_path.display()
-            );
+        // look like a hang: say what this one waits for. The lock goes with the file (closed
+        // when this function returns).
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "awsenv: waiting for another awsenv run to release {}…",
+                    lock_path.display()
+                );
+                file.lock()
+                    .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
+            }
         }
-        let _guard = lock
-            .write()
-            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
         let mut data = self.read()?;
         let out = change(&mut data)?;
         let json = serde_json::to_vec_pretty(&data)?;

@@ -89,19 +89,18 @@ impl Settings {
             }
             Err(_) => None,
         };
+        let lines = match &file {
+            Some((text, path)) => read_lines(text, path)?,
+            None => Vec::new(),
+        };
+        // (value, `path:line`) of a setting in the file.
         let from_file = |name: &str| -> Result<Option<(String, String)>> {
-            let Some((text, path)) = &file else {
-                return Ok(None);
-            };
-            let ini = ini::Ini::load_from_str(text)
-                .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.line + 1, e.msg))?;
-            Ok(ini.general_section().get(name).map(|value| {
-                let line = text
-                    .lines()
-                    .position(|l| l.trim_start().starts_with(name))
-                    .map(|i| format!(":{}", i + 1))
-                    .unwrap_or_default();
-                (value.to_string(), format!("{}{line}", path.display()))
+            Ok(lines.iter().find(|l| l.name == name).map(|l| {
+                let (_, path) = file.as_ref().expect("lines come from the file");
+                (
+                    l.value.to_string(),
+                    format!("{}:{}", path.display(), l.line),
+                )
             }))
         };
         let backend = match env.get(env::BACKEND) {
@@ -173,6 +172,51 @@ impl Settings {
     }
 }
 
+/// One `name = value` line of the settings file.
+struct Line<'t> {
+    name: &'t str,
+    value: &'t str,
+    line: usize,
+}
+
+/// The file's settings: `name = value` lines; blank lines and lines starting with `#` or `;` are
+/// skipped. Anything else, or a name set twice, is an error at its line: the file is awsenv's
+/// own and small, so it has no sections and no continuation lines (the AWS files' reader,
+/// `config/ini.rs`, follows botocore's rules, which this file does not need).
+fn read_lines<'t>(text: &'t str, path: &std::path::Path) -> Result<Vec<Line<'t>>> {
+    let mut out: Vec<Line<'t>> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        let Some((name, value)) = trimmed.split_once('=') else {
+            bail!(
+                "{}:{line}: expected `name = value` (backend, deadline, server)",
+                path.display()
+            );
+        };
+        let name = name.trim_end();
+        if name.is_empty() {
+            bail!("{}:{line}: a setting without a name", path.display());
+        }
+        if let Some(first) = out.iter().find(|l| l.name == name) {
+            bail!(
+                "{}:{line}: `{name}` is already set on line {}",
+                path.display(),
+                first.line
+            );
+        }
+        out.push(Line {
+            name,
+            value: value.trim_start(),
+            line,
+        });
+    }
+    Ok(out)
+}
+
 /// Whole seconds, 1 to an hour: a deadline of 0 could never succeed, and more than an hour is
 /// no deadline.
 fn parse_deadline(s: &str) -> Option<Duration> {
@@ -208,6 +252,38 @@ mod tests {
         assert_eq!(
             err,
             "/home/u/.config/awsenv/config:3: backend `plaintext` is not one of keyring, file"
+        );
+    }
+
+    /// The reader of the file itself: comments, spacing, the line of each value, and a clear
+    /// error for what is not a setting.
+    #[test]
+    fn the_file_is_name_value_lines_and_errors_name_their_line() {
+        let p = std::path::Path::new("/home/u/.config/awsenv/config");
+        let s = Settings::parse("; a note\n  # indented note\n\n  deadline=7  \n", p).unwrap();
+        assert_eq!(s.deadline(), Duration::from_secs(7));
+        // The line of the value itself, not of an earlier line that starts with its name.
+        let err = Settings::parse("# deadline = 5\ndeadlines = 1\ndeadline = x\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/home/u/.config/awsenv/config:3: deadline `x` is not a number of seconds from 1 to 3600"
+        );
+        let err = Settings::parse("backend = file\n[general]\n", p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/home/u/.config/awsenv/config:2: expected `name = value` (backend, deadline, server)"
+        );
+        let err = Settings::parse("server = true\nserver = false\n", p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/home/u/.config/awsenv/config:2: `server` is already set on line 1"
+        );
+        let err = Settings::parse("= file\n", p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/home/u/.config/awsenv/config:1: a setting without a name"
         );
     }
 

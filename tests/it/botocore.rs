@@ -422,3 +422,181 @@ fn credential_process_splitting_matches_python_shlex() {
         assert_eq!(got, want, "credential_process = {line:?}");
     }
 }
+
+/// One way a profile gets credentials by itself, as settings of the profile `P`.
+struct SourceKind {
+    name: &'static str,
+    /// Lines for `[profile P]` in the config file.
+    config: &'static str,
+    /// Lines for `[P]` in the credentials file.
+    credentials: &'static str,
+    /// The `method` of botocore's credentials from it.
+    botocore: &'static str,
+}
+
+const SOURCES: &[SourceKind] = &[
+    SourceKind {
+        name: "role",
+        config: "role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n",
+        credentials: "",
+        botocore: "assume-role",
+    },
+    SourceKind {
+        name: "web identity",
+        config: "role_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = TOKEN\n",
+        credentials: "",
+        botocore: "assume-role-with-web-identity",
+    },
+    SourceKind {
+        name: "sso",
+        config: "sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+        credentials: "",
+        botocore: "sso",
+    },
+    // Half an SSO profile: the session, without the account and the role.
+    SourceKind {
+        name: "sso session only",
+        config: "sso_session = corp\n",
+        credentials: "",
+        botocore: "-",
+    },
+    SourceKind {
+        name: "credentials file keys",
+        config: "",
+        credentials: "aws_access_key_id = AKIACREDSFILE\naws_secret_access_key = s\n",
+        botocore: "shared-credentials-file",
+    },
+    SourceKind {
+        name: "login",
+        config: "login_session = LOGIN\n",
+        credentials: "",
+        botocore: "login",
+    },
+    SourceKind {
+        name: "process",
+        config: "credential_process = PROCESS\n",
+        credentials: "",
+        botocore: "custom-process",
+    },
+    SourceKind {
+        name: "config file keys",
+        config: "aws_access_key_id = AKIACONFIGFILE\naws_secret_access_key = s\n",
+        credentials: "",
+        botocore: "config-file",
+    },
+];
+
+/// The kind awsenv picks for `profile`: the SOURCE column of `list --long` (`role <- …` for a
+/// role), and for static keys the file whose key `export` hands out.
+fn awsenv_kind(home: &Home, listing: &str, profile: &str) -> String {
+    let row = listing
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(profile))
+        .unwrap_or_else(|| panic!("{profile} not listed:\n{listing}"));
+    let source = row[profile.len()..].trim_start();
+    let source = source.split("  ").next().unwrap_or_default();
+    if source.starts_with("role <- ") {
+        return "role".into();
+    }
+    if source.starts_with("error: ") {
+        return "none".into();
+    }
+    if source != "static" {
+        return source.into();
+    }
+    let out = home
+        .run(&["export", profile, "--format", "process"])
+        .success();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    match v["AccessKeyId"].as_str() {
+        Some("AKIACREDSFILE") => "credentials file keys".into(),
+        Some("AKIACONFIGFILE") => "config file keys".into(),
+        other => panic!("{profile}: keys {other:?}"),
+    }
+}
+
+/// botocore's source order, walked pair by pair with botocore itself as the oracle: every pair of
+/// sources set on one profile (and each alone) resolves in awsenv to the one botocore picks. The
+/// order is a table in awsenv (`src/plan/source.rs`, `ORDER`); swapping two of its rows (web
+/// identity and SSO, say) fails here.
+#[test]
+fn every_pair_of_sources_on_one_profile_resolves_as_botocore_picks() {
+    let home = Home::new();
+    crate::login_session::write_session(&home, 3600, "refresh");
+    let process = home.script(
+        "creds.sh",
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCESS\", \"SecretAccessKey\": \"s\"}'\n",
+    );
+    let fill = |t: &str| {
+        t.replace("TOKEN", &home.path().join("token").display().to_string())
+            .replace("LOGIN", crate::login_session::ARN)
+            .replace("PROCESS", &process.display().to_string())
+    };
+    let mut config = String::from(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
+    );
+    let mut credentials =
+        String::from("[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n");
+    let mut pairs = Vec::new();
+    for (i, a) in SOURCES.iter().enumerate() {
+        for (j, b) in SOURCES.iter().enumerate().skip(i) {
+            let name = format!("p{i}{j}");
+            // A line is written once: role and web identity share `role_arn`, and a source
+            // paired with itself is that source alone.
+            let once = |x: &str, y: &str| {
+                let mut lines: Vec<String> = Vec::new();
+                for l in x.lines().chain(y.lines()).map(&fill) {
+                    if !lines.contains(&l) {
+                        lines.push(l);
+                    }
+                }
+                lines.into_iter().map(|l| l + "\n").collect::<String>()
+            };
+            config.push_str(&format!(
+                "[profile {name}]\nregion = us-east-1\n{}",
+                once(a.config, b.config)
+            ));
+            credentials.push_str(&format!("[{name}]\n{}", once(a.credentials, b.credentials)));
+            pairs.push((name, a, b));
+        }
+    }
+    home.config(&config).credentials(&credentials);
+
+    let names: Vec<&str> = pairs.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mut args = vec!["method"];
+    args.extend(&names);
+    let boto = oracle(&home, &args);
+    let listing = home.run(&["list", "--long"]).success().stdout;
+    let mut wrong = Vec::new();
+    for (name, a, b) in &pairs {
+        // No credentials (botocore's None, awsenv's error) is "none".
+        let method = boto[name.as_str()].as_str().unwrap_or("none");
+        let picked = match method {
+            "none" => "none",
+            _ => {
+                let kind = SOURCES
+                    .iter()
+                    .find(|s| s.botocore == method)
+                    .unwrap_or_else(|| {
+                        panic!("{name} ({} + {}): botocore says {method}", a.name, b.name)
+                    });
+                assert!(
+                    [a.name, b.name].contains(&kind.name),
+                    "{name}: botocore picked {} from {} + {}",
+                    kind.name,
+                    a.name,
+                    b.name
+                );
+                kind.name
+            }
+        };
+        let ours = awsenv_kind(&home, &listing, name);
+        if ours != picked {
+            wrong.push(format!(
+                "{} + {}: botocore picks {picked}, awsenv {ours}",
+                a.name, b.name
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{self, aws_vars, awsenv_vars, bin, sh_quote, Home, Sh, Term};
+use crate::support::{self, aws_vars, awsenv_vars, bin, sh_quote, Clock, Home, Sh, Term};
 
 const KEYS: &str = r#"[mine]
 aws_access_key_id = AKIAMINE
@@ -568,20 +568,47 @@ pub(crate) fn process_calls(home: &Home) -> usize {
         .unwrap_or(0)
 }
 
+/// How a test lets the loaded credentials age `secs` seconds, then shows a prompt: the shell's
+/// clock and awsenv's are moved on ([`Clock`]). libfaketime does not reach bash's
+/// `$EPOCHSECONDS` here, nor nushell's clock (the npm package's binary is static): those two
+/// wait for real.
+struct Aging {
+    shell: Sh,
+    clock: Option<Clock>,
+}
+
+impl Aging {
+    fn for_shell(shell: Sh, home: &mut Home) -> Aging {
+        Aging {
+            shell,
+            clock: (!matches!(shell, Sh::Bash | Sh::Nu)).then(|| Clock::on(home)),
+        }
+    }
+
+    fn pass(&self, t: &Term, secs: u32) {
+        match &self.clock {
+            Some(c) => {
+                c.advance(i64::from(secs));
+                t.enter();
+            }
+            // nushell's own `sleep` takes a duration.
+            None if self.shell == Sh::Nu => t.run(&format!("^sleep {secs}")),
+            None => t.run(&format!("sleep {secs}")),
+        }
+    }
+}
+
 /// bash and zsh have a builtin clock: the first prompt after the refresh time refreshes; a failed
 /// refresh is reported once and not retried at every prompt, only at the next cd.
 fn refresh_near_expiry(shell: Sh) {
-    // nushell's own `sleep` takes a duration.
-    let sleep = if shell == Sh::Nu {
-        "^sleep 4"
-    } else {
-        "sleep 4"
-    };
-    refresh_near_expiry_with(|home| start(home, shell), sleep);
+    refresh_near_expiry_with(shell, |home| start(home, shell));
 }
 
-pub(crate) fn refresh_near_expiry_with(start: impl FnOnce(&Home) -> Term, sleep: &str) {
-    let home = short_lived_home();
+/// `shell`: the syntax of the test's own commands and how time passes for it (xonsh takes
+/// bash's: a real `sleep`).
+pub(crate) fn refresh_near_expiry_with(shell: Sh, start: impl FnOnce(&Home) -> Term) {
+    let mut home = short_lived_home();
+    let aging = Aging::for_shell(shell, &mut home);
     let t = start(&home);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
@@ -589,7 +616,7 @@ pub(crate) fn refresh_near_expiry_with(start: impl FnOnce(&Home) -> Term, sleep:
     t.enter();
     assert_eq!(process_calls(&home), 1);
 
-    t.run(sleep);
+    aging.pass(&t, 4);
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT2");
     assert_eq!(
         t.count("awsenv: refreshed short (expires "),
@@ -599,11 +626,11 @@ pub(crate) fn refresh_near_expiry_with(start: impl FnOnce(&Home) -> Term, sleep:
     );
 
     std::fs::write(home.path().join("fail"), "").unwrap();
-    t.run(sleep);
+    aging.pass(&t, 4);
     let failed = "awsenv: cannot refresh short:";
     assert_eq!(t.count(failed), 1, "{}", t.screen());
     let calls = process_calls(&home);
-    t.run(sleep);
+    aging.pass(&t, 4);
     t.enter();
     assert_eq!(
         t.count(failed),
@@ -650,11 +677,12 @@ fn elvish_refreshes_at_the_next_cd() {
 
 /// fish and elvish have no clock builtin.
 fn refreshes_at_the_next_cd(shell: Sh) {
-    let home = short_lived_home();
+    let mut home = short_lived_home();
+    let aging = Aging::for_shell(shell, &mut home);
     let t = start(&home, shell);
     t.run("cd w/short");
     assert_eq!(t.env()["AWS_ACCESS_KEY_ID"], "ASIASHORT1");
-    t.run("sleep 4");
+    aging.pass(&t, 4);
     // No clock builtin: a plain prompt starts nothing…
     assert_eq!(process_calls(&home), 1);
     // …and the next directory change refreshes.

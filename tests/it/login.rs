@@ -358,7 +358,10 @@ import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
         ),
     );
     h.set("BROWSER", browser.to_str().unwrap());
-    let run = h.run(&["login", "--insecure-endpoint", "c"]).success();
+    // --browser: this machine may be a container, where awsenv would start none by itself.
+    let run = h
+        .run(&["login", "--insecure-endpoint", "c", "--browser"])
+        .success();
     assert_eq!(run.stdout, "", "without --print the URL stays off stdout");
     assert!(
         run.stderr.contains("opened the AWS console for `c`"),
@@ -396,7 +399,9 @@ fn no_browser_falls_back_to_printing() {
     let mut h = home(&fed);
     let empty = tempfile::tempdir().unwrap();
     h.set("PATH", empty.path().to_str().unwrap());
-    let run = h.run(&["login", "--insecure-endpoint", "a"]).success();
+    let run = h
+        .run(&["login", "--insecure-endpoint", "a", "--browser"])
+        .success();
     assert!(
         run.stderr.contains("no browser could be started"),
         "{}",
@@ -408,4 +413,50 @@ fn no_browser_falls_back_to_printing() {
         &fed,
         &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
     );
+}
+
+#[test]
+fn over_ssh_the_url_is_shown_on_stderr_and_no_browser_started() {
+    let fed = support::federation_endpoint(&[]);
+    let mut h = home(&fed);
+    let started = h.path().join("browser-started");
+    let browser = h.script(
+        "browser",
+        &format!("#!/bin/sh\ntouch '{}'\n", started.display()),
+    );
+    h.set("BROWSER", browser.to_str().unwrap())
+        .set("DISPLAY", ":0")
+        .set("SSH_CONNECTION", "192.0.2.7 50022 192.0.2.8 22");
+    let run = h
+        .run(&["--debug", "login", "--insecure-endpoint", "a"])
+        .success();
+    assert_eq!(run.stdout, "", "without --print the URL stays off stdout");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!started.exists(), "a browser was started");
+    assert!(
+        run.stderr.contains(
+            "debug: no browser started for the console: an SSH session (SSH_CONNECTION is set)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let warning = lines[lines.len() - 2];
+    assert!(
+        warning.starts_with("awsenv: no browser here can open the console (an SSH session")
+            && warning.contains("signs in as `a` for 15 minutes to whoever has it"),
+        "{warning}"
+    );
+    let req = fed.requests().pop().unwrap();
+    check_login_url(
+        lines[lines.len() - 1],
+        &fed,
+        &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
+    );
+    // --print still puts it on stdout, alone.
+    let run = h
+        .run(&["login", "--insecure-endpoint", "a", "--print"])
+        .success();
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout.lines().count(), 1);
 }

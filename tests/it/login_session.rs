@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::support::standins::LoggedFixture;
 use crate::support::{self, venv_bin, Home};
 
-const ARN: &str = "arn:aws:iam::111111111111:user/alice";
+pub const ARN: &str = "arn:aws:iam::111111111111:user/alice";
 const CONFIG: &str = "\
 [profile console]
 login_session = arn:aws:iam::111111111111:user/alice
@@ -21,7 +21,7 @@ role_session_name = from-console
 
 /// `~/.aws/login/cache/<sha256 of ARN>.json` as `aws login` writes it, with a fresh P-256 key
 /// (SEC1 PEM, made by Python's `cryptography`) and one field awsenv does not know.
-fn write_session(h: &Home, expires_in_secs: i64, refresh_token: &str) -> PathBuf {
+pub fn write_session(h: &Home, expires_in_secs: i64, refresh_token: &str) -> PathBuf {
     let script = r#"
 import hashlib, json, os, sys, datetime
 from cryptography.hazmat.primitives import serialization

@@ -25,6 +25,7 @@ mod security_users;
 mod security_users2;
 mod server;
 mod shells;
+mod sso_anywhere;
 mod sso_login;
 mod sso_pkce;
 mod sso_profiles;

@@ -92,8 +92,8 @@ fn invalid_utf8_is_reported_at_its_line() {
     assert!(err.contains(".aws/config:4: not valid UTF-8"), "{err}");
 }
 
-/// A config big enough to be mapped rather than read (`os/file_text.rs`, from 256 KiB) reads the
-/// same: its last profile resolves, and a bad byte near its end is reported at its line.
+/// A big config (over 256 KiB, the size that was once mapped rather than read) reads whole: its
+/// last profile resolves, and a bad byte near its end is reported at its line.
 #[test]
 fn a_big_config_is_read_whole_and_errors_keep_their_lines() {
     let home = Home::new();

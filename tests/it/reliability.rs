@@ -4,8 +4,10 @@
 //! `mfa_process` that counts its runs.
 
 use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::process::{Child, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::support::{self, aws_vars, bin, sh_quote, Fault, FaultProxy, Home, Moto, Run, Sh, Term};
 
@@ -112,12 +114,32 @@ fn failure_after_a_wait(run: Run, url: &str) -> (u64, String) {
     (seconds_left(lines[0], url), lines[1].to_string())
 }
 
+/// `h.run(args)` and the seconds it took.
+fn timed(h: &Home, args: &[&str]) -> (Run, f64) {
+    let began = Instant::now();
+    let run = h.run(args);
+    (run, began.elapsed().as_secs_f64())
+}
+
+/// The deadline is one per run, retries included: a black hole costs it once, not once per
+/// attempt (three attempts of 10 s would be 30 s). The bound leaves 2 s for starting the
+/// binary and reading its files on a loaded machine.
+#[track_caller]
+fn within_the_deadline(deadline: u64, secs: f64) {
+    assert!(
+        secs <= deadline as f64 + 2.0,
+        "a {deadline} s deadline took {secs:.1} s: the deadline is per attempt, not per run"
+    );
+}
+
 #[test]
 fn a_black_holed_sts_costs_the_deadline_and_says_so() {
     let proxy = FaultProxy::scripted(&Moto::shared().url, |_, _| Fault::BlackHole);
     let mut h = home(&proxy);
     // The default deadline (10 s): after a second the run says what it waits for, then fails.
-    let (left, err) = failure_after_a_wait(h.run(&["use", "role"]), &proxy.url);
+    let (run, secs) = timed(&h, &["use", "role"]);
+    let (left, err) = failure_after_a_wait(run, &proxy.url);
+    within_the_deadline(10, secs);
     assert!((7..=9).contains(&left), "{left} s left");
     assert_eq!(
         err,
@@ -131,12 +153,85 @@ fn a_black_holed_sts_costs_the_deadline_and_says_so() {
     let dir = h.path().join(".config/awsenv");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config"), "deadline = 1\n").unwrap();
-    let err = h.run(&["use", "role"]).clean_failure();
+    let (run, secs) = timed(&h, &["use", "role"]);
+    let err = run.clean_failure();
     assert!(err.contains("within the 1 s deadline"), "{err}");
+    within_the_deadline(1, secs);
     h.set("AWSENV_DEADLINE", "3");
-    let (left, err) = failure_after_a_wait(h.run(&["use", "role"]), &proxy.url);
+    let (run, secs) = timed(&h, &["use", "role"]);
+    let (left, err) = failure_after_a_wait(run, &proxy.url);
+    within_the_deadline(3, secs);
     assert!((1..=2).contains(&left), "{left} s left");
     assert!(err.contains("within the 3 s deadline"), "{err}");
+}
+
+/// A listener whose accept queue is full: the kernel drops the SYNs of new connections, so a
+/// client's connect waits (and retries) until its connect timeout. The streams returned hold the
+/// queue full; drop them with the listener.
+fn never_accepting() -> (TcpListener, Vec<TcpStream>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // A backlog of 0: the queue is full after its first connection (Linux keeps backlog + 1).
+    // SAFETY: `listen` on a socket this function owns; it only changes the queue's length.
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(s) => held.push(s),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return (listener, held),
+            Err(e) => panic!("connect: {e}"),
+        }
+    }
+    panic!("the accept queue never filled up");
+}
+
+/// The deadline holds through retries: an STS that fails once (retried) and then black-holes;
+/// one that takes connections and never reads them (never `accept`s); and one whose accept
+/// queue is full (connections never come up: every attempt waits for its connect timeout).
+/// Each costs the run's deadline once, with the error naming it.
+#[test]
+fn black_holes_with_retries_cost_the_deadline_once() {
+    let retried = FaultProxy::scripted(&Moto::shared().url, |_, nth| match nth {
+        1 => Fault::Error(503, "ServiceUnavailable"),
+        _ => Fault::BlackHole,
+    });
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (full, _held) = never_accepting();
+    let urls = [
+        retried.url.clone(),
+        format!("http://{}", silent.local_addr().unwrap()),
+        format!("http://{}", full.local_addr().unwrap()),
+    ];
+    let runs: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            let mut h = Home::new();
+            h.set("AWS_ENDPOINT_URL_STS", url);
+            h.set("AWSENV_DEADLINE", "4");
+            h.config(&format!(
+                "{USER}[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = user\nregion = us-east-1\n"
+            ));
+            std::thread::spawn(move || timed(&h, &["use", "role"]))
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for (url, run) in urls.iter().zip(runs) {
+        let (run, secs) = run.join().unwrap();
+        assert!(!run.ok() && run.stdout.is_empty(), "{url}: {}", run.stdout);
+        let err = run.stderr.lines().last().unwrap_or_default();
+        let says_so = err.starts_with(&format!(
+            "awsenv: profile `role`: AssumeRole arn:aws:iam::123456789012:role/app: no answer from {url} within the 4 s deadline; "
+        ));
+        if !says_so || secs > 6.0 {
+            wrong.push(format!("{url}: {secs:.1} s: {err}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a 4 s deadline, not per attempt but per run, and the error naming it:\n{}",
+        wrong.join("\n")
+    );
+    assert_eq!(retried.count("AssumeRole"), 2, "{:?}", retried.actions());
 }
 
 /// Issue 12: a long wait says on stderr what it waits for. An STS that takes 2.5 s: one line
@@ -606,4 +701,43 @@ fn a_slow_credential_process_does_not_eat_the_deadline() {
     let out = h.run(&["use", "role"]).success();
     assert!(exported(&h, &out)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));
     assert_eq!(calls(&proxy), ["AssumeRole"]);
+}
+
+/// An error keeps its causes: the SDK's credential providers say only that loading failed and
+/// keep the reason in the error's source. A container endpoint that refuses (its own message)
+/// or is not there: the one line says why.
+#[test]
+fn a_failed_container_endpoint_says_why_in_one_line() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let answering = format!("http://{}/creds", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut head = [0u8; 4096];
+        let _ = conn.read(&mut head);
+        let body = r#"{"Code": "Failure", "Message": "no role is attached to this task"}"#;
+        let _ = write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    let refused = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/creds", l.local_addr().unwrap())
+    };
+    for (uri, why) in [
+        (answering, "[Failure]: no role is attached to this task"),
+        (refused, "Connection refused"),
+    ] {
+        let mut h = Home::new();
+        h.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri);
+        h.config("[profile task]\nrole_arn = arn:aws:iam::123456789012:role/app\ncredential_source = EcsContainer\nregion = us-east-1\n");
+        let err = h.run(&["use", "task"]).clean_failure();
+        assert!(
+            err.starts_with("awsenv: profile `task`: no credentials from the ECS container: ")
+                && err.contains(why),
+            "{err}"
+        );
+    }
 }

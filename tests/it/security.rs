@@ -526,3 +526,59 @@ fn terminal_escapes_from_names_reach_no_terminal() {
         run.stdout
     );
 }
+
+/// A deny beats an allow of the same tree. `deny` drops the allow entry of the content it sees,
+/// so an allow of an earlier content is still on disk: when the marker comes back to that
+/// content, it stays denied. Run from nested directories, as the README has it (the nearest
+/// marker upward is the one allowed, denied and obeyed); a nested marker of its own is not
+/// touched by a deny of the tree around it. The other order: a later `allow` lifts a deny.
+#[test]
+fn a_deny_beats_an_allow_of_the_same_tree() {
+    let h = keys_home();
+    let app = dir(&h, "work/app");
+    let deep = dir(&h, "work/app/src/deep");
+    let src = h.path().join("work/app/src");
+    let team = dir(&h, "work/app/team");
+    let marker = app.join(".awsprofile");
+    std::fs::write(&marker, "prod\n").unwrap();
+    std::fs::write(team.join(".awsprofile"), "dev\n").unwrap();
+    run_in(&h, &team, &["allow"]).success();
+
+    // allow, then deny (of an edited marker), then the content allowed comes back.
+    run_in(&h, &deep, &["allow"]).success();
+    std::fs::write(&marker, "prod-admin\n").unwrap();
+    run_in(&h, &src, &["deny"]).success();
+    std::fs::write(&marker, "prod\n").unwrap();
+    let status = run_in(&h, &deep, &["status"]).success().stdout;
+    assert!(
+        status.contains("work/app/.awsprofile (profile `prod`), denied"),
+        "{status}"
+    );
+    let profiles = |shell| {
+        let run = in_shell(
+            &h,
+            shell,
+            h.path(),
+            &format!(
+                "go {}\necho \"[$AWSENV_PROFILE]\"\ngo {}\necho \"[$AWSENV_PROFILE]\"\ngo {}\necho \"[$AWSENV_PROFILE]\"",
+                q(&deep),
+                q(&team),
+                q(&app)
+            ),
+        );
+        assert!(run.ok(), "{shell:?}: {}", run.stderr);
+        run.stdout.lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    for shell in SHELLS {
+        assert_eq!(profiles(shell), ["[]", "[dev]", "[]"], "{shell:?}");
+    }
+
+    // deny, then allow: the allow lifts the deny.
+    run_in(&h, &deep, &["allow"]).success();
+    let status = run_in(&h, &src, &["status"]).success().stdout;
+    assert!(
+        status.contains("work/app/.awsprofile (profile `prod`), allowed"),
+        "{status}"
+    );
+    assert_eq!(profiles(Sh::Bash), ["[prod]", "[dev]", "[prod]"]);
+}

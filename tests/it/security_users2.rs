@@ -84,7 +84,7 @@ fn n2_the_sign_in_redirect_is_refused_to_another_user_on_another_loopback_addres
         ),
     );
     h.set("BROWSER", browser.to_str().unwrap());
-    let run = h.run(&["login", "--insecure-endpoint", "temp"]);
+    let run = h.run(&["login", "--insecure-endpoint", "temp", "--browser"]);
     let attacker = wait_for(&attacker_log);
     let statuses: Vec<&str> = attacker.lines().collect();
     assert_eq!(
@@ -157,7 +157,7 @@ fn n3_the_pkce_callback_takes_only_the_users_own_answer() {
         ),
     );
     h.set("BROWSER", browser.to_str().unwrap());
-    let run = h.run(&["sso", "login", "--sso-session", "corp"]);
+    let run = h.run(&["sso", "login", "--sso-session", "corp", "--no-device-code"]);
     let seen = wait_for(&log);
     assert_eq!(
         seen.lines().collect::<Vec<_>>(),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{self, parse_env0, require, venv_bin, Home, Run};
+use crate::support::{self, parse_env0, require, venv_bin, Clock, Home, Moto, Run};
 
 const CONFIG: &str = "\
 [profile base]
@@ -167,18 +167,27 @@ fn keys_of(v: &serde_json::Value) -> BTreeMap<String, String> {
     .collect()
 }
 
-/// Seconds from now until an RFC 3339 `Expiration`.
-fn seconds_left(v: &serde_json::Value) -> i64 {
+/// Seconds from `now` (seconds since the epoch) until an RFC 3339 `Expiration`.
+fn seconds_left(v: &serde_json::Value, now: i64) -> i64 {
     let out = Command::new("date")
         .args(["-d", v["Expiration"].as_str().unwrap(), "+%s"])
         .output()
         .unwrap();
     let at: i64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
     at - now
+}
+
+/// A home whose processes (awsenv, its shells, the AWS CLI) and STS (a moto of its own) run on
+/// a clock the test moves on: credentials age without waiting, and STS's sessions age with
+/// them.
+fn home_on_a_clock() -> (Home, Clock, Moto) {
+    let mut h = home();
+    let clock = Clock::on(&mut h);
+    let env = clock.env();
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let moto = Moto::start(&pairs);
+    h.set("AWS_ENDPOINT_URL_STS", &moto.url);
+    (h, clock, moto)
 }
 
 /// The ARN the AWS CLI sees for the keys of an endpoint answer, and nothing else.
@@ -495,7 +504,7 @@ fn only_the_exact_token_on_loopback_gets_credentials() {
 
 #[test]
 fn credentials_are_refreshed_before_the_margin_and_never_handed_out_inside_it() {
-    let mut h = home();
+    let (mut h, clock, _sts) = home_on_a_clock();
     // STS's shortest session is 15 minutes: a margin just under it makes the server refresh
     // after a few seconds, where the default (20 minutes) would refresh at once.
     let margin = 895;
@@ -509,7 +518,7 @@ fn credentials_are_refreshed_before_the_margin_and_never_handed_out_inside_it() 
         "credentials with time to spare are kept"
     );
     // Let the held credentials fall inside the margin.
-    std::thread::sleep(Duration::from_secs(7));
+    clock.advance(7);
     let (st, renewed) = get(&s.endpoint);
     assert_eq!(st, 200, "{renewed}");
     assert_ne!(
@@ -517,9 +526,9 @@ fn credentials_are_refreshed_before_the_margin_and_never_handed_out_inside_it() 
         "not refreshed"
     );
     assert!(
-        seconds_left(&renewed) >= margin,
+        seconds_left(&renewed, clock.now()) >= margin,
         "handed out with {}s left",
-        seconds_left(&renewed)
+        seconds_left(&renewed, clock.now())
     );
     // The new keys are a real session of the role.
     assert_eq!(
@@ -659,7 +668,7 @@ echo "last=$AWSENV_SERVER"
 
 #[test]
 fn per_shell_server_renews_from_the_mfa_session_then_says_how_to_sign_in_again() {
-    let mut h = home();
+    let (mut h, clock, _sts) = home_on_a_clock();
     h.with_awsenv_on_path();
     let margin = 895;
     h.set("AWSENV_SERVER_REFRESH_MARGIN", &margin.to_string());
@@ -694,7 +703,7 @@ while [ ! -e '{d}' ]; do sleep 0.05; done"#,
 
     let (st, first) = get(&e);
     assert_eq!(st, 200, "{first}");
-    std::thread::sleep(Duration::from_secs(7));
+    clock.advance(7);
     // Inside the margin: a new role session from the cached MFA session, without a code (the
     // server has no terminal, so success means it did not ask).
     let (st, renewed) = get(&e);
@@ -707,7 +716,7 @@ while [ ! -e '{d}' ]; do sleep 0.05; done"#,
 
     // Without the MFA session a renewal needs a code: the SDK is told what to run.
     assert!(h.run(&["clear"]).ok());
-    std::thread::sleep(Duration::from_secs(7));
+    clock.advance(7);
     let (st, refused) = get(&e);
     assert_eq!(st, 500, "{refused}");
     let msg = refused["message"].as_str().unwrap();
@@ -729,7 +738,7 @@ while [ ! -e '{d}' ]; do sleep 0.05; done"#,
 
 #[test]
 fn exec_server_asks_for_a_new_mfa_code_on_its_terminal() {
-    let mut h = home();
+    let (mut h, clock, _sts) = home_on_a_clock();
     h.set("AWSENV_SERVER_REFRESH_MARGIN", "895");
     let envfile = h.path().join("tty.env");
     let done = h.path().join("tty.done");
@@ -752,7 +761,7 @@ fn exec_server_asks_for_a_new_mfa_code_on_its_terminal() {
     // No MFA session left and the held credentials inside the margin: the next request waits
     // for a code typed on the exec's terminal.
     assert!(h.run(&["clear"]).ok());
-    std::thread::sleep(Duration::from_secs(7));
+    clock.advance(7);
     let port = e.port;
     let token = e.token.clone();
     let pending = std::thread::spawn(move || get(&Endpoint { port, token }));
@@ -841,6 +850,32 @@ fn hook_with_server_setting_serves_the_marked_tree_and_stops_on_leaving() {
     assert!(wait_gone(second), "the server outlived its shell");
     assert!(wait_gone(first), "the stopped server outlived its shell");
     assert!(refuses_connections(e.port));
+}
+
+/// `exec --server` starts its command as plain `exec` does (one function builds both): a
+/// command that cannot run exits 127 (none such) or 126 (not executable) and says so.
+#[test]
+fn exec_server_exits_127_or_126_when_the_command_cannot_run() {
+    let h = home();
+    let not_exec = h.path().join("not-executable");
+    std::fs::write(&not_exec, "#!/bin/sh\necho no\n").unwrap();
+    for (cmd, code) in [
+        ("no-such-command-awsenv", 127),
+        (not_exec.to_str().unwrap(), 126),
+    ] {
+        let run = h.run(&["exec", "deploy", "--server", "--", cmd]);
+        assert_eq!(run.status.code(), Some(code), "{cmd}: {}", run.stderr);
+        // (A slow STS may come with a notice of the wait before it.)
+        assert!(
+            run.stderr
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("awsenv: cannot run `")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stdout, "");
+    }
 }
 
 /// botocore's own container provider, timed inside Python (its start-up is not the server's).

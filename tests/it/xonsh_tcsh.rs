@@ -223,10 +223,9 @@ fn tcsh_walk() {
 
 #[test]
 fn xonsh_refreshes_near_expiry() {
-    refresh_near_expiry_with(
-        |home| term(home, Xt::Xonsh, &rc(home, Xt::Xonsh), home.path()),
-        "sleep 4",
-    );
+    refresh_near_expiry_with(Sh::Bash, |home| {
+        term(home, Xt::Xonsh, &rc(home, Xt::Xonsh), home.path())
+    });
 }
 
 /// tcsh has no clock, but `sched`: loading short-lived credentials schedules the reset of the

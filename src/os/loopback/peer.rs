@@ -58,8 +58,7 @@ impl Owner {
 /// (local `127.0.0.1:L`, remote `127.0.0.2:PORT`) matches a port-only search too.
 #[cfg(target_os = "linux")]
 pub fn owner(local: SocketAddr, peer: SocketAddr) -> Owner {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;

@@ -8,9 +8,13 @@ use std::process::{Command, Output, Stdio};
 
 use super::{require, venv_bin, Moto};
 
-/// The awsenv binary Cargo built for these tests.
+/// The awsenv binary under test: the one Cargo built for these tests, or the build that
+/// `AWSENV_TEST_BIN` names (`tests/run.sh` runs tests against the musl build that way).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_awsenv"))
+    match std::env::var_os("AWSENV_TEST_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_awsenv")),
+    }
 }
 
 /// A user of its own: `dir` is HOME, `env` the whole environment of everything run for it.

@@ -8,6 +8,7 @@
 //! Nothing here skips: a missing component panics with the command that installs it
 //! (`bash tests/setup.sh`), so CI can never pass by not testing.
 
+pub mod clock;
 pub mod home;
 pub mod keyring;
 pub mod moto;
@@ -20,6 +21,7 @@ pub mod xonsh_tcsh;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub use clock::Clock;
 pub use home::{bin, run_with_stdin, Home, Run};
 pub use keyring::SecretService;
 pub use moto::Moto;
