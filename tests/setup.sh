@@ -14,7 +14,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 packages=(zsh fish tcsh tmux shellcheck direnv gnome-keyring libsecret-tools dbus dbus-x11 keyutils
           hyperfine python3-venv groff-base gcc-mingw-w64-x86-64 clang llvm
           curl passwd util-linux   # curl, useradd/userdel, setpriv: the second-user tests
-          strace)                  # how messages are written (tests/it/startup.rs)
+          strace                   # how messages are written (tests/it/startup.rs)
+          iproute2 openssl)        # the private network namespace and the test CA (tests/it/networks.rs)
 packages+=(elvish)                 # tests/it/elvish.rs
 packages+=(faketime)               # a clock moved on for expiry tests (tests/it/support/clock.rs)
 missing=()

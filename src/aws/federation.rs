@@ -16,41 +16,8 @@ use crate::creds::Credentials;
 /// Who we say we are in the login URL (`Issuer`); the console shows it on session timeout.
 const ISSUER: &str = "awsenv";
 
-/// The AWS partitions that have a console, told apart by region name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Partition {
-    Aws,
-    China,
-    GovCloud,
-}
-
-impl Partition {
-    pub fn of_region(region: &str) -> Partition {
-        if region.starts_with("cn-") {
-            Partition::China
-        } else if region.starts_with("us-gov-") {
-            Partition::GovCloud
-        } else {
-            Partition::Aws
-        }
-    }
-
-    fn signin_base(self) -> &'static str {
-        match self {
-            Partition::Aws => "https://signin.aws.amazon.com",
-            Partition::China => "https://signin.amazonaws.cn",
-            Partition::GovCloud => "https://signin.amazonaws-us-gov.com",
-        }
-    }
-
-    fn console_base(self) -> &'static str {
-        match self {
-            Partition::Aws => "https://console.aws.amazon.com",
-            Partition::China => "https://console.amazonaws.cn",
-            Partition::GovCloud => "https://console.amazonaws-us-gov.com",
-        }
-    }
-}
+/// The console and federation hosts are the partition's (one table for every partition).
+pub use super::partition::Partition;
 
 /// The three values getSigninToken takes. Only temporary credentials have a session token, so
 /// long-term keys cannot be turned into one: they need GetFederationToken first.
@@ -81,8 +48,9 @@ pub struct Endpoint(Url);
 
 impl Endpoint {
     /// The partition's endpoint, or `base` + `/federation` (`AWS_ENDPOINT_URL_SIGNIN`).
-    pub fn new(partition: Partition, base: Option<&str>) -> Result<Endpoint> {
-        let base = base.unwrap_or(partition.signin_base());
+    pub fn new(partition: &Partition, base: Option<&str>) -> Result<Endpoint> {
+        let default = partition.federation_base();
+        let base = base.unwrap_or(&default);
         let mut url = Url::parse(base)
             .with_context(|| format!("the sign-in endpoint `{base}` is not a URL"))?;
         if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
@@ -146,7 +114,7 @@ pub fn destination(region: &str, path: Option<&str>) -> Result<Url> {
     if path.contains(['?', '#', '\\']) || path.split('/').any(|s| s == ".." || s == ".") {
         bail!("--path `{path}` must be a console service or path like s3 or ec2/v2/home");
     }
-    let mut url = Url::parse(partition.console_base()).expect("constant URL");
+    let mut url = Url::parse(&partition.console_base()).expect("a URL from the partition table");
     url.path_segments_mut()
         .expect("constant URL")
         .clear()
@@ -223,6 +191,16 @@ mod tests {
                 "https://signin.amazonaws-us-gov.com/federation",
                 "console.amazonaws-us-gov.com",
             ),
+            (
+                "eusc-de-east-1",
+                "https://signin.amazonaws-eusc.eu/federation",
+                "console.amazonaws-eusc.eu",
+            ),
+            (
+                "us-isob-east-1",
+                "https://signin.sc2shome.sgov.gov/federation",
+                "console.sc2shome.sgov.gov",
+            ),
         ] {
             let e = Endpoint::new(Partition::of_region(region), None).unwrap();
             let dest = destination(region, None).unwrap();
@@ -267,13 +245,18 @@ mod tests {
 
     #[test]
     fn override_and_session_json() {
-        let e = Endpoint::new(Partition::Aws, Some("http://127.0.0.1:9/base/")).unwrap();
+        let e = Endpoint::new(
+            Partition::of_region("us-east-1"),
+            Some("http://127.0.0.1:9/base/"),
+        )
+        .unwrap();
         assert_eq!(e.display(), "http://127.0.0.1:9/base/federation");
         let creds = Credentials {
             access_key_id: "ASIAX".into(),
             secret_access_key: Secret::new("se&cr=et"),
             session_token: Some(Secret::new("to+ken")),
             expiration: None,
+            account_id: None,
         };
         let s = Session::of(&creds).unwrap();
         let url = e.signin_token_request(&s, Some(Duration::from_secs(3600)));
@@ -291,7 +274,7 @@ mod tests {
             ..creds
         };
         assert!(Session::of(&long_term).is_none());
-        assert!(Endpoint::new(Partition::Aws, Some("file:///etc")).is_err());
-        assert!(Endpoint::new(Partition::Aws, Some("not a url")).is_err());
+        assert!(Endpoint::new(Partition::of_region("us-east-1"), Some("file:///etc")).is_err());
+        assert!(Endpoint::new(Partition::of_region("us-east-1"), Some("not a url")).is_err());
     }
 }

@@ -7,9 +7,6 @@ use aws_sdk_iam::config::{BehaviorVersion, Region};
 use crate::aws::{sdk_error, to_sdk, Network};
 use crate::creds::{Credentials, Secret};
 
-/// The region IAM requests are signed for.
-const IAM_REGION: &str = "us-east-1";
-
 pub struct Iam<'n> {
     net: &'n Network,
     client: aws_sdk_iam::Client,
@@ -18,13 +15,30 @@ pub struct Iam<'n> {
 }
 
 impl<'n> Iam<'n> {
-    pub fn new(net: &'n Network, creds: &Credentials, endpoint: Option<&str>) -> Iam<'n> {
+    /// IAM for a profile in `region`: the partition's IAM endpoint, as the SDK's rules (and
+    /// botocore) give it — `iam.amazonaws.com`, `iam.us-gov.amazonaws.com`,
+    /// `iam.cn-north-1.amazonaws.com.cn` — signed for the region the rules name.
+    pub fn new(
+        net: &'n Network,
+        creds: &Credentials,
+        region: &str,
+        endpoint: Option<&str>,
+    ) -> Iam<'n> {
+        let v = net.reach().variants;
+        let at = match endpoint {
+            Some(e) => e.to_string(),
+            None => crate::aws::endpoints::iam(region, v)
+                .unwrap_or_else(|e| format!("IAM in {region} ({e})")),
+        };
+        crate::os::log::debug!("IAM endpoint: {at}");
         let mut b = aws_sdk_iam::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(IAM_REGION))
-            .http_client(net.http_client())
+            .region(Region::new(region.to_string()))
+            .http_client(net.http_client_for(&at))
             .timeout_config(net.timeouts())
-            .retry_config(Network::retries())
+            .retry_config(net.retries())
+            .use_fips(v.fips && endpoint.is_none())
+            .use_dual_stack(v.dual_stack && endpoint.is_none())
             .credentials_provider(to_sdk(creds));
         if let Some(e) = endpoint {
             b = b.endpoint_url(e);
@@ -32,7 +46,7 @@ impl<'n> Iam<'n> {
         Iam {
             net,
             client: aws_sdk_iam::Client::from_conf(b.build()),
-            at: endpoint.unwrap_or("https://iam.amazonaws.com").to_string(),
+            at,
         }
     }
 

@@ -56,20 +56,25 @@ pub struct Token {
 impl<'n> Oidc<'n> {
     /// `endpoint`: AWS_ENDPOINT_URL_SSO_OIDC (or the general override), else the region's.
     pub fn new(net: &'n Network, region: &str, endpoint: Option<&str>) -> Oidc<'n> {
+        // The SDK's rules for the run's settings, unless an endpoint is configured.
+        let v = net.reach().variants;
+        let base = match endpoint {
+            Some(e) => e.trim_end_matches('/').to_string(),
+            None => crate::aws::endpoints::oidc(region, v)
+                .unwrap_or_else(|_| format!("https://oidc.{region}.amazonaws.com")),
+        };
+        crate::os::log::debug!("SSO-OIDC endpoint: {base}");
         let mut b = aws_sdk_ssooidc::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
-            .http_client(net.http_client())
+            .http_client(net.http_client_for(&base))
             .timeout_config(net.timeouts())
-            .retry_config(Network::retries());
+            .retry_config(net.retries())
+            .use_fips(v.fips && endpoint.is_none())
+            .use_dual_stack(v.dual_stack && endpoint.is_none());
         if let Some(e) = endpoint {
             b = b.endpoint_url(e);
         }
-        let base = match endpoint {
-            Some(e) => e.trim_end_matches('/').to_string(),
-            None if region.starts_with("cn-") => format!("https://oidc.{region}.amazonaws.com.cn"),
-            None => format!("https://oidc.{region}.amazonaws.com"),
-        };
         Oidc {
             net,
             client: aws_sdk_ssooidc::Client::from_conf(b.build()),

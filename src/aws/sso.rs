@@ -4,7 +4,7 @@
 use anyhow::{anyhow, Context, Result};
 use time::OffsetDateTime;
 
-use super::{default_endpoint, sdk_error, Network};
+use super::{sdk_error, Network};
 use crate::creds::{Credentials, Secret};
 
 /// The command that logs in again, for error messages.
@@ -23,10 +23,7 @@ pub fn role_credentials(
     role_name: &str,
 ) -> Result<Credentials> {
     let step = format!("GetRoleCredentials for {role_name} in {account_id}");
-    let at = endpoint.map_or_else(
-        || default_endpoint("portal.sso", sso_region),
-        str::to_string,
-    );
+    let at = portal_at(net, sso_region, endpoint);
     net.check_time(&step, &at)
         .with_context(|| format!("profile `{profile}`"))?;
     let client = client(net, sso_region, endpoint);
@@ -66,17 +63,32 @@ pub fn role_credentials(
         secret_access_key: Secret::new(c.secret_access_key().unwrap_or_default()),
         session_token: c.session_token().map(Secret::new),
         expiration: Some(expiration),
+        account_id: Some(account_id.to_string()),
     })
+}
+
+/// Where the portal is: the configured endpoint, else the SDK's rules for the run's settings.
+fn portal_at(net: &Network, sso_region: &str, endpoint: Option<&str>) -> String {
+    match endpoint {
+        Some(e) => e.to_string(),
+        None => super::endpoints::sso(sso_region, net.reach().variants)
+            .unwrap_or_else(|e| format!("the SSO portal in {sso_region} ({e})")),
+    }
 }
 
 fn client(net: &Network, sso_region: &str, endpoint: Option<&str>) -> aws_sdk_sso::Client {
     use aws_sdk_sso::config::{BehaviorVersion, Region};
+    let at = portal_at(net, sso_region, endpoint);
+    crate::os::log::debug!("SSO portal endpoint: {at}");
+    let v = net.reach().variants;
     let mut b = aws_sdk_sso::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(sso_region.to_string()))
-        .http_client(net.http_client())
+        .http_client(net.http_client_for(&at))
         .timeout_config(net.timeouts())
-        .retry_config(Network::retries());
+        .retry_config(net.retries())
+        .use_fips(v.fips && endpoint.is_none())
+        .use_dual_stack(v.dual_stack && endpoint.is_none());
     if let Some(e) = endpoint {
         b = b.endpoint_url(e);
     }
@@ -99,10 +111,7 @@ pub fn accounts_and_roles(
     endpoint: Option<&str>,
 ) -> Result<Vec<(Account, Vec<String>)>> {
     let client = client(net, sso_region, endpoint);
-    let at = endpoint.map_or_else(
-        || default_endpoint("portal.sso", sso_region),
-        str::to_string,
-    );
+    let at = portal_at(net, sso_region, endpoint);
     let failed = |call: &str, e: String| anyhow!("{call} failed: {e}");
     let mut accounts = Vec::new();
     let mut next: Option<String> = None;

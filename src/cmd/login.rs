@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: LoginArgs) -> Result<()> {
     let destination = federation::destination(&id.region, args.path.as_deref())?;
 
     debug!("starting the network client");
-    let net = Network::new()?;
+    let net = Network::new(crate::providers::reach_of(ctx, Some(&label))?)?;
     net.set_profile(&label);
     let (creds, federated) = if id.creds.session_token.is_some() {
         (id.creds, false)

@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let files = ctx.files()?;
     let iam_endpoint =
         endpoint::endpoint(Some(files), files.profile(profile)?, Service::Iam, &ctx.env)?;
-    let net = Network::new()?;
+    let net = Network::new(crate::providers::reach_of(ctx, Some(profile))?)?;
     net.set_profile(profile);
 
     let (arn, user) = iam_user(&net, &old, region, sts, profile)?;
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     debug!("rotating {old_id} of {arn}");
 
     let iam_creds = iam_credentials(&net, &plan, &old, sts, args.mfa_token.clone())?;
-    let iam = Iam::new(&net, &iam_creds, iam_endpoint.as_deref());
+    let iam = Iam::new(&net, &iam_creds, region, iam_endpoint.as_deref());
     let (new_id, new_secret) = iam.create_access_key(user).with_context(|| {
         format!("profile `{profile}`: nothing was changed, {old_id} is still stored")
     })?;
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let deleter = if plan.mfa_session.is_some() {
         &iam
     } else {
-        with_new = Iam::new(&net, &new, iam_endpoint.as_deref());
+        with_new = Iam::new(&net, &new, region, iam_endpoint.as_deref());
         &with_new
     };
     deleter.delete_access_key(user, &old_id).with_context(|| {
@@ -175,6 +175,7 @@ fn store_new_key(
         secret_access_key: new_secret,
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 

@@ -83,7 +83,7 @@ fn login(ctx: &Context, args: SsoLoginArgs) -> Result<()> {
     let target =
         target(ctx, files, &args.target, true)?.expect("a login target always resolves or fails");
     debug!("starting the network client");
-    let net = Network::new()?;
+    let net = Network::new(crate::providers::reach_of(ctx, target.profile.as_deref())?)?;
     if let Some(p) = &target.profile {
         net.set_profile(p);
     }

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: SsoProfilesArgs) -> Result<()> {
         oidc_endpoint: endpoint::endpoint(Some(files), None, Service::SsoOidc, &ctx.env)?,
     };
     debug!("starting the network client");
-    let net = Network::new()?;
+    let net = Network::new(crate::providers::reach_of(ctx, None)?)?;
     let token = sso_token::access_token(&cache, || Ok(&net), name, &session).map_err(|e| {
         debug!("{e:#}");
         anyhow!(

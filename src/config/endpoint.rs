@@ -77,39 +77,10 @@ pub fn endpoint(
     Ok(p.get(keys::ENDPOINT_URL).map(str::to_string))
 }
 
-/// The sign-in service's own endpoint in `region` when none is configured: the SDKs' rule set
-/// (botocore's `signin` endpoint-rule-set-1) for the aws, aws-cn and aws-us-gov partitions.
-pub fn signin_default(region: &str) -> String {
-    let suffix = if region.starts_with("cn-") {
-        "signin.amazonaws.cn"
-    } else if region.starts_with("us-gov-") {
-        "signin.amazonaws-us-gov.com"
-    } else {
-        "signin.aws.amazon.com"
-    };
-    format!("https://{region}.{suffix}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::from_strs;
-
-    #[test]
-    fn signin_defaults_by_partition() {
-        assert_eq!(
-            signin_default("eu-west-2"),
-            "https://eu-west-2.signin.aws.amazon.com"
-        );
-        assert_eq!(
-            signin_default("cn-north-1"),
-            "https://cn-north-1.signin.amazonaws.cn"
-        );
-        assert_eq!(
-            signin_default("us-gov-west-1"),
-            "https://us-gov-west-1.signin.amazonaws-us-gov.com"
-        );
-    }
 
     #[test]
     fn the_sdks_order() {

@@ -7,6 +7,8 @@ pub const REGION: &str = "region";
 // Static keys.
 pub const ACCESS_KEY_ID: &str = "aws_access_key_id";
 pub const SECRET_ACCESS_KEY: &str = "aws_secret_access_key";
+/// The account of the profile's keys (`AWS_ACCOUNT_ID`).
+pub const AWS_ACCOUNT_ID: &str = "aws_account_id";
 pub const SESSION_TOKEN: &str = "aws_session_token";
 
 // Roles.

@@ -11,6 +11,7 @@ pub mod endpoint;
 pub mod ini;
 pub mod keys;
 mod profile;
+pub mod reach;
 pub mod shlex;
 pub mod sso_session;
 
@@ -273,7 +274,7 @@ impl Files {
             let mut profile = Profile::named(name);
             // The keys of one section, nested ones too: a default fills in only the others.
             let mut keys: Vec<Cow<'_, str>> = Vec::new();
-            for &(file, i) in spans {
+            for (file, i) in self.one_spelling(spans) {
                 let source = self.file(file);
                 let header_line = source.spans[i].line();
                 profile.header(file, header_line);
@@ -300,6 +301,26 @@ impl Files {
             Some(Parsed::Profile(p)) => Some(p),
             _ => None,
         })
+    }
+
+    /// The sections of one name that botocore reads: in each file, those written as its last
+    /// one is. Two spellings of a name in one file (`[default]` and `[profile default]`,
+    /// `[profile a]` and `[profile "a"]`) are two sections to configparser, and botocore's
+    /// profile map keeps the later whole; a header repeated exactly is merged (README: a kept
+    /// difference, where configparser refuses the file).
+    fn one_spelling(&self, spans: &[(FileKind, usize)]) -> Vec<(FileKind, usize)> {
+        let header = |file: FileKind, i: usize| {
+            let source = self.file(file);
+            source.spans[i].header(&source.text)
+        };
+        spans
+            .iter()
+            .copied()
+            .filter(|&(file, i)| {
+                let last = spans.iter().rev().find(|(f, _)| *f == file);
+                last.is_some_and(|&(f, j)| header(f, j) == header(file, i))
+            })
+            .collect()
     }
 
     /// Every profile name in both files, sorted and without repeats. Reads headers only.

@@ -228,6 +228,7 @@ pub fn test_entry(profile: &str, minutes: i64) -> Entry {
             secret_access_key: crate::creds::Secret::new("s"),
             session_token: Some(crate::creds::Secret::new("t")),
             expiration: Some(OffsetDateTime::now_utc() + time::Duration::minutes(minutes)),
+            account_id: None,
         },
     }
 }

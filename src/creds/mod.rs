@@ -62,6 +62,11 @@ pub struct Credentials {
     pub session_token: Option<Secret>,
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub expiration: Option<OffsetDateTime>,
+    /// The account the keys belong to, when their source says it (`AWS_ACCOUNT_ID`): the
+    /// files' `aws_account_id`, credential_process's `AccountId`, the SSO account, an `aws
+    /// login` session's, the ARN STS returns for a role — as botocore 1.44 takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 impl Credentials {
@@ -78,6 +83,7 @@ impl Credentials {
             secret_access_key: Secret::new(env.get(env::SECRET_ACCESS_KEY)?),
             session_token: token.map(Secret::new),
             expiration: None,
+            account_id: None,
         })
     }
 
@@ -130,6 +136,7 @@ mod tests {
             secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG"),
             session_token: Some(Secret::new("IQoJb3JpZ2luX2VjEXAMPLE")),
             expiration: None,
+            account_id: None,
         };
         let shown = format!("{creds:?} {creds:#?}");
         assert!(shown.contains("ASIAEXAMPLE"), "{shown}");
@@ -168,6 +175,7 @@ mod tests {
             secret_access_key: Secret::new("verysecret"),
             session_token: Some(Secret::new("tokentoken")),
             expiration: None,
+            account_id: None,
         };
         let dbg = format!("{c:?}");
         assert!(dbg.contains("AKIAEXAMPLE"));
@@ -194,6 +202,7 @@ mod tests {
             secret_access_key: Secret::new("s"),
             session_token: None,
             expiration: None,
+            account_id: None,
         };
         assert!(!c.expires_within(now, time::Duration::minutes(5)));
         c.expiration = Some(now + time::Duration::minutes(4));

@@ -38,6 +38,21 @@ pub const ENDPOINT_URL_IAM: &str = "AWS_ENDPOINT_URL_IAM";
 pub const ENDPOINT_URL_SIGNIN: &str = "AWS_ENDPOINT_URL_SIGNIN";
 
 /// Where `aws login` keeps its sessions (default `~/.aws/login/cache`).
+/// How AWS is reached (`config::reach`): endpoint variants, retries, the CA bundle, proxies.
+pub const REACH: &[&str] = &[
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_RETRY_MODE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_CA_BUNDLE",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
 pub const LOGIN_CACHE_DIRECTORY: &str = "AWS_LOGIN_CACHE_DIRECTORY";
 
 // awsenv's own settings.
@@ -175,6 +190,7 @@ impl Env {
     pub fn from_process() -> Env {
         Env(READ
             .iter()
+            .chain(REACH)
             .filter_map(|&n| Some((n, std::env::var_os(n)?)))
             .collect())
     }

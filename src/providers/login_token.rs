@@ -136,6 +136,7 @@ fn fresh(token: &Map<String, Value>, now: OffsetDateTime) -> Option<Credentials>
         secret_access_key: Secret::new(str_of(access, "secretAccessKey")?),
         session_token: Some(Secret::new(str_of(access, "sessionToken")?)),
         expiration: Some(expiration),
+        account_id: str_of(access, "accountId").map(str::to_string),
     })
 }
 
@@ -163,12 +164,13 @@ fn refresh(
         .and_then(|a| a.get("accountId"))
         .cloned()
         .ok_or_else(|| invalid("accessToken.accountId"))?;
+    let account_text = account_id.as_str().map(str::to_string);
     // The session's own region (`signInRegion`, newer logins) wins over the profile's.
     let region = str_of(&token, "signInRegion").unwrap_or(region);
-    let endpoint = cache
-        .endpoint
-        .clone()
-        .unwrap_or_else(|| crate::config::endpoint::signin_default(region));
+    let endpoint = cache.endpoint.clone().unwrap_or_else(|| {
+        crate::aws::partition::Partition::of_region(region)
+            .signin_service(region, net.reach().variants)
+    });
     let new = match signin::refresh(net, &endpoint, &key, client_id, &refresh_token) {
         Ok(new) => new,
         Err(e @ SigninError::Refused { .. }) => return Err(RefreshError::Refused(e)),
@@ -224,6 +226,7 @@ fn refresh(
         secret_access_key: new.secret_access_key,
         session_token: Some(new.session_token),
         expiration: Some(expiration),
+        account_id: account_text,
     })
 }
 

@@ -45,6 +45,20 @@ pub struct Runner<'a> {
     locks: Option<PathBuf>,
     /// A cache that cannot be written has been reported.
     warned: Cell<bool>,
+    /// The profile asked for: its settings say how the network reaches AWS (as botocore
+    /// takes them from the session's profile for every call of a chain).
+    target: std::cell::RefCell<Option<String>>,
+}
+
+/// How `profile`'s calls reach AWS (None: the environment alone): variants, retries, proxies,
+/// CAs, from the environment and the profile, as botocore reads them.
+pub fn reach_of(ctx: &Context, profile: Option<&str>) -> Result<aws::Reach> {
+    let files = ctx.files()?;
+    let p = match profile {
+        Some(name) => files.profile(name)?,
+        None => None,
+    };
+    crate::config::reach::reach(Some(files), p, &ctx.env)
 }
 
 /// How long a run waits, beyond its deadline, for another run that is asking a person for an
@@ -92,6 +106,7 @@ impl<'a> Runner<'a> {
             deadline: Deadline::new(budget, settings::DEADLINE_ADVICE),
             locks: cache.map(|c| c.lock_dir()),
             warned: Cell::new(false),
+            target: std::cell::RefCell::new(None),
         }
     }
 
@@ -100,7 +115,11 @@ impl<'a> Runner<'a> {
             return Ok(n);
         }
         debug!("starting the network client");
-        let n = Network::with_deadline(self.deadline.clone())?;
+        let target = self.target.borrow().clone();
+        let n = Network::with_deadline(
+            self.deadline.clone(),
+            reach_of(self.ctx, target.as_deref())?,
+        )?;
         Ok(self.net.get_or_init(|| n))
     }
 
@@ -116,6 +135,9 @@ impl<'a> Runner<'a> {
     /// the MFA session itself is gone.
     pub fn credentials(&self, plan: &Plan) -> Result<Credentials> {
         self.ctx.settings()?;
+        if self.net.get().is_none() {
+            *self.target.borrow_mut() = Some(plan.profile.clone());
+        }
         let mut steps = vec![Step::Source];
         if let Some(m) = &plan.mfa_session {
             steps.push(Step::Mfa(m));
@@ -359,9 +381,9 @@ impl<'a> Runner<'a> {
     /// An MFA code, asked only when there is time left to use it; the time a person takes does
     /// not count against the deadline.
     fn code_for(&self, mfa: &crate::plan::Mfa, region: &str, plan: &Plan) -> Result<String> {
-        let endpoint = aws::sts_endpoint(region, plan.sts_endpoint.as_deref());
-        self.net()?
-            .check_time(&format!("profile `{}`: STS", mfa.profile), &endpoint)?;
+        let net = self.net()?;
+        let endpoint = net.sts_at(region, plan.sts_endpoint.as_deref());
+        net.check_time(&format!("profile `{}`: STS", mfa.profile), &endpoint)?;
         let began = Instant::now();
         let code = self.codes.code_for(mfa);
         self.deadline.extend(began.elapsed());
@@ -371,15 +393,16 @@ impl<'a> Runner<'a> {
     fn source(&self, plan: &Plan) -> Result<Credentials> {
         match &plan.source {
             Source::Static {
+                profile,
                 access_key_id,
                 secret_access_key,
                 session_token,
-                ..
             } => Ok(Credentials {
                 access_key_id: access_key_id.clone(),
                 secret_access_key: secret_access_key.clone(),
                 session_token: session_token.clone(),
                 expiration: None,
+                account_id: self.account_in_files(profile)?,
             }),
             Source::Process { profile, command } => process::run(profile, command),
             Source::Stored { profile, .. } => {
@@ -388,7 +411,7 @@ impl<'a> Runner<'a> {
                     "long-term keys of `{profile}` from the {}",
                     store.kind().describe()
                 );
-                store
+                let mut keys = store
                     .keys(profile)
                     .with_context(|| format!("profile `{profile}`"))?
                     .with_context(|| {
@@ -396,7 +419,11 @@ impl<'a> Runner<'a> {
                             "profile `{profile}`: the {} lists its keys but does not hold them; store them again with `awsenv add {profile} --force`",
                             store.kind().describe()
                         )
-                    })
+                    })?;
+                if keys.account_id.is_none() {
+                    keys.account_id = self.account_in_files(profile)?;
+                }
+                Ok(keys)
             }
             Source::Sso {
                 profile,
@@ -482,6 +509,21 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// The `aws_account_id` the files give `profile`'s keys: botocore 1.44 reads it in the
+    /// section (of the credentials or the config file) the keys came from, so one in the other
+    /// file does not count. Keys in awsenv's store take it from either file.
+    fn account_in_files(&self, profile: &str) -> Result<Option<String>> {
+        use crate::config::keys;
+        let files = self.ctx.files()?;
+        let Some(p) = files.profile(profile)? else {
+            return Ok(None);
+        };
+        let keys_in = p.setting(keys::ACCESS_KEY_ID).map(|s| s.file);
+        Ok(p.setting(keys::AWS_ACCOUNT_ID)
+            .filter(|a| keys_in.is_none_or(|f| f == a.file))
+            .map(|a| a.value.to_string()))
+    }
+
     /// Where IAM Identity Center tokens are, and the OIDC endpoint that refreshes them.
     fn token_cache(&self, profile: &str) -> Result<sso_token::TokenCache> {
         Ok(sso_token::TokenCache {
@@ -562,6 +604,7 @@ impl<'a> Runner<'a> {
             secret_access_key: Secret::new(c.secret_access_key()),
             session_token: c.session_token().map(Secret::new),
             expiration: c.expiry().map(OffsetDateTime::from),
+            account_id: None,
         })
     }
 }

@@ -15,6 +15,7 @@ struct Output {
     secret_access_key: Option<Secret>,
     session_token: Option<Secret>,
     expiration: Option<String>,
+    account_id: Option<String>,
 }
 
 /// Runs the `credential_process` of `profile` and returns its credentials.
@@ -54,6 +55,7 @@ pub fn parse(stdout: &[u8]) -> Result<Credentials, String> {
         secret_access_key: secret,
         session_token: o.session_token.filter(|s| !s.expose().is_empty()),
         expiration,
+        account_id: o.account_id.filter(|s| !s.is_empty()),
     })
 }
 

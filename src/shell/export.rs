@@ -120,6 +120,7 @@ mod tests {
             secret_access_key: Secret::new("se/cr+et"),
             session_token: Some(Secret::new("tok=")),
             expiration: crate::creds::parse_timestamp("2030-01-02T03:04:05Z"),
+            account_id: None,
         }
     }
 

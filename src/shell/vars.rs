@@ -128,6 +128,8 @@ pub fn load(
     account: Option<&str>,
     replaces_awsenv_profile: bool,
 ) -> Vec<Change> {
+    // What the credentials' source said (STS's answer for a role) before what the plan read.
+    let account = creds.account_id.as_deref().or(account);
     // Keys replace a credential server too: a command or tree given another profile's keys
     // must not keep the token of a server that hands out the previous profile (the SDKs would
     // use the keys, but anything reading the environment could ask the server).
@@ -233,6 +235,7 @@ mod tests {
             secret_access_key: Secret::new("s"),
             session_token: token.map(Secret::new),
             expiration: token.map(|_| time::OffsetDateTime::UNIX_EPOCH),
+            account_id: None,
         }
     }
 

@@ -156,6 +156,7 @@ impl Store {
             secret_access_key: pair.secret_access_key,
             session_token: None,
             expiration: None,
+            account_id: None,
         }))
     }
 

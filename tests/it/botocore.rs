@@ -126,6 +126,16 @@ const CORPUS: &[Case] = &[
         kept: None,
     },
     Case {
+        name: "[default] and [profile default]: the later section whole (issue 25)",
+        config: "[default]\nregion = us-east-1\naws_access_key_id = AKIAFIRST\naws_secret_access_key = s1\n\
+                 [profile default]\nregion = eu-west-1\n\
+                 [profile two]\naws_access_key_id = AKIATWO1\naws_secret_access_key = s2\nregion = ca-central-1\n\
+                 [profile \"two\"]\nregion = us-west-2\n\
+                 [profile back]\nregion = sa-east-1\n",
+        credentials: "[two]\naws_access_key_id = AKIATWOCRED\naws_secret_access_key = s3\n",
+        kept: None,
+    },
+    Case {
         name: "repeated sections (kept: merged)",
         config: "[profile r]\nregion = us-east-1\n[profile r]\naws_access_key_id = AKIAR\naws_secret_access_key = sr\n",
         credentials: "",

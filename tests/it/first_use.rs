@@ -252,3 +252,62 @@ fn a_run_waiting_for_another_runs_lock_says_so() {
         "{rest}"
     );
 }
+
+/// botocore's account id for `profile` (`Session.get_credentials().get_frozen_credentials()`).
+fn botocore_account(home: &Home, profile: &str) -> String {
+    let code = "import boto3,sys\nc=boto3.Session(profile_name=sys.argv[1]).get_credentials().get_frozen_credentials()\nprint(c.account_id or '')";
+    let out = std::process::Command::new(crate::support::venv_bin("python"))
+        .args(["-c", code, profile])
+        .envs(&home.env)
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn every_source_that_names_an_account_sets_it_as_botocore_does() {
+    let home = Home::with_moto();
+    let process = home.script(
+        "creds.sh",
+        "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"AKIAPROCESS0001\",\"SecretAccessKey\":\"s\",\"AccountId\":\"222222222222\"}'\n",
+    );
+    home.config(&format!(
+        "[profile static]\naws_account_id = 999999999999\n\
+         [profile process]\ncredential_process = {}\n\
+         [profile user]\nregion = eu-west-1\n\
+         [profile admin]\nrole_arn = arn:aws:iam::555555555555:role/admin\nsource_profile = static\nregion = eu-west-1\n",
+        process.display()
+    ))
+    .credentials(
+        "[static]\naws_access_key_id = AKIASTATIC000001\naws_secret_access_key = s\naws_account_id = 111111111111\n\
+         [user]\naws_access_key_id = AKIAUSER00000001\naws_secret_access_key = s\n",
+    );
+    // Beside the keys, in their file (the config file's, for keys in the credentials file,
+    // does not count).
+    for (profile, want) in [
+        ("static", Some("111111111111")),
+        ("process", Some("222222222222")),
+        // A role: the account of the ARN STS returned (not the source's aws_account_id).
+        ("admin", Some("555555555555")),
+        // Nothing says it: absent.
+        ("user", None),
+    ] {
+        let env = use_in(&home, profile, &BTreeMap::new());
+        assert_eq!(
+            env.get("AWS_ACCOUNT_ID").map(String::as_str),
+            want,
+            "{profile}"
+        );
+        assert_eq!(
+            botocore_account(&home, profile),
+            want.unwrap_or_default(),
+            "botocore, {profile}"
+        );
+    }
+}

@@ -378,4 +378,26 @@ fn a_partial_answer_still_saves_the_new_refresh_token() {
         .clean_failure();
     assert!(err.contains("new refresh token was saved"), "{err}");
     assert_eq!(read_json(&file)["refreshToken"], "refresh-9");
+
+/// The account the `aws login` session names, as the fresh keys' and the refreshed keys'.
+#[test]
+fn the_sessions_account_is_exported() {
+    let mut h = home();
+    let account_of = |h: &Home| {
+        let out = h
+            .run(&["use", "console", "--no-cache", "--shell", "bash"])
+            .success();
+        let (env, run) = support::eval_in(support::Sh::Bash, &out.stdout, &h.env, h.path());
+        assert!(run.ok(), "{}", run.stderr);
+        env.get("AWS_ACCOUNT_ID").cloned()
+    };
+    // Four minutes left: refreshed, and the account is the session's.
+    let file = write_session(&h, 240, "refresh-0");
+    let service = signin(&file, 900);
+    h.set("AWS_ENDPOINT_URL_SIGNIN", service.url());
+    assert_eq!(account_of(&h).as_deref(), Some("111111111111"));
+    assert_eq!(service.requests().len(), 1);
+    // The refreshed keys, now with time left, read from the file: the same account.
+    assert_eq!(account_of(&h).as_deref(), Some("111111111111"));
+    assert_eq!(service.requests().len(), 1);
 }

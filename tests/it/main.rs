@@ -13,6 +13,7 @@ mod keyring;
 mod list_long;
 mod login;
 mod login_session;
+mod networks;
 mod nu_elvish;
 mod odd_files;
 mod reliability;

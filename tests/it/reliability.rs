@@ -741,3 +741,45 @@ fn a_failed_container_endpoint_says_why_in_one_line() {
         );
     }
 }
+
+/// Issue 25: `max_attempts` (the profile's, or `AWS_MAX_ATTEMPTS`) is how many times an STS call
+/// is tried, as botocore counts it (the first attempt included).
+#[test]
+fn max_attempts_from_the_profile_or_the_environment() {
+    // Two 503s, then moto.
+    let script = |action: &str, nth: usize| match (action, nth) {
+        ("AssumeRole", 1 | 2) => Fault::Error(503, "ServiceUnavailable"),
+        _ => Fault::Pass,
+    };
+    // The default, 3: the third attempt gets the keys.
+    let proxy = FaultProxy::scripted(&Moto::shared().url, script);
+    let h = home(&proxy);
+    h.run(&["use", "role", "--no-cache"]).success();
+    assert_eq!(proxy.actions().len(), 3);
+
+    // max_attempts = 2 in the profile: two tries, then the 503 is the error.
+    let proxy = FaultProxy::scripted(&Moto::shared().url, script);
+    let h = home(&proxy);
+    h.config(&format!(
+        "{USER}[profile role]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = user\nregion = us-east-1\nmax_attempts = 2\n"
+    ));
+    let err = h.run(&["use", "role", "--no-cache"]).clean_failure();
+    assert!(err.contains("ServiceUnavailable"), "{err}");
+    assert_eq!(proxy.actions().len(), 2);
+
+    // AWS_MAX_ATTEMPTS=1 wins over the profile: no retry at all.
+    let proxy = FaultProxy::scripted(&Moto::shared().url, script);
+    let mut h = home(&proxy);
+    h.set("AWS_MAX_ATTEMPTS", "1");
+    h.run(&["use", "role", "--no-cache"]).clean_failure();
+    assert_eq!(proxy.actions().len(), 1);
+
+    // A value botocore refuses: an error naming it, before any call.
+    h.set("AWS_RETRY_MODE", "eager");
+    let err = h.run(&["use", "role", "--no-cache"]).clean_failure();
+    assert!(
+        err.contains("AWS_RETRY_MODE") && err.contains("eager"),
+        "{err}"
+    );
+    assert_eq!(proxy.actions().len(), 1);
+}
