@@ -378,6 +378,7 @@ fn a_partial_answer_still_saves_the_new_refresh_token() {
         .clean_failure();
     assert!(err.contains("new refresh token was saved"), "{err}");
     assert_eq!(read_json(&file)["refreshToken"], "refresh-9");
+}
 
 /// The account the `aws login` session names, as the fresh keys' and the refreshed keys'.
 #[test]
