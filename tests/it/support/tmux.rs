@@ -29,12 +29,19 @@ impl Term {
     /// Starts `argv` with exactly `env` (and `TERM=screen` unless `env` sets it), in `cwd`.
     pub fn start(argv: &[&str], env: &BTreeMap<String, String>, cwd: &Path) -> Term {
         let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
-        Term::launch(new_dir(), &argv, env.clone(), cwd)
+        Term::launch(new_dir(), &argv, env.clone(), cwd, &[])
     }
 
     /// Starts `shell` interactively with only `home`'s environment, in `cwd`, loading `rc`
     /// (shell code) after helpers the harness needs; returns once the first prompt is shown.
     pub fn shell(home: &Home, shell: Sh, rc: &str, cwd: &Path) -> Term {
+        Term::shell_via(home, shell, rc, cwd, &[])
+    }
+
+    /// [`Term::shell`], its tmux server started through `via` (a program and its arguments, such
+    /// as `nsenter --net=…`: the server and the shell then live where `via` puts them, while the
+    /// socket, a file, still lets this process drive them).
+    pub fn shell_via(home: &Home, shell: Sh, rc: &str, cwd: &Path, via: &[String]) -> Term {
         let program = shell.path();
         let dir = new_dir();
         let out = dir.path().to_path_buf();
@@ -116,17 +123,19 @@ impl Term {
             Sh::Elvish => argv.extend(["-rc".into(), rc_path]),
             Sh::Dash => panic!("dash has no hooks"),
         }
-        let t = Term::launch(dir, &argv, env, cwd);
+        let t = Term::launch(dir, &argv, env, cwd, via);
         t.wait_prompt(0);
         t
     }
 
-    /// Runs `cd CWD && exec env -i ENV ARGV` in a new tmux server whose files are in `dir`.
+    /// Runs `cd CWD && exec env -i ENV ARGV` in a new tmux server whose files are in `dir`,
+    /// the server started through `via` when it names a program.
     pub(crate) fn launch(
         dir: tempfile::TempDir,
         argv: &[String],
         mut env: BTreeMap<String, String>,
         cwd: &Path,
+        via: &[String],
     ) -> Term {
         env.entry("TERM".into()).or_insert_with(|| "screen".into());
         let out = dir.path();
@@ -140,9 +149,16 @@ impl Term {
         std::fs::write(out.join("start.sh"), start).unwrap();
         std::fs::write(out.join("tmux.conf"), "set -g history-limit 50000\n").unwrap();
         let socket = out.join("sock");
+        let mut tmux = match via.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(require("tmux"));
+                c
+            }
+            None => Command::new(require("tmux")),
+        };
         let started = Run::from(
-            Command::new(require("tmux"))
-                .arg("-S")
+            tmux.arg("-S")
                 .arg(&socket)
                 .arg("-f")
                 .arg(out.join("tmux.conf"))

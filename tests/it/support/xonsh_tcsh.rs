@@ -141,7 +141,7 @@ aliases['__t_sync'] = _t_sync
             argv.push("-i".into());
         }
     }
-    let t = Term::launch(dir, &argv, env, cwd);
+    let t = Term::launch(dir, &argv, env, cwd, &[]);
     t.wait_prompt(0);
     t
 }
