@@ -16,21 +16,28 @@
 set -g __awsenv_bin awsenv
 
 function awsenv --description 'AWS profiles for this shell (awsenv)'
+    # Global flags before the subcommand (`awsenv --debug use prod`) are passed on, and the
+    # subcommand is the word after them: `use` must never print its script to the terminal.
+    set -l flags
+    while test (count $argv) -gt 0; and test "$argv[1]" = --debug
+        set -a flags $argv[1]
+        set -e argv[1]
+    end
     switch "$argv[1]"
         case use unset
             if contains -- -h $argv; or contains -- --help $argv
-                command $__awsenv_bin $argv
+                command $__awsenv_bin $flags $argv
                 return
             end
-            command $__awsenv_bin $argv[1] --shell fish $argv[2..-1] | source
+            command $__awsenv_bin $flags $argv[1] --shell fish $argv[2..-1] | source
             return $pipestatus[1]
         case allow deny
-            command $__awsenv_bin $argv; or return
+            command $__awsenv_bin $flags $argv; or return
             # Apply the new trust now rather than at the next directory change.
             set -g __awsenv_pwd $PWD
             __AWSENV_SAVED="$__awsenv_saved" command $__awsenv_bin hook fish --reload | source
         case '*'
-            command $__awsenv_bin $argv
+            command $__awsenv_bin $flags $argv
     end
 end
 

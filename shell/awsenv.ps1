@@ -20,11 +20,19 @@ if ($global:__awsenv_bin -eq 'awsenv') {
 }
 
 function global:awsenv {
-    $sub = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
-    $rest = @($args | Select-Object -Skip 1)
+    # Global flags before the subcommand (`awsenv --debug use prod`) are passed on, and the
+    # subcommand is the word after them: `use` must never print its script to the terminal.
+    $flags = @()
+    $words = @($args)
+    while ($words.Count -gt 0 -and [string]$words[0] -eq '--debug') {
+        $flags += $words[0]
+        $words = @($words | Select-Object -Skip 1)
+    }
+    $sub = if ($words.Count -gt 0) { [string]$words[0] } else { '' }
+    $rest = @($words | Select-Object -Skip 1)
     $help = ($args -contains '-h') -or ($args -contains '--help')
     if (($sub -eq 'use' -or $sub -eq 'unset') -and -not $help) {
-        $out = & $global:__awsenv_bin $sub --shell powershell @rest | Out-String
+        $out = & $global:__awsenv_bin @flags $sub --shell powershell @rest | Out-String
         if ($LASTEXITCODE -eq 0 -and $out) { Invoke-Expression $out }
     }
     elseif ($sub -eq 'allow' -or $sub -eq 'deny') {

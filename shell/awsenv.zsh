@@ -19,24 +19,32 @@ zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 
 awsenv() {
   local __awsenv_out
+  # Global flags before the subcommand (`awsenv --debug use prod`) are passed on, and the
+  # subcommand is the word after them: `use` must never print its script to the terminal.
+  local -a __awsenv_flags
+  __awsenv_flags=()
+  while [[ ${1-} == --debug ]]; do
+    __awsenv_flags+=("$1")
+    shift
+  done
   case "${1-}" in
     use | unset)
       if __awsenv_wants_help "$@"; then
-        command "$__awsenv_bin" "$@"
+        command "$__awsenv_bin" "${__awsenv_flags[@]}" "$@"
         return
       fi
-      __awsenv_out="$(command "$__awsenv_bin" "$1" --shell zsh "${@:2}")" || return
+      __awsenv_out="$(command "$__awsenv_bin" "${__awsenv_flags[@]}" "$1" --shell zsh "${@:2}")" || return
       eval "$__awsenv_out"
       ;;
     allow | deny)
-      command "$__awsenv_bin" "$@" || return
+      command "$__awsenv_bin" "${__awsenv_flags[@]}" "$@" || return
       # Apply the new trust now rather than at the next directory change.
       __awsenv_pwd=$PWD
       __awsenv_out="$(__AWSENV_SAVED=${__awsenv_saved-} command "$__awsenv_bin" hook zsh --reload)" || return
       eval "$__awsenv_out"
       ;;
     *)
-      command "$__awsenv_bin" "$@"
+      command "$__awsenv_bin" "${__awsenv_flags[@]}" "$@"
       ;;
   esac
 }

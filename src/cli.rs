@@ -237,6 +237,10 @@ pub struct LoginArgs {
     /// Console page to open: a service like `s3`, or a path like `ec2/v2/home`.
     #[arg(long, value_name = "SERVICE")]
     pub path: Option<String>,
+    /// Send the keys to an `AWS_ENDPOINT_URL_SIGNIN` that is plain http (a local stand-in): the
+    /// federation request carries the secret key in its URL.
+    #[arg(long)]
+    pub insecure_endpoint: bool,
     #[command(flatten)]
     pub resolve: ResolveArgs,
 }

@@ -46,6 +46,8 @@ fn main() -> std::process::ExitCode {
 
 /// Runs the command line; the process's exit status.
 fn run() -> u8 {
+    // Every run may hold secrets (keys, tokens, the hook's saved values): none in a core dump.
+    os::dumps::not_dumpable();
     // A TAB in a shell runs `awsenv` with `_AWSENV_COMPLETE` set: answer it and exit.
     complete::answer_if_asked(Cli::completion_tree);
     let cli = Cli::from_process();

@@ -486,19 +486,32 @@ impl Network {
                 .headers()
                 .get("x-amzn-errortype")
                 .map(|v| v.split(':').next().unwrap_or_default().to_string());
-            match aws_smithy_types::byte_stream::ByteStream::new(resp.into_body())
-                .collect()
-                .await
-            {
-                Ok(b) => {
-                    let body = b.into_bytes().to_vec();
-                    let code = header_code.or_else(|| body_error_code(&body));
-                    Attempt::Answered { status, code, body }
-                }
-                Err(e) => {
-                    Attempt::Transport(anyhow!("cannot read the answer: {}", one_line_chain(&e)))
+            // Read a chunk at a time, at most MAX_BODY: a broken or hostile endpoint cannot
+            // make awsenv hold gigabytes.
+            let mut stream = aws_smithy_types::byte_stream::ByteStream::new(resp.into_body());
+            let mut body = Vec::new();
+            loop {
+                match stream.next().await {
+                    Some(Ok(chunk)) => {
+                        if body.len() + chunk.len() > MAX_BODY {
+                            return Attempt::Transport(anyhow!(
+                                "the answer is larger than {} KiB",
+                                MAX_BODY / 1024
+                            ));
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                    Some(Err(e)) => {
+                        return Attempt::Transport(anyhow!(
+                            "cannot read the answer: {}",
+                            one_line_chain(&e)
+                        ))
+                    }
+                    None => break,
                 }
             }
+            let code = header_code.or_else(|| body_error_code(&body));
+            Attempt::Answered { status, code, body }
         };
         match self.bounded_as(what, "the request", endpoint, ATTEMPT_TIMEOUT, work) {
             Ok(a) => a,
@@ -506,6 +519,8 @@ impl Network {
         }
     }
 }
+/// The largest answer [`Network::send`] reads: the answers awsenv asks for are a few KiB.
+const MAX_BODY: usize = 1024 * 1024;
 /// A connector through `proxy` (None: direct) trusting `tls`'s CAs.
 fn connector(
     tls: &aws_smithy_http_client::tls::TlsContext,

@@ -28,7 +28,17 @@ pub enum SigninError {
     Refused { code: String, message: String },
     #[error("the sign-in service at {endpoint}: {problem}")]
     Other { endpoint: String, problem: String },
+    /// A 200 answer that is not a whole token, but names a new refresh token: the old one is
+    /// spent, so the caller must keep this one (the session lives on with it).
+    #[error("the sign-in service at {endpoint}: the answer is not a token")]
+    Partial {
+        endpoint: String,
+        refresh_token: Secret,
+    },
 }
+
+/// The longest session the sign-in service gives (12 hours).
+pub const MAX_LIFETIME_SECS: u64 = 12 * 3600;
 
 /// New keys from a refresh.
 pub struct Refreshed {
@@ -95,13 +105,28 @@ pub fn refresh(
     let (status, answer) = post_json(net, &url, proof, body.to_string().into_bytes())
         .map_err(|e| other(format!("{e:#}")))?;
     if status == 200 {
-        let out: TokenOutput = serde_json::from_slice(&answer)
-            .map_err(|_| other("the answer is not a token".into()))?;
+        let out: TokenOutput = serde_json::from_slice(&answer).map_err(|_| {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            struct JustTheRefreshToken {
+                refresh_token: Secret,
+            }
+            match serde_json::from_slice::<JustTheRefreshToken>(&answer) {
+                Ok(t) => SigninError::Partial {
+                    endpoint: endpoint.to_string(),
+                    refresh_token: t.refresh_token,
+                },
+                Err(_) => other("the answer is not a token".into()),
+            }
+        })?;
         return Ok(Refreshed {
             access_key_id: out.access_token.access_key_id,
             secret_access_key: out.access_token.secret_access_key,
             session_token: out.access_token.session_token,
-            expires_in: Duration::from_secs(out.expires_in),
+            // The service issues at most 12 hours; a larger (or absurd: 2^64 - 1) value from a
+            // broken or hostile endpoint is cut to that instead of overflowing a date later,
+            // after the refresh token was spent.
+            expires_in: Duration::from_secs(out.expires_in.min(MAX_LIFETIME_SECS)),
             refresh_token: out.refresh_token,
         });
     }

@@ -52,6 +52,9 @@ pub(super) fn command(
     for name in vars::HOOK_VARS.iter().chain([&env::HOOK_SAVED]) {
         cmd.env_remove(name);
     }
+    if let Some(state) = super::hook::state_for_exec(&ctx.env) {
+        cmd.env(env::HOOK_STATE, state);
+    }
     for change in changes {
         match change.value {
             Some(v) => cmd.env(change.name, v),

@@ -6,6 +6,10 @@
 //! would take CMD's credentials with it) and exits with CMD's status (128 + the signal when a
 //! signal ended CMD, as shells report it). An MFA code needed for a refresh is asked on the
 //! terminal of the `exec`.
+//!
+//! When CMD exits, processes it started may still hold the endpoint and token: awsenv then keeps
+//! the port, refusing every request, until the last of them has ended (it is their subreaper on
+//! Linux), so that no other local user can take the port and answer them.
 
 use anyhow::Result;
 
@@ -17,6 +21,8 @@ use crate::server::{self, Provider, Server};
 use crate::shell::vars;
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
+    // It holds credentials for as long as CMD runs; CMD gets its own core limit back.
+    let core_limit = crate::os::dumps::no_core_files();
     let name = super::profile_name(ctx, args.profile)?;
     let opts: Options = (&args.resolve).into();
     let margin = server::margin(ctx)?;
@@ -46,13 +52,75 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     });
 
     let (mut cmd, program) = super::exec::command(ctx, args.command, changes);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                crate::os::dumps::restore_core_limit(core_limit);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = core_limit;
+    // Every process CMD leaves behind (a background job, a daemon) becomes our child when its
+    // parent ends, so that we can tell when the last holder of the token is gone.
+    become_subreaper();
     let mut child = cmd
         .spawn()
         .map_err(|e| super::exec::cannot_run(&program, &e))?;
     ignore_terminal_signals();
     let status = child.wait()?;
+    // CMD is done: nothing is served any more, but the port stays held (refusing) while any
+    // process it left may still use the endpoint (see `server::retire`).
+    server::retire();
+    wait_for_descendants(&crate::os::text::inert(&program));
     std::process::exit(exit_code(status));
 }
+
+#[cfg(target_os = "linux")]
+fn become_subreaper() {
+    if let Err(e) = rustix::process::set_child_subreaper(Some(rustix::process::Pid::INIT)) {
+        crate::os::log::debug!("cannot become a subreaper: {e}");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn become_subreaper() {}
+
+/// Reaps every remaining descendant (ours as the subreaper), saying once on stderr why the
+/// command line has not come back yet. Ctrl-C stops the wait (and frees the port).
+#[cfg(unix)]
+fn wait_for_descendants(program: &str) {
+    use rustix::io::Errno;
+    use rustix::process::{wait, WaitOptions};
+    let mut told = false;
+    loop {
+        match wait(WaitOptions::NOHANG) {
+            Ok(Some(_)) | Err(Errno::INTR) => continue,
+            // ECHILD: nobody left.
+            Err(_) => return,
+            Ok(None) => {}
+        }
+        if !told {
+            eprintln!(
+                "awsenv: `{program}` exited, but processes it started still run; their credential endpoint refuses (403) and keeps its port until they end (Ctrl-C stops waiting)"
+            );
+            // SAFETY: back to the default disposition: Ctrl-C ends this wait.
+            unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
+            told = true;
+        }
+        match wait(WaitOptions::empty()) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn wait_for_descendants(_program: &str) {}
 
 /// CMD has started with the default dispositions; from now on the terminal's signals are its.
 #[cfg(unix)]

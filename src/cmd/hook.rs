@@ -30,6 +30,10 @@ use crate::shell::{Change, Shell};
 pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
     // Read before anything can start a thread (the local offset is only readable single-threaded).
     let offset = UtcOffset::current_local_offset().ok();
+    // The saved values (secret keys of the profile before the tree) are for this process alone:
+    // `ctx.env` has them; a credential_process, mfa_process or server started from here must not
+    // inherit them. Still single-threaded here, so changing the environment is sound.
+    std::env::remove_var(env::HOOK_SAVED);
     let pwd = current_dir(&ctx.env)?;
     let trust = TrustStore::default_location(&ctx.env)?;
     let mut content = None;
@@ -94,7 +98,14 @@ pub fn run(ctx: &Context, args: HookArgs) -> Result<()> {
                     eprintln!("{msg}");
                 }
             }
-            next.state.reported = None;
+            // An allowed marker answered already (it failed to load, or `exec` started this
+            // shell inside its tree) stays answered while the shell is in its tree.
+            next.state.reported = next.state.reported.take().filter(|r| {
+                matches!(r.why, Why::Failed | Why::Exec)
+                    && here.as_ref().is_some_and(|h| {
+                        h.trust == Trust::Allowed && h.marker == r.marker && h.digest == r.digest
+                    })
+            });
             if let (Some(h), Some(c)) = (&here, &content) {
                 if h.trust == Trust::Unknown {
                     if report {
@@ -325,7 +336,8 @@ fn serve(
 ) -> Result<Vec<Change>> {
     crate::server::require_temporary(profile, &r.creds)?;
     let shell_pid = crate::server::shell::parent_pid();
-    let (pid, hello) = crate::server::shell::start(profile, opts, &r.creds, shell_pid)?;
+    let (pid, hello) =
+        crate::server::shell::start(profile, opts, &r.creds, shell_pid, r.plan.reads_env_keys())?;
     Ok(vars::load_server(
         profile,
         &hello.uri,
@@ -334,6 +346,24 @@ fn serve(
         replaces,
         Some(pid),
     ))
+}
+
+/// The hook state for a command `awsenv exec` starts here: no secret, and the marker that
+/// governs this directory (if any) recorded as already answered, so that a nested shell's hook
+/// keeps the profile `exec` gave it until the shell leaves the tree (as after `awsenv use`).
+pub fn state_for_exec(e: &Env) -> Option<String> {
+    let pwd = current_dir(e).ok()?;
+    let found = marker::find(&pwd)?;
+    let bytes = marker::read(&found.path).ok()?;
+    State {
+        loaded: None,
+        reported: Some(Reported {
+            marker: found.path,
+            digest: marker::digest(&bytes),
+            why: Why::Exec,
+        }),
+    }
+    .to_text()
 }
 
 /// `$PWD` as the shell spells it (symlinks kept), when it names the current directory.

@@ -121,7 +121,7 @@ fn identity(ctx: &Context, args: &LoginArgs) -> Result<Identity> {
                     .unwrap_or(FALLBACK_REGION)
                     .to_string(),
                 sts_endpoint: endpoint::endpoint(None, None, Service::Sts, e)?,
-                signin_endpoint: endpoint::endpoint(None, None, Service::Signin, e)?,
+                signin_endpoint: federation_endpoint(None, None, e, args.insecure_endpoint)?,
             });
         }
     }
@@ -142,13 +142,51 @@ fn identity(ctx: &Context, args: &LoginArgs) -> Result<Identity> {
         creds,
         region: plan.region.unwrap_or_else(|| FALLBACK_REGION.into()),
         sts_endpoint: plan.sts_endpoint,
-        signin_endpoint: endpoint::endpoint(
+        signin_endpoint: federation_endpoint(
             Some(files),
             files.profile(&name)?,
-            Service::Signin,
             e,
+            args.insecure_endpoint,
         )?,
     })
+}
+
+/// Where the federation request goes: it carries the secret key and session token in its URL,
+/// unlike the signed API calls, so only an endpoint named for the sign-in service is used
+/// (`AWS_ENDPOINT_URL_SIGNIN`, or `signin` in the profile's `[services]`), never the global
+/// `AWS_ENDPOINT_URL` or a profile's `endpoint_url` (LocalStack's `http://localhost:4566`,
+/// which another local user may listen on while LocalStack is down); and only over https,
+/// unless `--insecure-endpoint` says otherwise.
+fn federation_endpoint(
+    files: Option<&crate::config::Files>,
+    profile: Option<&crate::config::Profile>,
+    e: &crate::os::env::Env,
+    insecure: bool,
+) -> Result<Option<String>> {
+    let configured = endpoint::endpoint(files, profile, Service::Signin, e)?;
+    let general = [
+        e.get(env::ENDPOINT_URL),
+        profile.and_then(|p| p.get(crate::config::keys::ENDPOINT_URL)),
+    ];
+    let Some(url) = configured else {
+        return Ok(None);
+    };
+    if e.get(env::ENDPOINT_URL_SIGNIN) != Some(url.as_str())
+        && general.contains(&Some(url.as_str()))
+    {
+        eprintln!(
+            "awsenv: not sending the console sign-in to the general endpoint override {} (it would carry the secret key); set AWS_ENDPOINT_URL_SIGNIN to use it",
+            crate::os::text::inert(&url)
+        );
+        return Ok(None);
+    }
+    if !url.starts_with("https://") && !insecure {
+        bail!(
+            "the sign-in endpoint {} is not https, and the console sign-in sends the secret key in its URL; pass --insecure-endpoint to send it anyway",
+            crate::os::text::inert(&url)
+        );
+    }
+    Ok(Some(url))
 }
 
 /// GetFederationToken for an IAM user's long-term keys, named after the user (as aws-vault

@@ -59,3 +59,15 @@ pub fn print(text: &str) -> Result<()> {
         other => Ok(other?),
     }
 }
+
+/// `use` and `unset` write shell code for `eval`, with secrets in it: to a terminal it would
+/// only show them (scrollback, screen sharing) and load nothing. Refused, with the way to run it.
+pub fn not_to_a_terminal(sub: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "`awsenv {sub}` writes shell code for the shell to run, which is not shown on a terminal; load the shell integration (`eval \"$(awsenv init bash)\"` in ~/.bashrc, see `awsenv init --help`) or run `eval \"$(awsenv {sub} …)\"`"
+        );
+    }
+    Ok(())
+}

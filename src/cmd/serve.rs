@@ -7,5 +7,7 @@ use crate::cli::ServeArgs;
 use crate::context::Context;
 
 pub fn run(ctx: &Context, args: ServeArgs) -> Result<()> {
+    // It holds credentials for as long as its shell lives.
+    crate::os::dumps::no_core_files();
     crate::server::shell::serve(ctx, &args.profile, (&args.resolve).into(), args.shell_pid)
 }

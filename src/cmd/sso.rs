@@ -301,16 +301,20 @@ fn device_login(
 ) -> Result<std::path::PathBuf> {
     let label = &target.label;
     sso_token::login(cache, net, &target.session, |p| {
+        // Both come from the endpoint: escaped before they reach the terminal.
         eprintln!(
             "awsenv: to sign in to IAM Identity Center for {label}, open {} and enter the code {}",
-            p.verification_uri, p.user_code
+            crate::os::text::inert(p.verification_uri),
+            crate::os::text::inert(p.user_code)
         );
         if start_browser {
             // The verification URL holds only the user code, which needs the user's own
-            // sign-in to be worth anything, so it may go to the browser's argv.
+            // sign-in to be worth anything, so it may go to the browser's argv. It comes from
+            // the endpoint: only an https URL is handed to the browser (not `file://`, not a
+            // custom scheme that starts some program).
             let url = p.verification_uri_complete.unwrap_or(p.verification_uri);
-            if let Err(e) = webbrowser::open(url) {
-                eprintln!("awsenv: no browser could be started ({e}); open the URL above yourself");
+            if let Err(e) = crate::os::browser::open_https(url) {
+                eprintln!("awsenv: {e}; open the URL above yourself");
             }
         }
         eprintln!("awsenv: waiting for the sign-in to be approved…");

@@ -107,6 +107,12 @@ pub fn run(ctx: &Context, _args: StatusArgs) -> Result<()> {
                 Trust::Denied => "denied (`awsenv allow` to trust it)",
                 Trust::Unknown => "not allowed (`awsenv allow` to trust it)",
             };
+            // The hook ignores a marker whose path is not UTF-8 (its state cannot name it).
+            let trust = if found.path.to_str().is_none() {
+                "ignored by the hook: its path is not UTF-8 text"
+            } else {
+                trust
+            };
             let _ = writeln!(out, "marker: {} ({says}), {trust}", shown(&found.path));
         }
     }

@@ -9,6 +9,7 @@ use crate::shell::detect::calling_shell;
 use crate::shell::{vars, Change};
 
 pub fn run(ctx: &Context, args: UnsetArgs) -> Result<()> {
+    super::not_to_a_terminal("unset")?;
     let shell = args.shell.unwrap_or_else(|| calling_shell(&ctx.env));
     let mut changes = vars::unload();
     if super::use_profile::stop_server(ctx) {

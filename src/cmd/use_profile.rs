@@ -12,9 +12,10 @@ use crate::engine::{self, Options};
 use crate::os::env;
 use crate::server;
 use crate::shell::detect::calling_shell;
-use crate::shell::{vars, Change};
+use crate::shell::vars;
 
 pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
+    super::not_to_a_terminal("use")?;
     let name = super::profile_name(ctx, args.profile)?;
     let shell = args.shell.unwrap_or_else(|| calling_shell(&ctx.env));
     let opts: Options = (&args.resolve).into();
@@ -33,11 +34,16 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
             .script(&load)
             .map_err(|e| anyhow!("profile `{name}`: {e}"))?;
     }
-    let old_server = stop_server(ctx);
+    stop_server(ctx);
     let changes = if args.server {
         server::require_temporary(&name, &r.creds)?;
-        let (pid, hello) =
-            server::shell::start(&name, &opts, &r.creds, server::shell::parent_pid())?;
+        let (pid, hello) = server::shell::start(
+            &name,
+            &opts,
+            &r.creds,
+            server::shell::parent_pid(),
+            r.plan.reads_env_keys(),
+        )?;
         vars::load_server(
             &name,
             &hello.uri,
@@ -47,17 +53,14 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
             Some(pid),
         )
     } else {
-        let mut c = vars::load(
+        // Removes the server variables too (whether this shell's server or one inherited).
+        vars::load(
             &name,
             &r.creds,
             r.plan.region.as_deref(),
             r.plan.account_id(),
             replaces,
-        );
-        if old_server {
-            c.splice(0..0, vars::SERVER_VARS.iter().map(|n| Change::unset(n)));
-        }
-        c
+        )
     };
     let script = shell
         .script(&changes)
@@ -65,7 +68,8 @@ pub fn run(ctx: &Context, args: UseArgs) -> Result<()> {
     super::print(&script)
 }
 
-/// Stops the server `AWSENV_SERVER` names, if any; true when the shell had one.
+/// Stops the server `AWSENV_SERVER` names, if it is this shell's own; true when the
+/// environment named one (the caller then removes the server variables, whoever owned it).
 pub fn stop_server(ctx: &Context) -> bool {
     let Some(pid) = ctx.env.get(env::AWSENV_SERVER) else {
         return false;

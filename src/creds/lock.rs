@@ -35,8 +35,14 @@ pub fn session(
 pub fn acquire(path: &Path, wait: Duration) -> io::Result<Option<Held>> {
     let mut options = OpenOptions::new();
     options.create(true).truncate(false).write(true);
+    // Never through a symbolic link: the directory is checked (`private_file::create_dir`), the
+    // name in it is not.
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
     let file = options.open(path)?;
     let start = Instant::now();
     // Short pauses first: a holder that only reads the cache is done in milliseconds.

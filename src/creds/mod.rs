@@ -95,7 +95,8 @@ impl Credentials {
 
     /// True when the credentials expire within `margin` of `now` (or have already expired).
     pub fn expires_within(&self, now: OffsetDateTime, margin: time::Duration) -> bool {
-        matches!(self.expiration, Some(exp) if exp - margin <= now)
+        // Checked: a margin beyond the calendar (a setting's typo) means "expires within it".
+        matches!(self.expiration, Some(exp) if exp.checked_sub(margin).is_none_or(|t| t <= now))
     }
 }
 

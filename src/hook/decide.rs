@@ -101,7 +101,7 @@ pub fn decide(
                 .is_some_and(|r| r.why == why && here.is_some_and(|h| h.is(&r.marker, &r.digest)))
     };
     match here.map(|h| h.trust) {
-        Some(Trust::Allowed) if reported(Why::Failed) => Action::Leave {
+        Some(Trust::Allowed) if reported(Why::Failed) || reported(Why::Exec) => Action::Leave {
             restore,
             report: false,
         },

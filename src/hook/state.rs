@@ -58,6 +58,9 @@ pub struct Reported {
 pub enum Why {
     NotAllowed,
     Failed,
+    /// The shell was started by `awsenv exec PROFILE` inside this marker's tree: the profile
+    /// asked for wins here, as one set by hand does.
+    Exec,
 }
 
 impl State {

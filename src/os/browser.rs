@@ -31,6 +31,8 @@ pub enum BrowserError {
     Io(#[from] std::io::Error),
     #[error("cannot serve the sign-in redirect: {0}")]
     Bind(#[from] BindError),
+    #[error("not opening {0} in a browser: it is not an https URL")]
+    NotHttps(String),
 }
 
 /// Opens `secret_url` in the default browser through a one-time local redirect, and waits up
@@ -74,6 +76,17 @@ pub fn open_secret(secret_url: &url::Url, wait: Duration) -> Result<(), BrowserE
                 None => BrowserError::NotFetched(wait),
             },
         ),
+    }
+}
+
+/// Opens `url` in the default browser if it is an https URL; anything else (`file://`, a
+/// custom scheme, text that is no URL) is refused, since it came from a server.
+pub fn open_https(url: &str) -> Result<(), BrowserError> {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "https" => {
+            webbrowser::open(u.as_str()).map_err(|e| BrowserError::CannotStart(e.to_string()))
+        }
+        _ => Err(BrowserError::NotHttps(crate::os::text::inert(url))),
     }
 }
 

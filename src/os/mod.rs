@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod dirs;
+pub mod dumps;
 pub mod env;
 pub mod file_text;
 pub mod headless;

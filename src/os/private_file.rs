@@ -15,18 +15,34 @@ use std::path::Path;
 
 use crate::os::text::shown;
 
-/// Creates `dir` and every missing parent, each 0700, and makes sure `dir` belongs to the user
-/// and only the user can enter it.
+/// The most a private file may hold: caches and stores of a few keys and tokens. Anything
+/// larger was not written by awsenv or the AWS CLI, and is refused before it is read.
+pub const MAX_SIZE: u64 = 1024 * 1024;
+
+/// Creates `dir` and every missing parent, each 0700, and makes sure `dir` is a directory (not a
+/// symbolic link) of the user's that nobody else can write to, in a path whose every directory
+/// belongs to the user or root and is writable by nobody else (unless sticky, as /tmp), as
+/// OpenSSH's `safe_path` checks. A directory awsenv did not create is never `chmod`ed: one that
+/// others can write to is an error (another user could point it anywhere the user owns).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)?;
-        check_owner(dir, &std::fs::metadata(dir)?)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        let meta = std::fs::symlink_metadata(dir)?;
+        if meta.file_type().is_symlink() {
+            return Err(refused(dir, "is a symbolic link"));
+        }
+        check_private(dir, &meta, Rule::Cli)?;
+        for parent in dir.ancestors().skip(1) {
+            if parent.as_os_str().is_empty() {
+                break;
+            }
+            check_private(parent, &std::fs::metadata(parent)?, Rule::Parent)?;
+        }
     }
     #[cfg(not(unix))]
     std::fs::create_dir_all(dir)?;
@@ -35,14 +51,28 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
 
 /// The content of the private file at `path`; None when it (or its directory) does not exist.
 /// An error of kind `PermissionDenied` when the file or its directory belongs to someone else
-/// or can be written by group or others, or when it is not a regular file.
+/// or can be written by group or others, when it is not a regular file, or is larger than
+/// [`MAX_SIZE`].
 pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    read_with(path, Rule::Own)
+}
+
+/// Like [`read`], for the files the AWS CLI writes and awsenv reads (the SSO token and client
+/// registration caches, the `aws login` cache): botocore creates their directories with the
+/// default mode, which a umask of 002 (Ubuntu's, with a private group per user) makes group
+/// writable. Group write is accepted there when the group is the user's own private group (its
+/// name is the user's and it lists no other member); the rest of the rule is the same.
+pub fn read_cli(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    read_with(path, Rule::Cli)
+}
+
+fn read_with(path: &Path, rule: Rule) -> io::Result<Option<Vec<u8>>> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     match std::fs::metadata(dir) {
-        Ok(m) => check_private(dir, &m)?,
+        Ok(m) => check_private(dir, &m, rule)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     }
@@ -55,8 +85,17 @@ pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
     if !meta.is_file() {
         return Err(refused(path, "is not a regular file"));
     }
-    check_private(path, &meta)?;
-    Ok(Some(super::file_text::read_sized(&file, meta.len())?))
+    check_private(path, &meta, rule)?;
+    if meta.len() > MAX_SIZE {
+        return Err(refused(path, "is larger than 1 MiB"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows while it is read.
+    io::Read::read_to_end(&mut io::Read::take(&file, MAX_SIZE + 1), &mut bytes)?;
+    if bytes.len() as u64 > MAX_SIZE {
+        return Err(refused(path, "is larger than 1 MiB"));
+    }
+    Ok(Some(bytes))
 }
 
 /// True when `path` is a private file [`read`] would accept (used for entries whose presence
@@ -93,23 +132,75 @@ fn refused(path: &Path, why: &str) -> io::Error {
     )
 }
 
-/// Owned by the user (or root), writable by nobody else.
+/// How strict [`check_private`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// awsenv's own files and directories: writable by the owner alone.
+    Own,
+    /// The AWS CLI's: group write allowed for the user's private group (see [`read_cli`]).
+    Cli,
+    /// A directory above a private one: as `Cli`, and others may write where the sticky bit
+    /// keeps them from replacing what is not theirs (/tmp).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Parent,
+}
+
+/// Owned by the user (or root), writable by nobody else (as `rule` says).
 #[cfg(unix)]
-fn check_private(path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
+fn check_private(path: &Path, meta: &std::fs::Metadata, rule: Rule) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     check_owner(path, meta)?;
-    if meta.mode() & 0o022 != 0 {
+    let mode = meta.mode();
+    let sticky = rule == Rule::Parent && mode & 0o1000 != 0;
+    let others = mode & 0o002 != 0 && !sticky;
+    let group = mode & 0o020 != 0 && !sticky && (rule == Rule::Own || !private_group(meta.gid()));
+    if others || group {
         return Err(refused(
             path,
-            &format!("can be written by others (mode {:o})", meta.mode() & 0o7777),
+            &format!("can be written by others (mode {:o})", mode & 0o7777),
         ));
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_private(_path: &Path, _meta: &std::fs::Metadata) -> io::Result<()> {
+fn check_private(_path: &Path, _meta: &std::fs::Metadata, _rule: Rule) -> io::Result<()> {
     Ok(())
+}
+
+/// True when `gid` is the user's own private group: their primary group, named as they are,
+/// with no other member listed.
+#[cfg(unix)]
+fn private_group(gid: u32) -> bool {
+    use std::ffi::CStr;
+    // SAFETY: getegid/geteuid cannot fail; getpwuid_r/getgrgid_r write only into the buffers
+    // given, and the names read are NUL-terminated strings inside them.
+    unsafe {
+        if gid != libc::getegid() {
+            return false;
+        }
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut gr: libc::group = std::mem::zeroed();
+        let mut pbuf = vec![0 as libc::c_char; 4096];
+        let mut gbuf = vec![0 as libc::c_char; 16384];
+        let (mut pout, mut gout) = (std::ptr::null_mut(), std::ptr::null_mut());
+        if libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pw,
+            pbuf.as_mut_ptr(),
+            pbuf.len(),
+            &mut pout,
+        ) != 0
+            || pout.is_null()
+            || libc::getgrgid_r(gid, &mut gr, gbuf.as_mut_ptr(), gbuf.len(), &mut gout) != 0
+            || gout.is_null()
+        {
+            return false;
+        }
+        let same_name = CStr::from_ptr(pw.pw_name) == CStr::from_ptr(gr.gr_name);
+        let no_members = gr.gr_mem.is_null() || (*gr.gr_mem).is_null();
+        same_name && no_members
+    }
 }
 
 #[cfg(unix)]
@@ -170,9 +261,25 @@ mod tests {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         assert!(denied(&f));
-        // create_dir repairs the directory's mode.
-        create_dir(&dir).unwrap();
+        // create_dir does not repair a directory it did not make: it refuses it.
+        assert!(create_dir(&dir).is_err());
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         assert!(!denied(&f));
+        // Too large: refused before it is read.
+        std::fs::write(&f, vec![b'x'; MAX_SIZE as usize + 1]).unwrap();
+        assert!(denied(&f));
+        std::fs::write(&f, b"x").unwrap();
+        // A symlinked directory is not created through.
+        let elsewhere = top.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, top.path().join("redirect")).unwrap();
+        assert!(create_dir(&top.path().join("redirect")).is_err());
+        assert_eq!(
+            std::fs::metadata(&elsewhere).unwrap().permissions().mode() & 0o777,
+            0o755,
+            "not chmod-ed"
+        );
         let link = dir.join("link");
         std::os::unix::fs::symlink(&f, &link).unwrap();
         assert!(denied(&link));

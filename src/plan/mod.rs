@@ -55,6 +55,12 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// True when carrying the plan out reads keys from the environment
+    /// (`credential_source = Environment`).
+    pub fn reads_env_keys(&self) -> bool {
+        matches!(self.source, Source::Environment)
+    }
+
     /// The account the plan's credentials belong to, when the files say it: the last role's
     /// ARN (`arn:aws:iam::ACCOUNT:role/…`), else the SSO account. None for keys of a user,
     /// whose account only STS could tell.

@@ -105,9 +105,11 @@ enum RefreshError {
 
 /// Reads a cache file as a JSON object; Ok(None) when there is none.
 fn read(path: &Path) -> Result<Option<Map<String, Value>>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    // The user's own private, regular, small file only: a planted session in a shared
+    // `AWS_LOGIN_CACHE_DIRECTORY` is refused, a FIFO never waited on.
+    let bytes = match private_file::read_cli(path) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     match serde_json::from_slice(&bytes) {
@@ -169,12 +171,35 @@ fn refresh(
         crate::aws::partition::Partition::of_region(region)
             .signin_service(region, net.reach().variants)
     });
-    let new =
-        signin::refresh(net, &endpoint, &key, client_id, &refresh_token).map_err(|e| match e {
-            SigninError::Refused { .. } => RefreshError::Refused(e),
-            other => RefreshError::Other(other.into()),
-        })?;
-    let expiration = OffsetDateTime::now_utc() + new.expires_in;
+    let new = match signin::refresh(net, &endpoint, &key, client_id, &refresh_token) {
+        Ok(new) => new,
+        Err(e @ SigninError::Refused { .. }) => return Err(RefreshError::Refused(e)),
+        Err(SigninError::Partial {
+            endpoint,
+            refresh_token,
+        }) => {
+            // The old refresh token is spent: keep the new one, or the session is lost.
+            token.insert(
+                "refreshToken".into(),
+                Value::String(refresh_token.expose().into()),
+            );
+            let kept = serde_json::to_vec(&Value::Object(token))
+                .map_err(anyhow::Error::from)
+                .and_then(|b| {
+                    private_file::write(path, &b)
+                        .with_context(|| format!("cannot write {}", path.display()))
+                });
+            return Err(RefreshError::Other(match kept {
+                Ok(()) => anyhow!("the sign-in service at {endpoint} answered with no usable keys (its new refresh token was saved; try again)"),
+                Err(e) => e,
+            }));
+        }
+        Err(other) => return Err(RefreshError::Other(other.into())),
+    };
+    // `expires_in` is capped (`signin::MAX_LIFETIME_SECS`); checked all the same: no answer
+    // may panic here, after the refresh token was spent.
+    let now = OffsetDateTime::now_utc();
+    let expiration = now.checked_add(to_time(new.expires_in)).unwrap_or(now);
     let expires_text = crate::creds::format_rfc3339(expiration);
     token.insert(
         "accessToken".into(),
@@ -211,6 +236,10 @@ fn private_key(pem: &str) -> Option<SecretKey> {
     SecretKey::from_sec1_pem(pem)
         .ok()
         .or_else(|| SecretKey::from_pkcs8_pem(pem).ok())
+}
+
+fn to_time(d: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }
 
 #[cfg(test)]

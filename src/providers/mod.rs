@@ -481,13 +481,29 @@ impl<'a> Runner<'a> {
                 profile,
                 session_arn,
                 region,
-            } => login_token::credentials(
-                &self.login_cache(profile)?,
-                || self.net_for(profile),
-                profile,
-                session_arn,
-                region,
-            ),
+            } => {
+                let cache = self.login_cache(profile)?;
+                // One refresh of a console session for all the runs that need it at once, as
+                // for an SSO sign-in: each refresh spends the refresh token, and a service that
+                // detects a replayed one may revoke the whole session.
+                let key = crate::creds::cache::CacheKey::from_parts(&[
+                    "login-session",
+                    &cache.path(session_arn).to_string_lossy(),
+                ]);
+                let _lock = self.locks.as_ref().and_then(|l| {
+                    lock::session(l, &key, self.deadline.remaining())
+                        .inspect_err(|e| debug!("no lock for the console session: {e:#}"))
+                        .ok()
+                        .flatten()
+                });
+                login_token::credentials(
+                    &cache,
+                    || self.net_for(profile),
+                    profile,
+                    session_arn,
+                    region,
+                )
+            }
             Source::Environment => from_environment(&self.ctx.env, &plan.profile),
             Source::Ec2InstanceMetadata | Source::EcsContainer => self.container_or_instance(plan),
         }

@@ -4,8 +4,11 @@
 //! challenge of a fresh verifier, take the code at `http://127.0.0.1:PORT/oauth/callback`, and
 //! trade it (with the verifier) for the token, written where the device flow writes it.
 //!
-//! The callback must carry this login's `state`; anything else (another tab, a forged request)
-//! fails the login before any token is asked for, and nothing is written.
+//! Only the user awsenv runs as is answered at all (the loopback module's peer check: another
+//! local user can read the authorize URL, with its port and `state`, from the browser's argv).
+//! A callback without this login's `state` (another tab, a forged request, a page probing local
+//! ports) gets an error page and is otherwise ignored: the login goes on waiting for the real
+//! one, up to its deadline, and only the first callback with the right `state` is taken.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -93,14 +96,14 @@ fn callback(req: &Request, state: &str) -> (Answer, Option<Result<Secret>>) {
             .map(|(_, v)| v.into_owned())
     };
     if q("state").as_deref() != Some(state) {
+        // Not this login's: whoever sent it must not be able to end the login.
+        debug!("ignored a callback without this login's state");
         return (
             page(
                 400,
-                "This answer is not for the sign-in awsenv started. Nothing was saved.",
+                "This answer is not for the sign-in awsenv started; it was ignored.",
             ),
-            Some(Err(anyhow!(
-                "the browser's answer did not carry this login's state (another sign-in, or a forged request); nothing was saved"
-            ))),
+            None,
         );
     }
     if let Some(err) = q("error") {
@@ -164,15 +167,23 @@ mod tests {
             let b = send(port, "/oauth/callback?code=c-1&state=forged");
             (a, b)
         });
-        let err = wait_for_code(&l, "mine", Instant::now() + Duration::from_secs(10)).unwrap_err();
+        let err = wait_for_code(&l, "mine", Instant::now() + Duration::from_secs(1)).unwrap_err();
         let (a, b) = t.join().unwrap();
         assert!(a.starts_with("HTTP/1.1 404"), "{a}");
         assert!(b.starts_with("HTTP/1.1 400"), "{b}");
-        assert!(err.to_string().contains("state"), "{err}");
+        // The forged answer was ignored: the login waited until its deadline.
+        assert!(err.to_string().contains("did not come back"), "{err}");
 
-        let t = std::thread::spawn(move || send(port, "/oauth/callback?code=c-2&state=mine"));
+        // A wrong one, then the right one: the right one is taken.
+        let t = std::thread::spawn(move || {
+            let a = send(port, "/oauth/callback?code=c-1&state=forged");
+            let b = send(port, "/oauth/callback?code=c-2&state=mine");
+            (a, b)
+        });
         let code = wait_for_code(&l, "mine", Instant::now() + Duration::from_secs(10)).unwrap();
-        assert!(t.join().unwrap().starts_with("HTTP/1.1 200"));
+        let (a, b) = t.join().unwrap();
+        assert!(a.starts_with("HTTP/1.1 400"), "{a}");
+        assert!(b.starts_with("HTTP/1.1 200"), "{b}");
         assert_eq!(code.expose(), "c-2");
     }
 

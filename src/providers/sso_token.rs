@@ -67,12 +67,14 @@ impl TokenCache {
 }
 
 /// Reads a token file; Ok(None) when there is none.
+/// The file must be the user's own, private, regular and small (`private_file::read_cli`): a
+/// FIFO or a planted file in a shared cache is refused, never waited on or used.
 pub fn read_token(path: &Path) -> Result<Option<CachedToken>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(serde_json::from_slice(&b).map_err(|_| {
+    match private_file::read_cli(path) {
+        Ok(Some(b)) => Ok(Some(serde_json::from_slice(&b).map_err(|_| {
             anyhow!("the SSO token cache {} is not valid", path.display())
         })?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Ok(None) => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
@@ -306,7 +308,7 @@ pub fn registration(
 ) -> Result<Registration> {
     let path = registration_path(dir, session);
     let now = OffsetDateTime::now_utc();
-    if let Ok(bytes) = std::fs::read(&path) {
+    if let Ok(Some(bytes)) = private_file::read_cli(&path) {
         if let Ok(r) = serde_json::from_slice::<CachedRegistration>(&bytes) {
             let fits = match flow {
                 Flow::Device => true,

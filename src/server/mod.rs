@@ -17,6 +17,7 @@ pub mod http;
 pub mod shell;
 pub mod token;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -42,14 +43,28 @@ const SHORT_SESSION_PAUSE: Duration = Duration::from_secs(60);
 pub fn margin(ctx: &Context) -> Result<Duration> {
     match ctx.env.get(env::SERVER_REFRESH_MARGIN) {
         None => Ok(DEFAULT_MARGIN),
-        Some(v) => crate::plan::parse_duration(v).with_context(|| {
-            format!(
-                "{}=`{v}` is not a duration like 1200, 20m or 1h",
-                env::SERVER_REFRESH_MARGIN
-            )
-        }),
+        Some(v) => {
+            let d = crate::plan::parse_duration(v).with_context(|| {
+                format!(
+                    "{}=`{v}` is not a duration like 1200, 20m or 1h",
+                    env::SERVER_REFRESH_MARGIN
+                )
+            })?;
+            // No session lasts longer than 12 hours: a larger margin is a mistake.
+            if d > MAX_MARGIN {
+                bail!(
+                    "{}=`{}` is longer than 12 hours, the longest session AWS gives",
+                    env::SERVER_REFRESH_MARGIN,
+                    crate::os::text::inert(v)
+                );
+            }
+            Ok(d)
+        }
     }
 }
+
+/// The largest refresh margin accepted: the longest role session.
+const MAX_MARGIN: Duration = Duration::from_secs(12 * 3600);
 
 /// The SDKs' container clients expect a session token and an expiry: long-term keys are not
 /// served.
@@ -177,6 +192,25 @@ pub fn body(c: &Credentials) -> String {
     .to_string()
 }
 
+/// Set once nothing may be served any more but the port must stay held: every request is
+/// refused with 403 (see [`retire`]).
+static RETIRED: AtomicBool = AtomicBool::new(false);
+
+/// From now on this process's server refuses every request (403) while it keeps its port.
+///
+/// Processes that were given the endpoint and its token may outlive what they were given it for
+/// (a background job of `exec --server`'s command, a child of a shell after `unset`). The SDKs
+/// do not authenticate the server, so if the port were freed, whoever bound it next would get
+/// the token and could hand those processes credentials of its own. A retired server holds the
+/// port and refuses instead. Async-signal-safe (an atomic store): a signal handler may call it.
+pub fn retire() {
+    RETIRED.store(true, Ordering::SeqCst);
+}
+
+fn retired() -> bool {
+    RETIRED.load(Ordering::SeqCst)
+}
+
 /// A listening endpoint: 127.0.0.1 on a port the kernel chose, and its token.
 pub struct Server {
     listener: Listener,
@@ -208,21 +242,21 @@ impl Server {
         let (wants, asks) = mpsc::channel::<mpsc::Sender<Answer>>();
         let token = self.token;
         let port = self.listener.port();
+        // The default peer check: another local user's connection is closed unread.
         let opts = loopback::Options::new(http::answer(
             400,
             http::error_body("BadRequest", "bad request"),
-        ))
-        // Bound to 127.0.0.1, but say it where it is enforced.
-        .peer(|_, peer| {
-            if peer.ip().is_loopback() {
-                Ok(())
-            } else {
-                Err(Answer::new(403))
-            }
-        });
+        ));
         let listener = self.listener;
         std::thread::spawn(move || {
             loopback::serve_forever(listener, opts, move |req| {
+                if retired() {
+                    debug!("server: refused a request (retired)");
+                    return http::answer(
+                        403,
+                        http::error_body("AccessDenied", "awsenv: this endpoint has ended"),
+                    );
+                }
                 match http::judge(req.head(), &token, port) {
                     http::Verdict::Refuse(status) => {
                         debug!("server: refused a request ({status})");
@@ -250,6 +284,10 @@ impl Server {
         });
         for reply in asks {
             let answer = match provider.current() {
+                _ if retired() => http::answer(
+                    403,
+                    http::error_body("AccessDenied", "awsenv: this endpoint has ended"),
+                ),
                 Ok(c) => http::answer(200, body(c)),
                 Err(msg) => http::answer(500, http::error_body("RefreshFailed", &msg)),
             };

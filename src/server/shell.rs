@@ -6,7 +6,8 @@
 //! in argv. The server writes a secret-free state file `servers/<pid>.json` in awsenv's cache
 //! directory for `status`, polls the shell's pid each second and ends when the shell is gone.
 //! The next `use` or `unset` in that shell stops it (after checking that the pid is still that
-//! server, by its start time, so a reused pid is never signalled).
+//! server, by its start time, so a reused pid is never signalled, and that it serves this
+//! shell): stopped, it refuses every request but keeps its port until the shell ends.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ use crate::context::Context;
 use crate::creds::cache::SessionKind;
 use crate::creds::{Credentials, Secret};
 use crate::engine::{self, Options};
-use crate::os::env::Env;
+use crate::os::env::{self, Env};
+use crate::shell::vars;
 
 /// What the server tells `use` on its stdout once it listens.
 #[derive(Serialize, Deserialize)]
@@ -37,6 +39,9 @@ pub struct State {
     /// The server's start time in clock ticks since boot (Linux), to tell a reused pid.
     pub started: Option<u64>,
     pub shell_pid: u32,
+    /// The shell's start time, as `started` (a reused pid is not that shell).
+    #[serde(default)]
+    pub shell_started: Option<u64>,
     pub profile: String,
     pub uri: String,
     /// When the cached MFA session it renews roles from ends (None: no MFA session).
@@ -61,11 +66,26 @@ pub fn running(env: &Env, pid: u32) -> Option<State> {
     (state.pid == pid && alive(pid, state.started)).then_some(state)
 }
 
-/// Stops the server `pid` (the one `AWSENV_SERVER` names) if it is still running.
+/// Stops the server `pid` (the one `AWSENV_SERVER` names) if it is still running and serves
+/// the calling shell. `AWSENV_SERVER` is exported, so a child of the shell (a script's
+/// `eval "$(awsenv use …)"`, a nested shell's `unset`) names the same server: only the shell
+/// that started it, by pid and start time, may end it.
 pub fn stop(env: &Env, pid: u32) {
-    if running(env, pid).is_some() {
-        terminate(pid);
+    let Some(state) = running(env, pid) else {
+        if let Ok(p) = state_path(env, pid) {
+            let _ = std::fs::remove_file(p);
+        }
+        return;
+    };
+    let caller = parent_pid();
+    if state.shell_pid != caller || !alive(caller, state.shell_started) {
+        crate::os::log::debug!(
+            "not stopping server {pid}: it serves the shell {}",
+            state.shell_pid
+        );
+        return;
     }
+    retire(pid);
     if let Ok(p) = state_path(env, pid) {
         let _ = std::fs::remove_file(p);
     }
@@ -77,6 +97,7 @@ pub fn start(
     opts: &Options,
     creds: &Credentials,
     shell_pid: u32,
+    env_keys: bool,
 ) -> Result<(u32, Hello)> {
     if cfg!(not(unix)) {
         bail!("a per-shell credential server needs a Unix system here; use `awsenv exec PROFILE --server`");
@@ -93,6 +114,12 @@ pub fn start(
     }
     if opts.no_cache {
         cmd.arg("--no-cache");
+    }
+    // The server lives as long as the shell: it keeps no secret of the shell's beyond what it
+    // serves (the previous profile's keys, the hook's saved values, another server's token).
+    // Keys stay only where the profile's own plan reads them (`credential_source = Environment`).
+    for name in secret_vars(env_keys) {
+        cmd.env_remove(name);
     }
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -128,6 +155,17 @@ pub fn start(
     }
 }
 
+/// The variables that hold a secret of the shell's, which the server must not inherit.
+fn secret_vars(env_keys: bool) -> impl Iterator<Item = &'static str> {
+    let keys: &[&str] = if env_keys { &[] } else { vars::KEYS };
+    keys.iter()
+        .chain(vars::SERVER_VARS)
+        .chain(vars::CONTAINER_OVERRIDES)
+        .chain(vars::HOOK_VARS)
+        .chain([&env::HOOK_SAVED])
+        .copied()
+}
+
 /// The server side: runs in `awsenv serve`, never returns.
 pub fn serve(ctx: &Context, profile: &str, opts: Options, shell_pid: u32) -> Result<()> {
     let hello_or_error = (|| -> Result<_> {
@@ -142,6 +180,7 @@ pub fn serve(ctx: &Context, profile: &str, opts: Options, shell_pid: u32) -> Res
             pid,
             started: start_time(pid),
             shell_pid,
+            shell_started: start_time(shell_pid),
             profile: profile.to_string(),
             uri: server.uri(),
             mfa_until: mfa_until(ctx, profile, &opts),
@@ -171,18 +210,23 @@ pub fn serve(ctx: &Context, profile: &str, opts: Options, shell_pid: u32) -> Res
     out.flush()?;
     close_stdout();
 
+    // Stopped by its shell (`use`, `unset`: SIGUSR1, or its state file removed), the server
+    // retires: it refuses everything but keeps its port while the shell lives, since the shell's
+    // children still hold the endpoint and token (see `super::retire`). It ends with the shell.
+    on_retire_signal();
     let env = ctx.env.clone();
     let watched = (shell_pid, start_time(shell_pid));
     let own = state.pid;
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(1));
-        let gone_shell = !alive(watched.0, watched.1);
-        let replaced = !state_path(&env, own).is_ok_and(|p| p.exists());
-        if gone_shell || replaced {
+        if !alive(watched.0, watched.1) {
             if let Ok(p) = state_path(&env, own) {
                 let _ = std::fs::remove_file(p);
             }
             std::process::exit(0);
+        }
+        if !state_path(&env, own).is_ok_and(|p| p.exists()) {
+            super::retire();
         }
     });
 
@@ -244,11 +288,24 @@ pub fn parent_pid() -> u32 {
     unsafe { libc::getppid() as u32 }
 }
 
+/// Asks the server `pid` to retire (SIGUSR1).
 #[cfg(unix)]
-fn terminate(pid: u32) {
+fn retire(pid: u32) {
     // SAFETY: signalling a process the caller checked is our server.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGUSR1) };
 }
+
+#[cfg(unix)]
+fn on_retire_signal() {
+    extern "C" fn handler(_: libc::c_int) {
+        super::retire();
+    }
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { libc::signal(libc::SIGUSR1, handler as *const () as libc::sighandler_t) };
+}
+
+#[cfg(not(unix))]
+fn on_retire_signal() {}
 
 #[cfg(unix)]
 fn exists(pid: u32) -> bool {
@@ -264,7 +321,7 @@ pub fn parent_pid() -> u32 {
 }
 
 #[cfg(not(unix))]
-fn terminate(_pid: u32) {}
+fn retire(_pid: u32) {}
 
 #[cfg(not(unix))]
 fn exists(_pid: u32) -> bool {

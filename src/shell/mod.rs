@@ -176,9 +176,11 @@ impl Shell {
     /// Sets or removes a variable of the shell itself, which its children do not inherit.
     fn local(self, name: &str, value: Option<&str>) -> String {
         match (value, self) {
-            (Some(v), Shell::Bash | Shell::Zsh | Shell::Posix) => {
-                format!("{name}={};\n", self.quote(v))
-            }
+            // Under `set -a` (bash) or `setopt allexport` (zsh) every assignment is exported;
+            // the export is set after the assignment, so it is taken back after it.
+            (Some(v), Shell::Bash) => format!("{name}={};\ndeclare -g +x {name};\n", self.quote(v)),
+            (Some(v), Shell::Zsh) => format!("{name}={};\ntypeset -g +x {name};\n", self.quote(v)),
+            (Some(v), Shell::Posix) => format!("{name}={};\n", self.quote(v)),
             (None, Shell::Bash | Shell::Zsh | Shell::Posix) => format!("unset {name};\n"),
             // -u: not exported, even if it was.
             (Some(v), Shell::Fish) => format!("set -gu {name} {};\n", self.quote(v)),
@@ -282,7 +284,7 @@ mod tests {
         let changes = [Change::set_local("__awsenv_saved", "{'a'}")];
         assert_eq!(
             Shell::Bash.script(&changes).unwrap(),
-            "__awsenv_saved='{'\\''a'\\''}';\n"
+            "__awsenv_saved='{'\\''a'\\''}';\ndeclare -g +x __awsenv_saved;\n"
         );
         assert_eq!(
             Shell::Fish.script(&changes).unwrap(),

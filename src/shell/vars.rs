@@ -130,7 +130,14 @@ pub fn load(
 ) -> Vec<Change> {
     // What the credentials' source said (STS's answer for a role) before what the plan read.
     let account = creds.account_id.as_deref().or(account);
-    let mut unset: Vec<Change> = CONTRADICTING.iter().map(|n| Change::unset(n)).collect();
+    // Keys replace a credential server too: a command or tree given another profile's keys
+    // must not keep the token of a server that hands out the previous profile (the SDKs would
+    // use the keys, but anything reading the environment could ask the server).
+    let mut unset: Vec<Change> = SERVER_VARS
+        .iter()
+        .chain(CONTRADICTING)
+        .map(|n| Change::unset(n))
+        .collect();
     let mut set = vec![
         Change::set(env::ACCESS_KEY_ID, &creds.access_key_id),
         Change::set(env::SECRET_ACCESS_KEY, creds.secret_access_key.expose()),
@@ -238,6 +245,9 @@ mod tests {
         assert_eq!(
             names(&ch, false),
             [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                "AWSENV_SERVER",
                 "AWS_PROFILE",
                 "AWS_DEFAULT_PROFILE",
                 "AWS_SESSION_TOKEN",

@@ -69,7 +69,9 @@ fn check_login_url(
 fn role_chain_three_hops_signs_in_as_the_last_role() {
     let fed = support::federation_endpoint(&[]);
     let h = home(&fed);
-    let run = h.run(&["login", "c", "--print"]).success();
+    let run = h
+        .run(&["login", "--insecure-endpoint", "c", "--print"])
+        .success();
     let requests = fed.requests();
     assert_eq!(requests.len(), 1);
     let req = &requests[0];
@@ -91,7 +93,16 @@ fn role_chain_three_hops_signs_in_as_the_last_role() {
 
     // --path and --duration (a role session: the console session length is passed on).
     let run = h
-        .run(&["login", "c", "--print", "--path", "s3", "--duration", "1h"])
+        .run(&[
+            "login",
+            "--insecure-endpoint",
+            "c",
+            "--print",
+            "--path",
+            "s3",
+            "--duration",
+            "1h",
+        ])
         .success();
     let req = fed.requests().pop().unwrap();
     assert_eq!(req["query"]["SessionDuration"], "3600");
@@ -114,7 +125,15 @@ fn partitions_get_their_own_console() {
         ("us-gov-west-1", "console.amazonaws-us-gov.com"),
     ] {
         let run = h
-            .run(&["login", "a", "--print", "--region", region, "--no-cache"])
+            .run(&[
+                "login",
+                "--insecure-endpoint",
+                "a",
+                "--print",
+                "--region",
+                region,
+                "--no-cache",
+            ])
             .success();
         let req = fed.requests().pop().unwrap();
         let dest = check_login_url(
@@ -171,6 +190,7 @@ fn long_term_keys_are_federated_first() {
         .run(&[
             "--debug",
             "login",
+            "--insecure-endpoint",
             "iam-user",
             "--print",
             "--duration",
@@ -220,7 +240,9 @@ fn without_a_profile_the_environment_credentials_are_used() {
     for (k, v) in support::aws_vars(&env) {
         with_env.set(&k, &v);
     }
-    let run = with_env.run(&["login", "--print"]).success();
+    let run = with_env
+        .run(&["login", "--insecure-endpoint", "--print"])
+        .success();
     let req = fed.requests().pop().unwrap();
     let sent = support::signin_session(&req);
     for k in [
@@ -235,7 +257,9 @@ fn without_a_profile_the_environment_credentials_are_used() {
     assert_eq!(dest["region"], "eu-west-1");
 
     // Nothing in the environment and no AWS_PROFILE: a clear error.
-    let err = Home::new().run(&["login", "--print"]).clean_failure();
+    let err = Home::new()
+        .run(&["login", "--insecure-endpoint", "--print"])
+        .clean_failure();
     assert!(err.contains("awsenv login PROFILE"), "{err}");
 }
 
@@ -243,7 +267,7 @@ fn without_a_profile_the_environment_credentials_are_used() {
 fn refusals_and_bad_input_fail_cleanly_without_secrets() {
     let fed = support::federation_endpoint(&["ASIAREJECTED"]);
     let h = home(&fed);
-    let run = h.run(&["login", "temp", "--print"]);
+    let run = h.run(&["login", "--insecure-endpoint", "temp", "--print"]);
     let stderr = run.stderr.clone();
     let err = run.clean_failure();
     assert!(
@@ -255,15 +279,26 @@ fn refusals_and_bad_input_fail_cleanly_without_secrets() {
     }
     assert_eq!(fed.requests().len(), 1, "the request reached the endpoint");
 
-    let err = h.run(&["login", "nope", "--print"]).clean_failure();
+    let err = h
+        .run(&["login", "--insecure-endpoint", "nope", "--print"])
+        .clean_failure();
     assert!(err.contains("`nope`"), "{err}");
     let err = h
-        .run(&["login", "c", "--print", "--path", "../../evil"])
+        .run(&[
+            "login",
+            "--insecure-endpoint",
+            "c",
+            "--print",
+            "--path",
+            "../../evil",
+        ])
         .clean_failure();
     assert!(err.contains("--path"), "{err}");
     let mut bad = home(&fed);
     bad.set("AWS_ENDPOINT_URL_SIGNIN", "ftp://example.com");
-    let err = bad.run(&["login", "c", "--print"]).clean_failure();
+    let err = bad
+        .run(&["login", "--insecure-endpoint", "c", "--print"])
+        .clean_failure();
     assert!(
         err.contains("profile `c`") && err.contains("ftp://"),
         "{err}"
@@ -275,7 +310,9 @@ fn refusals_and_bad_input_fail_cleanly_without_secrets() {
     let mut h2 = Home::with_moto();
     h2.set("AWS_ENDPOINT_URL_SIGNIN", &down);
     h2.config(CONFIG).credentials(CREDS);
-    let err = h2.run(&["login", "c", "--print"]).clean_failure();
+    let err = h2
+        .run(&["login", "--insecure-endpoint", "c", "--print"])
+        .clean_failure();
     assert!(
         err.contains("getSigninToken") && err.contains(&down),
         "{err}"
@@ -322,7 +359,9 @@ import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
     );
     h.set("BROWSER", browser.to_str().unwrap());
     // --browser: this machine may be a container, where awsenv would start none by itself.
-    let run = h.run(&["login", "c", "--browser"]).success();
+    let run = h
+        .run(&["login", "--insecure-endpoint", "c", "--browser"])
+        .success();
     assert_eq!(run.stdout, "", "without --print the URL stays off stdout");
     assert!(
         run.stderr.contains("opened the AWS console for `c`"),
@@ -360,7 +399,9 @@ fn no_browser_falls_back_to_printing() {
     let mut h = home(&fed);
     let empty = tempfile::tempdir().unwrap();
     h.set("PATH", empty.path().to_str().unwrap());
-    let run = h.run(&["login", "a", "--browser"]).success();
+    let run = h
+        .run(&["login", "--insecure-endpoint", "a", "--browser"])
+        .success();
     assert!(
         run.stderr.contains("no browser could be started"),
         "{}",
@@ -386,7 +427,9 @@ fn over_ssh_the_url_is_shown_on_stderr_and_no_browser_started() {
     h.set("BROWSER", browser.to_str().unwrap())
         .set("DISPLAY", ":0")
         .set("SSH_CONNECTION", "192.0.2.7 50022 192.0.2.8 22");
-    let run = h.run(&["--debug", "login", "a"]).success();
+    let run = h
+        .run(&["--debug", "login", "--insecure-endpoint", "a"])
+        .success();
     assert_eq!(run.stdout, "", "without --print the URL stays off stdout");
     std::thread::sleep(Duration::from_millis(300));
     assert!(!started.exists(), "a browser was started");
@@ -411,7 +454,9 @@ fn over_ssh_the_url_is_shown_on_stderr_and_no_browser_started() {
         &support::signin_session(&req)["AWS_ACCESS_KEY_ID"],
     );
     // --print still puts it on stdout, alone.
-    let run = h.run(&["login", "a", "--print"]).success();
+    let run = h
+        .run(&["login", "--insecure-endpoint", "a", "--print"])
+        .success();
     assert_eq!(run.stderr, "");
     assert_eq!(run.stdout.lines().count(), 1);
 }

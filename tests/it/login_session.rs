@@ -300,6 +300,86 @@ fn a_refresh_is_retried_after_5xx_and_throttling_with_a_fresh_proof_each_time() 
     assert_eq!(service.requests().len(), 3);
 }
 
+/// Second audit N13: an absurd `expiresIn` (2^64 - 1 seconds) from the sign-in endpoint is
+/// capped: the run succeeds and the rotated refresh token is saved (an abort here would have
+/// lost the session: the old token is spent).
+#[test]
+fn an_absurd_expires_in_is_capped_and_the_new_refresh_token_kept() {
+    let mut h = home();
+    let file = write_session(&h, -60, "refresh-0");
+    let service = LoggedFixture::start(
+        "signin.py",
+        &[file.to_str().unwrap(), "18446744073709551615"],
+    );
+    h.set("AWS_ENDPOINT_URL_SIGNIN", service.url());
+    assert_eq!(key_id(&h, "console", &["--no-cache"]), "ASIALOGIN1");
+    let saved = read_json(&file);
+    assert_eq!(saved["refreshToken"], "refresh-1");
+    let expires = saved["accessToken"]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
+        .unwrap();
+    assert!(
+        at <= time::OffsetDateTime::now_utc()
+            + time::Duration::hours(12)
+            + time::Duration::minutes(1),
+        "{expires}"
+    );
+}
+
+/// Second audit N14: runs that need the same console session at once make one refresh: the
+/// others wait for it and read the rotated file (no replay of a spent refresh token).
+#[test]
+fn concurrent_runs_refresh_a_console_session_once() {
+    let mut h = home();
+    let file = write_session(&h, -60, "refresh-0");
+    let service = signin(&file, 3600);
+    h.set("AWS_ENDPOINT_URL_SIGNIN", service.url());
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            h.awsenv(&["export", "console", "--format", "process"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let reqs = service.requests();
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(read_json(&file)["refreshToken"], "refresh-1");
+}
+
+/// Second audit N13: an answer that is not a whole token but names a new refresh token (the old
+/// one is spent by then): the run fails with one line, and the new refresh token is saved.
+#[test]
+fn a_partial_answer_still_saves_the_new_refresh_token() {
+    let mut h = home();
+    let file = write_session(&h, -60, "refresh-0");
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        script.path(),
+        "import json\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\
+         class H(BaseHTTPRequestHandler):\n    def log_message(self, *a): pass\n    \
+         def do_POST(self):\n        self.rfile.read(int(self.headers['Content-Length']))\n        \
+         b = json.dumps({'refreshToken': 'refresh-9'}).encode()\n        \
+         self.send_response(200); self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)\n\
+         s = HTTPServer(('127.0.0.1', 0), H); print(s.server_address[1], flush=True); s.serve_forever()\n",
+    )
+    .unwrap();
+    let service = support::standins::Fixture::start(script.path().to_str().unwrap(), &[]);
+    h.set("AWS_ENDPOINT_URL_SIGNIN", &service.url);
+    let err = h
+        .run(&["export", "console", "--format", "process"])
+        .clean_failure();
+    assert!(err.contains("new refresh token was saved"), "{err}");
+    assert_eq!(read_json(&file)["refreshToken"], "refresh-9");
+}
+
 /// The account the `aws login` session names, as the fresh keys' and the refreshed keys'.
 #[test]
 fn the_sessions_account_is_exported() {

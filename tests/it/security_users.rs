@@ -173,7 +173,9 @@ fn the_sign_in_redirect_is_refused_to_other_users() {
     );
     h.set("BROWSER", browser.to_str().unwrap());
     // --browser: this machine may be a container, where awsenv would start none by itself.
-    let run = h.run(&["login", "temp", "--browser"]).success();
+    let run = h
+        .run(&["login", "--insecure-endpoint", "temp", "--browser"])
+        .success();
     assert!(
         run.stderr
             .contains(&format!("refused the sign-in link to uid {}", other.uid))

@@ -837,14 +837,19 @@ fn hook_with_server_setting_serves_the_marked_tree_and_stops_on_leaving() {
     ] {
         assert!(!env.contains_key(k), "{k} left after leaving: {env:?}");
     }
-    assert!(wait_gone(first), "the server outlived its tree");
-    assert!(refuses_connections(e.port));
+    // Stopped, the server refuses its old token but keeps its port while the shell (whose
+    // children may still hold the endpoint) lives: no other user can take it (second audit N5).
+    let (st, _) = get(&e);
+    assert_eq!(st, 403, "the stopped server still serves");
+    assert!(!gone(first), "the stopped server gave up its port");
 
     t.run("cd deploy");
     let second: u32 = t.env()["AWSENV_SERVER"].parse().unwrap();
     assert_ne!(first, second);
     drop(t);
     assert!(wait_gone(second), "the server outlived its shell");
+    assert!(wait_gone(first), "the stopped server outlived its shell");
+    assert!(refuses_connections(e.port));
 }
 
 /// `exec --server` starts its command as plain `exec` does (one function builds both): a

@@ -10,7 +10,8 @@
 //! Threads, not the async runtime: the servers block on the engine (which runs its own runtime
 //! per call), and a thread per connection is the plain way to keep one slow client from the rest.
 //!
-//! Before a byte is read, a [`PeerCheck`] sees the connection's two addresses and may refuse it.
+//! Before a byte is read, a [`PeerCheck`] sees the connection's two addresses and may refuse it;
+//! by default ([`peer::same_user`]) every connection not from the user awsenv runs as is refused.
 
 mod answer;
 mod head;
@@ -105,14 +106,14 @@ pub struct Options {
 }
 
 impl Options {
-    /// The defaults ([`HEAD_DEADLINE`], [`MAX_HEAD`], [`MAX_CONNECTIONS`], every peer served),
-    /// answering `bad_request` when no head can be read.
+    /// The defaults ([`HEAD_DEADLINE`], [`MAX_HEAD`], [`MAX_CONNECTIONS`], only the user awsenv
+    /// runs as served: [`peer::same_user`]), answering `bad_request` when no head can be read.
     pub fn new(bad_request: Answer) -> Options {
         Options {
             head_deadline: HEAD_DEADLINE,
             max_head: MAX_HEAD,
             max_connections: MAX_CONNECTIONS,
-            peer: Arc::new(peer::any),
+            peer: Arc::new(peer::same_user),
             bad_request,
         }
     }
