@@ -83,7 +83,7 @@ fn run() -> u8 {
             // One line: the whole cause chain, control characters (a profile or directory name
             // with terminal escapes) and newlines escaped.
             os::log::notice(&os::text::inert(&format!("{e:#}")));
-            match e.downcast_ref::<cmd::exec::CannotRun>() {
+            match e.downcast_ref::<cmd::child::CannotRun>() {
                 Some(c) => c.code,
                 None => 1,
             }

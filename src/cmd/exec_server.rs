@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
         endpoint.serve(&mut provider);
     });
 
-    let (mut cmd, program) = super::exec::command(ctx, args.command, changes);
+    let (mut cmd, program) = super::child::command(ctx, args.command, changes);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<()> {
     become_subreaper();
     let mut child = cmd
         .spawn()
-        .map_err(|e| super::exec::cannot_run(&program, &e))?;
+        .map_err(|e| super::child::cannot_run(&program, &e))?;
     ignore_terminal_signals();
     let status = child.wait()?;
     // CMD is done: nothing is served any more, but the port stays held (refusing) while any

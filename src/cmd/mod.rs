@@ -4,6 +4,7 @@
 
 pub mod add;
 pub mod allow;
+pub mod child;
 pub mod clear;
 pub mod completions;
 pub mod exec;
