@@ -112,9 +112,20 @@ impl Wine {
         let system32 = wine.prefix.join("drive_c/windows/system32");
         std::fs::copy(&shim, system32.join("bcryptprimitives.dll")).unwrap();
 
-        let mut profile = wine.command("cmd.exe");
-        profile.args(["/c", "echo %USERPROFILE%"]);
-        let profile = Run::from(profile.output().unwrap()).success();
+        // Right after `wineboot --init`, on a loaded machine, Wine can still refuse to start a
+        // program ("ShellExecuteEx failed: Internal error") while the prefix settles: the first
+        // program is tried a few times before that counts as a failure.
+        let mut tries = 0;
+        let profile = loop {
+            let mut profile = wine.command("cmd.exe");
+            profile.args(["/c", "echo %USERPROFILE%"]);
+            let run = Run::from(profile.output().unwrap());
+            tries += 1;
+            if run.ok() || tries == 10 {
+                break run.success();
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        };
         let profile = profile.stdout.trim();
         assert!(profile.starts_with("C:\\"), "USERPROFILE is {profile:?}");
         let mut unix = wine.command("winepath.exe");
