@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 cargo build --quiet
-awsenv=$root/target/debug/awsenv
+awsenv=${CARGO_TARGET_DIR:-$root/target}/debug/awsenv
 venv=$root/.venv-test
 if [ ! -x "$venv/bin/moto_server" ]; then
   if ! python3 -m venv "$venv" 2>/dev/null; then
