@@ -43,13 +43,21 @@ fn __awsenv_run_hook {|@flags|
 }
 
 fn awsenv {|@args|
+  # Global flags before the subcommand (`awsenv --debug use prod`) are passed on, and the
+  # subcommand is the word after them: `use` must never print its script to the terminal.
+  var flags = []
+  var rest = $args
+  while (and (> (count $rest) 0) (eq $rest[0] --debug)) {
+    set flags = [$@flags $rest[0]]
+    set rest = $rest[1..]
+  }
   var sub = ''
-  if (> (count $args) 0) {
-    set sub = $args[0]
+  if (> (count $rest) 0) {
+    set sub = $rest[0]
   }
   # Help is text for people, not a script.
   var help = $false
-  for a $args {
+  for a $rest {
     if (eq $a --) {
       break
     }
@@ -58,8 +66,8 @@ fn awsenv {|@args|
     }
   }
   if (and (has-value [use unset] $sub) (not $help)) {
-    var rest = $args[1..]
-    __awsenv_eval ((external $__awsenv_bin) $sub --shell elvish $@rest | slurp)
+    var after = $rest[1..]
+    __awsenv_eval ((external $__awsenv_bin) $@flags $sub --shell elvish $@after | slurp)
   } elif (and (has-value [allow deny] $sub) (not $help)) {
     (external $__awsenv_bin) $@args
     # Apply the new trust now rather than at the next directory change.

@@ -53,11 +53,15 @@ def --env __awsenv_run_hook [--reload] {
 # Tab completion: `__awsenv_complete` comes with `awsenv completions nu`, appended below.
 @complete __awsenv_complete
 def --env --wrapped awsenv [...args: string] {
-    let sub = ($args | get -o 0 | default "")
-    let help = ($args | take until {|a| $a == "--" } | any {|a| $a in ["-h" "--help"] })
+    # Global flags before the subcommand (`awsenv --debug use prod`) are passed on, and the
+    # subcommand is the word after them: `use` must never print its script to the terminal.
+    let flags = ($args | take while {|a| $a == "--debug" })
+    let rest = ($args | skip ($flags | length))
+    let sub = ($rest | get -o 0 | default "")
+    let help = ($rest | take until {|a| $a == "--" } | any {|a| $a in ["-h" "--help"] })
     if $sub in ["use" "unset"] and not $help {
         let out = try {
-            ^$__awsenv_bin $sub --shell nu ...($args | skip 1)
+            ^$__awsenv_bin ...$flags $sub --shell nu ...($rest | skip 1)
         } catch {
             return
         }

@@ -20,17 +20,22 @@
 # The awsenv program (`awsenv init tcsh` writes its full path here).
 set __awsenv_bin = 'awsenv';
 
-# `awsenv ARGS`: the words in __awsenv_a, the first (or '') in __awsenv_f[1]; then one of the
+# `awsenv ARGS`: global flags before the subcommand (`awsenv --debug use prod`) in __awsenv_g,
+# passed on; the words after them in __awsenv_a, the first (or '') in __awsenv_f[1], the
+# subcommand (`use` must never print its script to the terminal); then one of the
 # __awsenv_do_* aliases by name. Help text is for people, not for eval.
-alias awsenv 'set __awsenv_a = (\!*) ; set __awsenv_f = ($__awsenv_a:q "") ; set __awsenv_m = run ; if ("$__awsenv_f[1]" == use || "$__awsenv_f[1]" == unset) set __awsenv_m = eval ; if ("$__awsenv_f[1]" == allow || "$__awsenv_f[1]" == deny) set __awsenv_m = allow ; if (" $__awsenv_a " =~ *" -h "* || " $__awsenv_a " =~ *" --help "*) set __awsenv_m = run ; eval __awsenv_do_$__awsenv_m';
-alias __awsenv_do_run '$__awsenv_bin:q $__awsenv_a:q';
+alias awsenv 'set __awsenv_a = (\!*) ; set __awsenv_g = () ; set __awsenv_f = ($__awsenv_a:q "") ; if ("$__awsenv_f[1]" == --debug) eval __awsenv_flag ; set __awsenv_m = run ; if ("$__awsenv_f[1]" == use || "$__awsenv_f[1]" == unset) set __awsenv_m = eval ; if ("$__awsenv_f[1]" == allow || "$__awsenv_f[1]" == deny) set __awsenv_m = allow ; if (" $__awsenv_a " =~ *" -h "* || " $__awsenv_a " =~ *" --help "*) set __awsenv_m = run ; eval __awsenv_do_$__awsenv_m';
+# One leading flag moved to __awsenv_g, and again while the next word is one (tcsh has no loop
+# in an alias: it calls itself through eval).
+alias __awsenv_flag 'set __awsenv_g = ($__awsenv_g:q --debug) ; shift __awsenv_a ; set __awsenv_f = ($__awsenv_a:q "") ; if ("$__awsenv_f[1]" == --debug) eval __awsenv_flag';
+alias __awsenv_do_run '$__awsenv_bin:q $__awsenv_g:q $__awsenv_a:q';
 # The text inside `"`…`"` is expanded by this shell and then parsed again by the subshell that
 # runs it, so it names an alias and holds no variable: the subshell expands the variables, once.
 # On a failure awsenv prints nothing, and `false` passes the failure on to $status.
 alias __awsenv_do_eval 'eval "`__awsenv_call_use`"';
-alias __awsenv_call_use '$__awsenv_bin:q $__awsenv_f[1]:q --shell tcsh $__awsenv_a[2-]:q || echo false';
+alias __awsenv_call_use '$__awsenv_bin:q $__awsenv_g:q $__awsenv_f[1]:q --shell tcsh $__awsenv_a[2-]:q || echo false';
 # Apply the new trust now rather than at the next directory change.
-alias __awsenv_do_allow '$__awsenv_bin:q $__awsenv_a:q && __awsenv_load --reload';
+alias __awsenv_do_allow '$__awsenv_bin:q $__awsenv_g:q $__awsenv_a:q && __awsenv_load --reload';
 
 # The hook: only a changed directory calls the program.
 set __awsenv_pwd = '';

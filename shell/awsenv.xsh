@@ -55,9 +55,15 @@ def _awsenv_wants_help(args):
 
 
 def _awsenv_alias(args, stdin=None, stdout=None, stderr=None):
+    # Global flags before the subcommand (`awsenv --debug use prod`) are passed on, and the
+    # subcommand is the word after them: `use` must never print its script to the terminal.
+    n = 0
+    while n < len(args) and args[n] == '--debug':
+        n += 1
+    flags, args = list(args[:n]), list(args[n:])
     if args and args[0] in ('use', 'unset') and not _awsenv_wants_help(args):
-        return _awsenv_eval([args[0], '--shell', 'xonsh', *args[1:]])
-    p = _awsenv_subprocess.run([_awsenv_bin, *args], stdin=stdin, stdout=stdout, stderr=stderr, env=_awsenv_env())
+        return _awsenv_eval([*flags, args[0], '--shell', 'xonsh', *args[1:]])
+    p = _awsenv_subprocess.run([_awsenv_bin, *flags, *args], stdin=stdin, stdout=stdout, stderr=stderr, env=_awsenv_env())
     if p.returncode or not args or args[0] not in ('allow', 'deny'):
         return p.returncode
     # Apply the new trust now rather than at the next directory change.

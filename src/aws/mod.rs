@@ -7,6 +7,7 @@
 //! through [`Network::call`] (or [`Network::bounded`]), which says on stderr what it waits for
 //! when the answer is slow to come.
 
+mod body_cap;
 mod deadline;
 pub mod endpoints;
 pub mod federation;
@@ -261,9 +262,8 @@ impl Network {
         let tls = self.tls.clone();
         let made = std::sync::OnceLock::new();
         let via = proxy.clone();
-        let client = self
-            .in_flight
-            .wrap(http_client_fn(move |settings, components| {
+        let client = self.in_flight.wrap(body_cap::wrap(http_client_fn(
+            move |settings, components| {
                 made.get_or_init(|| {
                     match connector(
                         &tls,
@@ -276,7 +276,8 @@ impl Network {
                     }
                 })
                 .clone()
-            }));
+            },
+        )));
         self.clients.borrow_mut().push((proxy, client.clone()));
         client
     }
@@ -324,6 +325,9 @@ impl Network {
         match (e, &self.deadline) {
             (SdkError::TimeoutError(_), Some(d)) => d.passed(step, endpoint),
             (SdkError::DispatchFailure(d), _) => {
+                if let Some(big) = too_large(d.as_connector_error()) {
+                    return anyhow!("{step} failed: {big}");
+                }
                 let chain = d
                     .as_connector_error()
                     .map_or_else(|| "no connection".to_string(), |c| one_line_chain(c));
@@ -486,30 +490,13 @@ impl Network {
                 .headers()
                 .get("x-amzn-errortype")
                 .map(|v| v.split(':').next().unwrap_or_default().to_string());
-            // Read a chunk at a time, at most MAX_BODY: a broken or hostile endpoint cannot
-            // make awsenv hold gigabytes.
-            let mut stream = aws_smithy_types::byte_stream::ByteStream::new(resp.into_body());
-            let mut body = Vec::new();
-            loop {
-                match stream.next().await {
-                    Some(Ok(chunk)) => {
-                        if body.len() + chunk.len() > MAX_BODY {
-                            return Attempt::Transport(anyhow!(
-                                "the answer is larger than {} KiB",
-                                MAX_BODY / 1024
-                            ));
-                        }
-                        body.extend_from_slice(&chunk);
-                    }
-                    Some(Err(e)) => {
-                        return Attempt::Transport(anyhow!(
-                            "cannot read the answer: {}",
-                            one_line_chain(&e)
-                        ))
-                    }
-                    None => break,
-                }
-            }
+            // At most body_cap::MAX_BODY: a broken or hostile endpoint cannot make awsenv
+            // hold gigabytes.
+            let length = resp.headers().get("content-length").map(str::to_string);
+            let body = match body_cap::read(length.as_deref(), resp.into_body(), endpoint).await {
+                Ok(b) => b,
+                Err(e) => return Attempt::Transport(e.into()),
+            };
             let code = header_code.or_else(|| body_error_code(&body));
             Attempt::Answered { status, code, body }
         };
@@ -519,8 +506,6 @@ impl Network {
         }
     }
 }
-/// The largest answer [`Network::send`] reads: the answers awsenv asks for are a few KiB.
-const MAX_BODY: usize = 1024 * 1024;
 /// A connector through `proxy` (None: direct) trusting `tls`'s CAs.
 fn connector(
     tls: &aws_smithy_http_client::tls::TlsContext,
@@ -797,6 +782,20 @@ fn xml_text(body: &str, tag: &str) -> Option<String> {
     let end = body[start..].find(&format!("</{tag}>"))? + start;
     let text = body[start..end].trim();
     (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The over-long answer behind a connector error, if that is what it is.
+fn too_large(
+    e: Option<&aws_smithy_runtime_api::client::result::ConnectorError>,
+) -> Option<&body_cap::TooLarge> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e?);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<body_cap::TooLarge>() {
+            return Some(t);
+        }
+        cur = err.source();
+    }
+    None
 }
 
 fn one_line_chain(e: &dyn std::error::Error) -> String {

@@ -323,3 +323,35 @@ fn nu_completion_script_alone_loads_and_answers() {
     assert_eq!(lines[2], r#"["external"]"#);
     assert!(!home.path().join("pwned").exists());
 }
+
+/// Second audit N9: `awsenv --debug use PROFILE` at the prompt goes through the integration
+/// (the flag passed on, the subcommand the word after it): the profile is loaded, the debug
+/// lines are on the screen, and no secret is.
+#[test]
+fn debug_before_the_subcommand_loads_through_the_integration() {
+    const SECRET: &str = "DEBUG-SECRET-never-on-screen";
+    for shell in [Sh::Nu, Sh::Elvish] {
+        let mut home = Home::new();
+        home.with_awsenv_on_path();
+        home.credentials(&format!(
+            "[prod]\naws_access_key_id = AKIAPRODDEBUG0000001\naws_secret_access_key = {SECRET}\n"
+        ));
+        let t = crate::support::Term::shell(&home, shell, &rc(&home, shell), home.path());
+        t.run("awsenv --debug use prod");
+        let env = t.env();
+        let screen = t.screen();
+        assert_eq!(
+            env.get("AWSENV_PROFILE").map(String::as_str),
+            Some("prod"),
+            "{shell:?}: {screen}"
+        );
+        assert_eq!(env["AWS_SECRET_ACCESS_KEY"], SECRET, "{shell:?}");
+        assert!(screen.contains("awsenv: debug:"), "{shell:?}: {screen}");
+        assert!(!screen.contains(SECRET), "{shell:?}: {screen}");
+        // And out again.
+        t.run("awsenv --debug unset");
+        let env = t.env();
+        assert!(!env.contains_key("AWS_SECRET_ACCESS_KEY"), "{shell:?}");
+        assert!(!t.screen().contains(SECRET), "{shell:?}");
+    }
+}

@@ -419,3 +419,51 @@ fn i6_status_says_the_hook_ignores_a_marker_under_a_non_utf8_path() {
         "{status}"
     );
 }
+
+/// N13, for the SDK clients: an STS endpoint (`AWS_ENDPOINT_URL_STS`) that answers an
+/// AssumeRole with gigabytes, announced by `Content-Length` or streamed without one, makes
+/// `use` fail at once with one line naming the cap, not hold the answer in memory.
+#[test]
+fn n13_an_endless_answer_from_sts_is_cut_at_1_mib() {
+    let script = tempfile::NamedTempFile::new().unwrap();
+    // `length`: announces 3 GB; `chunked`: no length, chunks for ever. Either way it writes
+    // until the client hangs up.
+    std::fs::write(
+        script.path(),
+        "import sys\nfrom http.server import BaseHTTPRequestHandler, HTTPServer\n\
+         class H(BaseHTTPRequestHandler):\n    protocol_version = 'HTTP/1.1'\n    \
+         def log_message(self, *a): pass\n    \
+         def do_POST(self):\n        self.rfile.read(int(self.headers['Content-Length']))\n        \
+         self.send_response(200); self.send_header('Content-Type', 'text/xml')\n        \
+         chunked = sys.argv[1] == 'chunked'\n        \
+         self.send_header('Transfer-Encoding', 'chunked') if chunked else self.send_header('Content-Length', str(3 * 2**30))\n        \
+         self.end_headers(); block = b'<x>' + b'a' * 65530 + b'</x>'\n        \
+         try:\n            \
+         while True: self.wfile.write(b'%x\\r\\n%s\\r\\n' % (len(block), block) if chunked else block)\n        \
+         except OSError: pass\n\
+         s = HTTPServer(('127.0.0.1', 0), H); print(s.server_address[1], flush=True); s.serve_forever()\n",
+    )
+    .unwrap();
+    for how in ["length", "chunked"] {
+        let mut h = home();
+        h.config(
+            "[profile role]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = sandbox\nregion = eu-west-1\n",
+        );
+        let sts = crate::support::standins::Fixture::start(script.path().to_str().unwrap(), &[how]);
+        h.set("AWS_ENDPOINT_URL_STS", &sts.url);
+        h.set("AWSENV_DEADLINE", "20");
+        let started = std::time::Instant::now();
+        let err = h.run(&["use", "role"]).clean_failure();
+        assert!(
+            err.contains("answer larger than 1 MiB from http://127.0.0.1"),
+            "{how}: {err}"
+        );
+        assert!(err.contains("role"), "{how}: {err}");
+        // Cut at the cap, not read to the deadline (a generous bound).
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{how}: took {:?}",
+            started.elapsed()
+        );
+    }
+}

@@ -396,3 +396,38 @@ fn completion_answers() {
     let out = home.run(&["--", "awsenv", "use", "my"]).success().stdout;
     assert_eq!(out, "my profile\n");
 }
+
+/// Second audit N9: `awsenv --debug use PROFILE` at the prompt goes through the integration
+/// (the flag passed on, the subcommand the word after it): the profile is loaded, the debug
+/// lines are on the screen, and no secret is.
+#[test]
+fn debug_before_the_subcommand_loads_through_the_integration() {
+    const SECRET: &str = "DEBUG-SECRET-never-on-screen";
+    for sh in SHELLS {
+        let mut home = Home::new();
+        home.with_awsenv_on_path();
+        home.credentials(&format!(
+            "[prod]\naws_access_key_id = AKIAPRODDEBUG0000001\naws_secret_access_key = {SECRET}\n"
+        ));
+        let t = term(&home, sh, &rc(&home, sh), home.path());
+        t.run("awsenv --debug use prod");
+        let env = t.env();
+        let screen = t.screen();
+        assert_eq!(
+            env.get("AWSENV_PROFILE").map(String::as_str),
+            Some("prod"),
+            "{sh:?}: {screen}"
+        );
+        assert_eq!(env["AWS_SECRET_ACCESS_KEY"], SECRET, "{sh:?}");
+        assert!(screen.contains("awsenv: debug:"), "{sh:?}: {screen}");
+        assert!(!screen.contains(SECRET), "{sh:?}: {screen}");
+        // And out again; any other subcommand gets the flag too.
+        t.run("awsenv --debug unset");
+        t.run("awsenv --debug list");
+        let env = t.env();
+        assert!(!env.contains_key("AWS_SECRET_ACCESS_KEY"), "{sh:?}");
+        let screen = t.screen();
+        assert!(!screen.contains(SECRET), "{sh:?}: {screen}");
+        assert!(screen.contains("prod"), "{sh:?}: {screen}");
+    }
+}
